@@ -1,0 +1,336 @@
+"""Calendar feeds: plain rows in, RFC 5545 bytes out.
+
+PURE on purpose: no database, no web framework, no clock. The caller reads
+rows, turns them into :class:`FeedEvent` values and passes ``now`` in
+:class:`FeedSpec`. That makes the central promise of the feed easy to keep and
+to test: *same rows -> same bytes -> same ETag*, so calendar clients polling
+every few minutes get cheap ``304 Not Modified`` answers and never see
+spurious changes.
+
+Determinism rules followed below:
+
+* DTSTAMP and LAST-MODIFIED come from the row's ``updated_at``, never from the
+  clock (RFC 5545 lets DTSTAMP be the time the information was last revised
+  when a METHOD is present, which is exactly what a published feed is).
+* Events are sorted by (start, end, uid); properties are written sorted by
+  icalendar.
+* VTIMEZONE is generated from the IANA database (icalendar's
+  ``Timezone.from_tzid``) for whole calendar years around the events, so the
+  component only changes when the set of years changes.
+
+Visibility: events ending more than :data:`PAST_DAYS` days ago are dropped;
+cancelled events stay (``STATUS:CANCELLED``) for :data:`CANCELLED_DAYS` days
+after the cancellation, so subscribed clients learn about the cancellation
+instead of the event silently disappearing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event, Timezone, vDuration
+
+from calendars import i18n_text
+
+PRODID = "-//Family Bridge//Family Bridge Calendar Feeds 1.0//EN"
+PAST_DAYS = 60
+CANCELLED_DAYS = 30
+
+Status = Literal["confirmed", "cancelled"]
+Method = Literal["REQUEST", "CANCEL"]
+
+_UID_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEvent:
+    """One event as a feed sees it; built by the caller from database rows.
+
+    All datetimes must be timezone-aware (they are normalised to UTC).
+    ``translations`` maps a language tag to ``(title, description)``; the
+    default ``title``/``description`` are used when the feed language has no
+    entry. ``cancelled_at`` drives the 30-day retention of cancelled events;
+    when missing, ``updated_at`` is taken as the cancellation time.
+    """
+
+    uid: str
+    title: str
+    kind: str
+    start: datetime
+    end: datetime
+    updated_at: datetime
+    school: str
+    status: Status = "confirmed"
+    sequence: int = 0
+    room: str | None = None
+    url: str | None = None
+    interpreted_languages: tuple[str, ...] = ()
+    childcare: bool = False
+    description: str = ""
+    translations: Mapping[str, tuple[str, str]] = field(default_factory=dict, hash=False)
+    cancelled_at: datetime | None = None
+    categories: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("start", "end", "updated_at", "cancelled_at"):
+            value = getattr(self, name)
+            if value is not None and value.utcoffset() is None:
+                raise ValueError(f"FeedEvent.{name} must be timezone-aware, got {value!r}")
+        if self.end < self.start:
+            raise ValueError(f"FeedEvent {self.uid}: end {self.end} is before start {self.start}")
+        if self.status not in ("confirmed", "cancelled"):
+            raise ValueError(f"FeedEvent {self.uid}: unknown status {self.status!r}")
+        if self.sequence < 0:
+            raise ValueError(f"FeedEvent {self.uid}: SEQUENCE must be >= 0")
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    """What is common to the whole feed.
+
+    ``timezone`` is an IANA name (e.g. ``America/Chicago``) in which DTSTART
+    and DTEND are written; ``now`` is passed in so the build stays pure.
+    """
+
+    name: str
+    timezone: str
+    language: str
+    refresh_minutes: int
+    now: datetime
+
+    def __post_init__(self) -> None:
+        ZoneInfo(self.timezone)  # raises for unknown zones, early and clearly
+        if self.now.utcoffset() is None:
+            raise ValueError("FeedSpec.now must be timezone-aware")
+        if self.refresh_minutes <= 0:
+            raise ValueError("FeedSpec.refresh_minutes must be positive")
+
+
+def event_uid(kind: str, row_id: int | str, domain: str) -> str:
+    """A UID that never changes for the life of a row: ``<kind>-<id>@<domain>``.
+
+    Built only from the immutable primary key (never from title or time), so
+    moving or renaming an event updates it in clients instead of duplicating
+    it. ``kind`` distinguishes tables (``event``, ``conference``...) whose ids
+    may collide.
+    """
+    if not _UID_PART.match(kind) or not _UID_PART.match(str(row_id)) or not _UID_PART.match(domain):
+        raise ValueError(f"unsafe UID parts: {kind!r}, {row_id!r}, {domain!r}")
+    return f"{kind}-{row_id}@{domain}"
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(timezone.utc)
+
+
+def visible(event: FeedEvent, now: datetime) -> bool:
+    """Whether ``event`` belongs in a feed built at ``now``.
+
+    Events ending more than 60 days ago are gone (feeds stay small); a
+    cancelled event stays for 30 days after its cancellation so clients that
+    synced it see it cancelled rather than merely vanished.
+    """
+    if _utc(event.end) < _utc(now) - timedelta(days=PAST_DAYS):
+        return False
+    if event.status == "cancelled":
+        cancelled = event.cancelled_at or event.updated_at
+        return _utc(now) < _utc(cancelled) + timedelta(days=CANCELLED_DAYS)
+    return True
+
+
+def _sort_key(event: FeedEvent) -> tuple[datetime, datetime, str]:
+    return (_utc(event.start), _utc(event.end), event.uid)
+
+
+def _localized(event: FeedEvent, language: str) -> tuple[str, str]:
+    """(title, description) in ``language``: exact tag, then base tag, then default."""
+    for key in (language, i18n_text.base_language(language)):
+        if key in event.translations:
+            return event.translations[key]
+    return event.title, event.description
+
+
+def description_text(event: FeedEvent, language: str) -> str:
+    """The DESCRIPTION: the (translated) text, then interpretation and childcare."""
+    _, text = _localized(event, language)
+    parts = [text.strip()] if text.strip() else []
+    interpreted = i18n_text.interpreted_sentence(sorted(event.interpreted_languages), language)
+    if interpreted:
+        parts.append(interpreted)
+    parts.append(i18n_text.childcare_sentence(event.childcare, language))
+    return "\n\n".join(parts)
+
+
+def build_vevent(event: FeedEvent, tz: ZoneInfo, language: str) -> Event:
+    """The one VEVENT builder shared by feeds and single-event invitations.
+
+    Sharing it guarantees an emailed invitation and the feed agree on UID and
+    SEQUENCE, so clients merge them into one entry.
+    """
+    title, _ = _localized(event, language)
+    vevent = Event()
+    vevent.add("UID", event.uid)
+    vevent.add("DTSTAMP", _utc(event.updated_at))
+    vevent.add("LAST-MODIFIED", _utc(event.updated_at))
+    vevent.add("DTSTART", event.start.astimezone(tz))
+    vevent.add("DTEND", event.end.astimezone(tz))
+    vevent.add("SEQUENCE", event.sequence)
+    vevent.add("SUMMARY", title)
+    vevent.add("LOCATION", ", ".join(p for p in (event.room, event.school) if p))
+    vevent.add("DESCRIPTION", description_text(event, language))
+    if event.url:
+        vevent.add("URL", event.url)
+    categories = [event.kind, *(c for c in event.categories if c != event.kind)]
+    vevent.add("CATEGORIES", categories)
+    vevent.add("STATUS", "CANCELLED" if event.status == "cancelled" else "CONFIRMED")
+    vevent.add("TRANSP", "TRANSPARENT" if event.status == "cancelled" else "OPAQUE")
+    return vevent
+
+
+@lru_cache(maxsize=64)
+def _vtimezone_ical(tzid: str, first_year: int, last_year: int) -> bytes:
+    """VTIMEZONE text for whole years, cached: generation scans the zone's offsets."""
+    component = Timezone.from_tzid(
+        tzid, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1)
+    )
+    return component.to_ical()
+
+
+def vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:
+    """A fresh VTIMEZONE for ``tzid`` covering ``first_year``..``last_year`` inclusive."""
+    return Timezone.from_ical(_vtimezone_ical(tzid, first_year, last_year))
+
+
+def _years(events: Sequence[FeedEvent], tz: ZoneInfo, now: datetime) -> tuple[int, int]:
+    if not events:
+        return now.astimezone(tz).year, now.astimezone(tz).year
+    years = [e.start.astimezone(tz).year for e in events] + [e.end.astimezone(tz).year for e in events]
+    return min(years), max(years)
+
+
+def _calendar(spec: FeedSpec, method: str) -> Calendar:
+    cal = Calendar()
+    cal.add("PRODID", PRODID)
+    cal.add("VERSION", "2.0")
+    cal.add("CALSCALE", "GREGORIAN")
+    cal.add("METHOD", method)
+    return cal
+
+
+@lru_cache(maxsize=8192)
+def vevent_bytes(event: FeedEvent, tzid: str, language: str) -> bytes:
+    """Serialized VEVENT, memoised on the (frozen, hashable) event.
+
+    icalendar spends ~0.2 ms per event (property objects, per-character line
+    folding). Feeds are rebuilt on every poll from mostly unchanged rows, and
+    a school event appears in many family feeds, so caching the bytes of each
+    immutable ``FeedEvent`` makes the common rebuild a join of cached bytes.
+    Any change to the row yields a different ``FeedEvent`` and a cache miss,
+    so the cache can never serve stale text.
+    """
+    return build_vevent(event, ZoneInfo(tzid), language).to_ical()
+
+
+_END = b"END:VCALENDAR\r\n"
+
+
+def _finish(cal: Calendar, events: Sequence[FeedEvent], spec: FeedSpec) -> bytes:
+    """Header (with VTIMEZONE) from icalendar, then the cached VEVENT blocks.
+
+    Byte-identical to adding every VEVENT to ``cal`` and calling ``to_ical``
+    (a unit test checks this); splicing only avoids re-serialising events.
+    """
+    if spec.timezone not in ("UTC", "Etc/UTC"):
+        first, last = _years(events, ZoneInfo(spec.timezone), spec.now)
+        cal.add_component(vtimezone(spec.timezone, first, last))
+    head = cal.to_ical()
+    if not head.endswith(_END):  # pragma: no cover - icalendar contract
+        raise RuntimeError("unexpected calendar serialisation")
+    body = b"".join(vevent_bytes(e, spec.timezone, spec.language) for e in events)
+    return head[: -len(_END)] + body + _END
+
+
+def build_feed(events: Iterable[FeedEvent], spec: FeedSpec) -> bytes:
+    """A subscribable ``METHOD:PUBLISH`` calendar of the visible events.
+
+    Pure and deterministic: the same events and spec give the same bytes
+    (input order does not matter). ``spec.now`` only decides visibility.
+    """
+    chosen = sorted((e for e in events if visible(e, spec.now)), key=_sort_key)
+    cal = _calendar(spec, "PUBLISH")
+    cal.add("NAME", spec.name)
+    cal.add("X-WR-CALNAME", spec.name)
+    cal.add("X-WR-TIMEZONE", spec.timezone)
+    refresh = timedelta(minutes=spec.refresh_minutes)
+    cal.add("REFRESH-INTERVAL", refresh, parameters={"VALUE": "DURATION"})
+    cal.add("X-PUBLISHED-TTL", vDuration(refresh))
+    return _finish(cal, chosen, spec)
+
+
+def build_invitation(
+    event: FeedEvent,
+    spec: FeedSpec,
+    method: Method = "REQUEST",
+    organizer: str | None = None,
+    attendees: Sequence[str] = (),
+) -> bytes:
+    """A one-event calendar for an e-mail attachment (iTIP REQUEST or CANCEL).
+
+    Uses the same VEVENT builder, hence the same UID, as the feed. For CANCEL
+    the event is marked ``STATUS:CANCELLED`` whatever its row says; the caller
+    must have bumped SEQUENCE (design rule: any change bumps it). iTIP wants
+    ORGANIZER (and ATTENDEEs for REQUEST): pass ``mailto:`` addresses.
+    """
+    if method not in ("REQUEST", "CANCEL"):
+        raise ValueError(f"unsupported METHOD {method!r}")
+    cal = _calendar(spec, method)
+    tz = ZoneInfo(spec.timezone)
+    if spec.timezone not in ("UTC", "Etc/UTC"):
+        first, last = _years([event], tz, spec.now)
+        cal.add_component(vtimezone(spec.timezone, first, last))
+    vevent = build_vevent(event, tz, spec.language)
+    if method == "CANCEL":
+        vevent["STATUS"] = "CANCELLED"
+        vevent["TRANSP"] = "TRANSPARENT"
+    if organizer:
+        vevent.add("ORGANIZER", organizer)
+    for attendee in attendees:
+        vevent.add("ATTENDEE", attendee)
+    cal.add_component(vevent)
+    return cal.to_ical()
+
+
+def feed_etag(body: bytes) -> str:
+    """Strong ETag of the exact bytes: a quoted sha256 prefix (128 bits)."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def last_modified(
+    updated_ats: Iterable[datetime], feed_changed_at: datetime | None = None
+) -> datetime | None:
+    """Last-Modified for a feed: max(row ``updated_at``, ``feed_changed_at``), UTC, whole seconds.
+
+    Why a watermark: the maximum ``updated_at`` of the rows *currently in the
+    feed* can move backwards -- delete the most recently edited event, or let
+    it age out of the 60-day / 30-day windows, and the maximum drops. A client
+    holding the newer date would then get ``304 Not Modified`` for a feed that
+    did change. So the caller keeps a per-feed ``feed_changed_at`` and MUST
+    bump it (to the current time) whenever a row is deleted or leaves the feed
+    (the sweep job that ages rows out is a good place). Taking the max of both
+    makes Last-Modified monotonic. It is truncated to seconds because HTTP
+    dates have no fractions, so ``If-Modified-Since`` compares exactly.
+    Returns None when there is nothing to date the feed by.
+    """
+    stamps = [_utc(t) for t in updated_ats]
+    if feed_changed_at is not None:
+        stamps.append(_utc(feed_changed_at))
+    if not stamps:
+        return None
+    return max(stamps).replace(microsecond=0)

@@ -200,6 +200,18 @@ def _vtimezone_ical(tzid: str, first_year: int, last_year: int) -> bytes:
     component = Timezone.from_tzid(
         tzid, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1)
     )
+    for observance in component.subcomponents:
+        # icalendar writes each observance as DTSTART (+ RDATE for later
+        # onsets). RFC 5545 counts DTSTART as the first onset, but some
+        # consumers (the strict `ical` package, via dateutil's rruleset)
+        # only enumerate RRULE/RDATE and would ignore a DTSTART-only
+        # observance. Repeating DTSTART in RDATE is valid and removes the
+        # ambiguity.
+        onsets = [observance["DTSTART"].dt]
+        existing = observance.pop("RDATE", None)
+        for prop in existing if isinstance(existing, list) else [existing] if existing else []:
+            onsets.extend(item.dt for item in prop.dts)
+        observance.add("RDATE", onsets)
     return component.to_ical()
 
 

@@ -1,0 +1,277 @@
+"""CP-SAT model of engine-format v1 and its decomposition into components.
+
+Model (per component): one boolean per (event, candidate start), a presence
+literal per event, an integer start channelled from the start booleans, and
+optional fixed-size intervals per chosen room / interpreter / childcare and
+per audience tag, each resource under NoOverlap. Availability of a resource
+at a start is a clause `use(resource) + start_k <= 1` for the starts the
+resource cannot cover. Interpreter daily limits count "uses on day D" with
+one auxiliary boolean per (event, interpreter, day) only where the limit
+can actually bind.
+
+Lexicographic objective in one solve: scheduled * W + attendance, where W
+exceeds any possible attendance total, so one more event always wins.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Callable
+
+from ortools.sat.python import cp_model
+
+from .candidates import Candidates
+from .greedy import Placement
+from .model import Instance
+
+ProgressFn = Callable[[int, int], None]
+
+
+@dataclass
+class ComponentResult:
+    placements: dict[int, Placement]
+    value: int  # weighted objective of placements
+    bound: int  # proven upper bound on the weighted objective
+    status: str
+    dtime: float
+
+
+def weight(cands: list[Candidates]) -> int:
+    """W: larger than any attainable attendance total (sum of per-event maxima)."""
+    return 1 + sum(int(c.att.max()) if len(c.att) else 0 for c in cands)
+
+
+def value_of(placements: dict[int, Placement], cands: list[Candidates], w: int) -> int:
+    return sum(w + int(cands[e].att[p.pos]) for e, p in placements.items())
+
+
+def trivial_bound(events: list[int], cands: list[Candidates], w: int) -> int:
+    return sum(w + int(cands[e].att.max()) for e in events if len(cands[e].starts))
+
+
+def components(inst: Instance, cands: list[Candidates]) -> list[list[int]]:
+    """Connected components of the "may interact" graph over schedulable events.
+
+    Two events interact only if they could use the same room, interpreter,
+    childcare or audience tag on a common local day (days, not minutes,
+    because interpreter limits count per day). Each component is solved on
+    its own; the optimum of the whole is the sum of the components' optima.
+    """
+    live = [c.event for c in cands if len(c.starts)]
+    parent = {e: e for e in live}
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    by_key: dict[object, list[tuple[int, int, int]]] = {}
+    for e in live:
+        c = cands[e]
+        lo, hi = int(c.day.min()), int(c.day.max())
+        keys: list[object] = [("r", r) for r, _ in c.rooms] + [("c", k) for k, _ in c.cares]
+        keys += [("i", i) for lst in c.interps.values() for i, _ in lst]
+        keys += [("a", t) for t in inst.events[e].audience]
+        for k in set(keys):
+            by_key.setdefault(k, []).append((lo, hi, e))
+    for k in sorted(by_key, key=repr):
+        spans = sorted(by_key[k])
+        rep, cur_hi = spans[0][2], spans[0][1]
+        for lo, hi, e in spans[1:]:
+            if lo <= cur_hi:
+                parent[find(e)] = find(rep)
+                cur_hi = max(cur_hi, hi)
+            else:
+                rep, cur_hi = e, hi
+    groups: dict[int, list[int]] = {}
+    for e in live:
+        groups.setdefault(find(e), []).append(e)
+    return sorted((sorted(g) for g in groups.values()), key=lambda g: g[0])
+
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    def __init__(self, fn: Callable[[int, int], None]):
+        super().__init__()
+        self.fn = fn
+
+    def on_solution_callback(self) -> None:
+        self.fn(int(round(self.ObjectiveValue())), int(self.BestObjectiveBound()))
+
+
+def solve_component(inst: Instance, cands: list[Candidates], events: list[int], w: int,
+                    hint: dict[int, Placement], time_limit: float, dtime_limit: float, seed: int,
+                    workers: int | None = None, progress: ProgressFn | None = None,
+                    use_hint: bool = True) -> ComponentResult:
+    """Build and solve the CP-SAT model for `events`; never worse than the hint."""
+    m = cp_model.CpModel()
+    x: dict[int, list] = {}
+    pres: dict[int, object] = {}
+    start: dict[int, object] = {}
+    room_iv: dict[int, list] = {}
+    int_iv: dict[int, list] = {}
+    care_iv: dict[int, list] = {}
+    aud_iv: dict[str, list] = {}
+    y: dict[tuple[int, int], object] = {}
+    z: dict[tuple[int, str, int], object] = {}
+    u: dict[tuple[int, int], object] = {}
+    u_new: dict[tuple[int, int], object] = {}  # only the auxiliary "uses" literals
+    cc: dict[tuple[int, int], object] = {}
+    day_uses: dict[tuple[int, int], list[tuple[int, object]]] = {}
+    obj = []
+    for e in events:
+        c = cands[e]
+        ev = inst.events[e]
+        d = ev.duration
+        n = len(c.starts)
+        xs = [m.NewBoolVar(f"x{e}_{k}") for k in range(n)]
+        x[e] = xs
+        p = m.NewBoolVar(f"p{e}")
+        pres[e] = p
+        m.Add(sum(xs) == p)
+        s0 = int(c.starts[0])
+        st = m.NewIntVarFromDomain(cp_model.Domain.FromValues([int(v) for v in c.starts]), f"s{e}")
+        start[e] = st
+        m.Add(st == s0 + sum(int(c.starts[k] - s0) * xs[k] for k in range(1, n)))
+        obj.append(w * p)
+        obj.extend(int(c.att[k]) * xs[k] for k in range(n) if c.att[k])
+        for tag in sorted(ev.audience):
+            aud_iv.setdefault(tag, []).append(m.NewOptionalFixedSizeIntervalVar(st, d, p, f"a{e}{tag}"))
+
+        def avail(lit: object, mask) -> None:
+            bad = [xs[k] for k in range(n) if not mask[k]]
+            if bad:
+                m.Add(lit + sum(bad) <= 1)
+
+        ys = []
+        for r, mask in c.rooms:
+            v = m.NewBoolVar(f"y{e}_{r}")
+            y[(e, r)] = v
+            ys.append(v)
+            avail(v, mask)
+            room_iv.setdefault(r, []).append(m.NewOptionalFixedSizeIntervalVar(st, d, v, f"ri{e}_{r}"))
+        m.Add(sum(ys) == p)
+        per_int: dict[int, list] = {}
+        masks: dict[int, object] = {}
+        for lang in ev.interpreter_languages:
+            zs = []
+            for i, mask in c.interps[lang]:
+                v = m.NewBoolVar(f"z{e}_{lang}_{i}")
+                z[(e, lang, i)] = v
+                zs.append(v)
+                per_int.setdefault(i, []).append(v)
+                masks[i] = mask
+            m.Add(sum(zs) == p)
+        for i, vs in sorted(per_int.items()):
+            if len(vs) == 1:
+                ui = vs[0]
+            else:
+                ui = m.NewBoolVar(f"u{e}_{i}")
+                m.Add(sum(vs) == ui)
+                u_new[(e, i)] = ui
+            u[(e, i)] = ui
+            avail(ui, masks[i])
+            int_iv.setdefault(i, []).append(m.NewOptionalFixedSizeIntervalVar(st, d, ui, f"ii{e}_{i}"))
+            if inst.interpreters[i].max_events_per_day is not None:
+                for day in sorted(set(int(v) for v in c.day)):
+                    day_uses.setdefault((i, day), []).append((e, ui))
+        if ev.childcare_children > 0:
+            cs = []
+            for k_, mask in c.cares:
+                v = m.NewBoolVar(f"c{e}_{k_}")
+                cc[(e, k_)] = v
+                cs.append(v)
+                avail(v, mask)
+                care_iv.setdefault(k_, []).append(m.NewOptionalFixedSizeIntervalVar(st, d, v, f"ci{e}_{k_}"))
+            m.Add(sum(cs) == p)
+    for group in (room_iv, int_iv, care_iv, aud_iv):
+        for key in sorted(group, key=str):
+            if len(group[key]) > 1:
+                m.AddNoOverlap(group[key])
+    wvars: dict[tuple[int, int, int], object] = {}
+    for (i, day), uses in sorted(day_uses.items()):
+        lim = inst.interpreters[i].max_events_per_day
+        if lim is None or len(uses) <= lim:
+            continue
+        terms = []
+        for e, ui in uses:
+            c = cands[e]
+            on_day = [x[e][k] for k in range(len(c.starts)) if int(c.day[k]) == day]
+            if len(on_day) == len(c.starts):
+                terms.append(ui)
+                continue
+            wv = m.NewBoolVar(f"w{e}_{i}_{day}")
+            m.Add(wv >= ui + sum(on_day) - 1)
+            wvars[(e, i, day)] = wv
+            terms.append(wv)
+        m.Add(sum(terms) <= lim)
+    m.Maximize(sum(obj))
+
+    hint_value = value_of({e: hint[e] for e in events if e in hint}, cands, w)
+    if use_hint:
+        _add_hint(m, inst, cands, events, hint, x, pres, start, y, z, u_new, cc, wvars)
+
+    solver = cp_model.CpSolver()
+    prm = solver.parameters
+    prm.random_seed = seed
+    prm.num_workers = workers or os.cpu_count() or 1
+    prm.interleave_search = True  # deterministic whatever the worker count
+    prm.max_time_in_seconds = max(0.05, time_limit)
+    prm.max_deterministic_time = max(0.05, dtime_limit)
+    status = solver.Solve(m, _Progress(progress) if progress else None)
+    dtime = solver.response_proto.deterministic_time
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        val = int(round(solver.ObjectiveValue()))
+        bound = int(solver.BestObjectiveBound()) if status == cp_model.FEASIBLE else val
+        if val >= hint_value:
+            out: dict[int, Placement] = {}
+            for e in events:
+                if not solver.Value(pres[e]):
+                    continue
+                c = cands[e]
+                k = next(k for k, v in enumerate(x[e]) if solver.Value(v))
+                room = next(r for r, _ in c.rooms if solver.Value(y[(e, r)]))
+                ints = tuple(sorted((lang, next(i for i, _ in c.interps[lang] if solver.Value(z[(e, lang, i)])))
+                                    for lang in inst.events[e].interpreter_languages))
+                care = (next(k_ for k_, _ in c.cares if solver.Value(cc[(e, k_)]))
+                        if inst.events[e].childcare_children > 0 else None)
+                out[e] = Placement(e, k, int(c.starts[k]), room, ints, care)
+            return ComponentResult(out, val, max(bound, val),
+                                   "optimal" if status == cp_model.OPTIMAL else "feasible", dtime)
+        return ComponentResult({e: hint[e] for e in events if e in hint}, hint_value, max(bound, hint_value),
+                               "hint", dtime)
+    bound = trivial_bound(events, cands, w)
+    if status == cp_model.UNKNOWN:
+        try:
+            bound = min(bound, int(solver.BestObjectiveBound()))
+        except Exception:  # pragma: no cover
+            pass
+    return ComponentResult({e: hint[e] for e in events if e in hint}, hint_value, max(bound, hint_value),
+                           "greedy", dtime)
+
+
+def _add_hint(m: cp_model.CpModel, inst: Instance, cands: list[Candidates], events: list[int],
+              hint: dict[int, Placement], x, pres, start, y, z, u_new, cc, wvars) -> None:
+    """Hint every variable (a complete hint is cheapest for CP-SAT to repair)."""
+    for e in events:
+        c = cands[e]
+        p = hint.get(e)
+        for k, v in enumerate(x[e]):
+            m.AddHint(v, p is not None and k == p.pos)
+        m.AddHint(pres[e], p is not None)
+        m.AddHint(start[e], p.start if p else int(c.starts[0]))
+        for r, _ in c.rooms:
+            m.AddHint(y[(e, r)], p is not None and p.room == r)
+        chosen = dict(p.interps) if p else {}
+        for lang in inst.events[e].interpreter_languages:
+            for i, _ in c.interps[lang]:
+                m.AddHint(z[(e, lang, i)], chosen.get(lang) == i)
+        used = set(chosen.values())
+        for i in sorted({i for lst in c.interps.values() for i, _ in lst}):
+            if (e, i) in u_new:
+                m.AddHint(u_new[(e, i)], i in used)
+        for k_, _ in c.cares:
+            m.AddHint(cc[(e, k_)], p is not None and p.care == k_)
+    for (e, i, day), var in wvars.items():
+        p = hint.get(e)
+        m.AddHint(var, p is not None and i in dict(p.interps).values() and int(cands[e].day[p.pos]) == day)

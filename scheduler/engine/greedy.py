@@ -1,0 +1,115 @@
+"""Fast greedy placement: the always-available fallback and the CP-SAT hint.
+
+Most-constrained event first (fixed starts, then fewest candidate starts),
+each at its best-attended start where every need can be met right now,
+taking the smallest resource that fits so large rooms stay free for large
+events. Deterministic: every tie is broken by index.
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+from .candidates import Candidates
+from .model import Instance
+
+Booking = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One scheduled event in solver terms (indices into the instance lists)."""
+
+    event: int
+    pos: int  # index into Candidates.starts
+    start: int
+    room: int
+    interps: tuple[tuple[str, int], ...]  # (language, interpreter index)
+    care: int | None
+
+
+class Calendar:
+    """Bookings per resource as sorted interval lists (bisect overlap checks)."""
+
+    def __init__(self) -> None:
+        self.busy: dict[object, list[Booking]] = {}
+        self.per_day: dict[tuple[int, int], int] = {}
+
+    def free(self, key: object, s: int, e: int) -> bool:
+        lst = self.busy.get(key)
+        if not lst:
+            return True
+        i = bisect.bisect_left(lst, (e, -1))  # first booking starting at/after e
+        return i == 0 or lst[i - 1][1] <= s
+
+    def book(self, key: object, s: int, e: int) -> None:
+        bisect.insort(self.busy.setdefault(key, []), (s, e))
+
+
+def greedy(inst: Instance, cands: list[Candidates], only: list[int] | None = None) -> dict[int, Placement]:
+    """Place events one by one; returns event index -> Placement."""
+    events = inst.events
+    todo = only if only is not None else list(range(len(events)))
+    order = sorted(todo, key=lambda e: (events[e].fixed_start is None, len(cands[e].starts),
+                                        -(int(cands[e].att.max()) if len(cands[e].att) else 0), e))
+    cal = Calendar()
+    out: dict[int, Placement] = {}
+    for e in order:
+        p = place_one(inst, cands[e], cal)
+        if p is not None:
+            out[e] = p
+    return out
+
+
+def place_one(inst: Instance, c: Candidates, cal: Calendar) -> Placement | None:
+    """Best-attended start at which the event fits among current bookings."""
+    ev = inst.events[c.event]
+    if len(c.starts) == 0:
+        return None
+    order = sorted(range(len(c.starts)), key=lambda k: (-int(c.att[k]), int(c.starts[k])))
+    rooms = sorted(c.rooms, key=lambda rm: (inst.rooms[rm[0]].capacity, rm[0]))
+    cares = sorted(c.cares, key=lambda cm: (inst.childcare[cm[0]].capacity, cm[0]))
+    langs = sorted(ev.interpreter_languages, key=lambda lang: (len(c.interps[lang]), lang))
+    for k in order:
+        s = int(c.starts[k])
+        e = s + ev.duration
+        day = int(c.day[k])
+        if any(not cal.free(("a", tag), s, e) for tag in ev.audience):
+            continue
+        room = next((r for r, m in rooms if m[k] and cal.free(("r", r), s, e)), None)
+        if room is None:
+            continue
+        care = None
+        if ev.childcare_children > 0:
+            care = next((ci for ci, m in cares if m[k] and cal.free(("c", ci), s, e)), None)
+            if care is None:
+                continue
+        used: list[tuple[str, int]] = []
+        ok = True
+        for lang in langs:
+            taken = {i for _, i in used}
+            pick = None
+            for ii, m in sorted(c.interps[lang], key=lambda im: (len(inst.interpreters[im[0]].languages), im[0])):
+                if not m[k] or ii in taken or not cal.free(("i", ii), s, e):
+                    continue
+                lim = inst.interpreters[ii].max_events_per_day
+                if lim is not None and cal.per_day.get((ii, day), 0) >= lim:
+                    continue
+                pick = ii
+                break
+            if pick is None:
+                ok = False
+                break
+            used.append((lang, pick))
+        if not ok:
+            continue
+        for tag in ev.audience:
+            cal.book(("a", tag), s, e)
+        cal.book(("r", room), s, e)
+        if care is not None:
+            cal.book(("c", care), s, e)
+        for _, ii in used:
+            cal.book(("i", ii), s, e)
+            cal.per_day[(ii, day)] = cal.per_day.get((ii, day), 0) + 1
+        return Placement(c.event, k, s, room, tuple(sorted(used)), care)
+    return None

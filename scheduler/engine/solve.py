@@ -1,0 +1,139 @@
+"""Orchestration: parse -> candidates -> greedy -> CP-SAT per component -> verify.
+
+The greedy result exists before CP-SAT starts, so a valid solution is always
+at hand by the time limit; the final solution is checked by `verify` and the
+greedy one is returned instead if that check ever fails.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .candidates import AttendanceTable, Candidates, Grid, build_candidates, build_grid
+from .cpsat import components, solve_component, trivial_bound, value_of, weight
+from .explain import EventDetail, details_for, explain
+from .greedy import Placement, greedy
+from .model import Instance
+from .parse import parse_instance
+from .timeutil import fmt_local
+from .verify import verify
+
+# Deterministic-time units CP-SAT spends per wall second with 2 interleaved
+# workers on this kind of model, measured on the 2-core development machine
+# (see BENCHMARKS.md). The deterministic budget is set below the wall budget
+# so that, on an unloaded machine, the deterministic limit stops the search
+# first and the answer is reproducible bit for bit.
+DTIME_PER_SECOND = 0.5
+
+Progress = Callable[[int, int, int], None]  # scheduled, attendance, attendance bound
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    solution: dict[str, Any]
+    details: dict[str, EventDetail]
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def solution_dict(inst: Instance, grid: Grid, cands: list[Candidates], placed: dict[int, Placement],
+                  bound: int | None) -> dict[str, Any]:
+    """Engine-format solution: assignments and unscheduled in instance order."""
+    asg = []
+    uns = []
+    att = 0
+    for e, ev in enumerate(inst.events):
+        p = placed.get(e)
+        if p is None:
+            uns.append({"event": ev.id, "reason": explain(inst, grid, e, cands[e], placed)})
+            continue
+        att += int(cands[e].att[p.pos])
+        asg.append({
+            "event": ev.id, "start": fmt_local(p.start, inst.tz), "room": inst.rooms[p.room].id,
+            "interpreters": {lang: inst.interpreters[i].id for lang, i in
+                             sorted(p.interps, key=lambda li: ev.interpreter_languages.index(li[0]))},
+            "childcare": inst.childcare[p.care].id if p.care is not None else None,
+        })
+    obj: dict[str, Any] = {"scheduled": len(asg), "attendance": att}
+    if bound is not None:
+        obj["bound"] = max(bound, att)
+    return {"version": 1, "assignments": asg, "unscheduled": uns, "objective": obj}
+
+
+def solve(instance: Instance | dict, time_limit: float = 30.0, seed: int = 0,
+          workers: int | None = None, progress: Progress | None = None,
+          use_cpsat: bool = True) -> SolveResult:
+    """Solve an instance: best lexicographic (scheduled, attendance) found in time.
+
+    `objective.bound` bounds the attendance of every solution that schedules
+    at least as many events as this one (proven by CP-SAT, summed over
+    components); bound == attendance together with stats["scheduled_bound"]
+    == scheduled means proven optimal. use_cpsat=False returns the greedy
+    baseline (still verified and explained).
+    """
+    t0 = time.monotonic()
+    inst = instance if isinstance(instance, Instance) else parse_instance(instance)
+    grid = build_grid(inst)
+    cands = build_candidates(inst, grid, table=AttendanceTable(inst))
+    w = weight(cands)
+    hint = greedy(inst, cands)
+    comps = components(inst, cands)
+    stats: dict[str, Any] = {"components": len(comps), "greedy_scheduled": len(hint),
+                             "greedy_attendance": value_of(hint, cands, w) - w * len(hint)}
+    placed = dict(hint)
+    if not use_cpsat:
+        total_bound = None
+        statuses = ["greedy"]
+    else:
+        results = {}
+        pending_bound = {i: trivial_bound(c, cands, w) for i, c in enumerate(comps)}
+        pending_val = {i: value_of({e: hint[e] for e in c if e in hint}, cands, w) for i, c in enumerate(comps)}
+        size = {i: sum(len(cands[e].starts) for e in c) + 1 for i, c in enumerate(comps)}
+        budget_dt = max(0.1, time_limit * DTIME_PER_SECOND)
+        order = sorted(range(len(comps)), key=lambda i: (size[i], i))
+        left = sum(size.values())
+        best_seen = [sum(pending_val.values()), sum(pending_bound.values())]
+        for i in order:
+            wall_left = time_limit - (time.monotonic() - t0) - 0.3
+            share = size[i] / left
+            left -= size[i]
+
+            def report(val: int, bnd: int, i: int = i) -> None:
+                v = sum(pending_val.values()) - pending_val[i] + val
+                b = sum(pending_bound.values()) - pending_bound[i] + bnd
+                if progress and (v > best_seen[0] or b < best_seen[1]):
+                    best_seen[0], best_seen[1] = max(v, best_seen[0]), min(b, best_seen[1])
+                    progress(best_seen[0] // w, best_seen[0] % w, best_seen[1] - (best_seen[0] // w) * w)
+
+            res = solve_component(inst, cands, comps[i], w, hint, max(0.05, wall_left * max(share, 0.02)),
+                                  budget_dt * share, seed, workers, report)
+            budget_dt -= res.dtime
+            budget_dt = max(budget_dt, 0.05)
+            results[i] = res
+            pending_val[i], pending_bound[i] = res.value, res.bound
+            report(res.value, res.bound)
+            for e in comps[i]:
+                placed.pop(e, None)
+            placed.update(res.placements)
+        total_bound = sum(r.bound for r in results.values())
+        statuses = [r.status for r in results.values()]
+    scheduled = len(placed)
+    bound_att = None if total_bound is None else total_bound - scheduled * w
+    sol = solution_dict(inst, grid, cands, placed, bound_att)
+    errs = verify(inst, sol)
+    if errs and placed != hint:
+        stats["verify_errors"] = errs
+        placed = dict(hint)
+        sol = solution_dict(inst, grid, cands, placed, None)
+        errs = verify(inst, sol)
+    if errs:
+        raise RuntimeError("engine produced an invalid solution: " + "; ".join(errs[:5]))
+    details = {inst.events[e].id: details_for(inst, cands[e], p) for e, p in sorted(placed.items())}
+    stats.update({
+        "wall_seconds": round(time.monotonic() - t0, 3),
+        "status": ("optimal" if statuses and all(s == "optimal" for s in statuses) or not comps else
+                   "greedy" if not use_cpsat else "feasible"),
+        "scheduled_bound": None if total_bound is None else total_bound // w,
+        "weight": w,
+    })
+    return SolveResult(sol, details, stats)

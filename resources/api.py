@@ -1,0 +1,170 @@
+"""HTTP routes for schools, rooms, interpreters and childcare: parse, call a service, shape."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, delete, get, post, put
+from litestar.params import Parameter
+
+from resources import services
+from resources.schemas import (
+    ChildcareIn,
+    ChildcareOut,
+    ChildcarePage,
+    InterpreterIn,
+    InterpreterOut,
+    InterpreterPage,
+    RatioIn,
+    RoomIn,
+    RoomOut,
+    RoomPage,
+    SchoolIn,
+    SchoolOut,
+    SchoolPage,
+    StaffingWindow,
+    WeeklyWindow,
+)
+from scheduler.auth import Principal
+from scheduler.paging import PageRequest
+
+Limit = Annotated[int, Parameter(ge=1, le=200, description="page size")]
+Offset = Annotated[int, Parameter(ge=0, description="rows to skip")]
+
+
+class SchoolController(Controller):
+    path = "/schools"
+    tags = ["schools"]
+
+    @post("/")
+    async def create(self, actor: Principal, data: SchoolIn) -> SchoolOut:
+        return await services.create_school(actor, data)
+
+    @get("/")
+    async def list(self, actor: Principal, limit: Limit = 50, offset: Offset = 0) -> SchoolPage:
+        items, total = await services.list_schools(actor, PageRequest(limit, offset))
+        return SchoolPage(items=items, total=total, limit=limit, offset=offset)
+
+    @get("/{slug:str}")
+    async def read(self, actor: Principal, slug: str) -> SchoolOut:
+        return await services.get_school(actor, slug)
+
+    @put("/{slug:str}")
+    async def update(self, actor: Principal, slug: str, data: SchoolIn) -> SchoolOut:
+        return await services.update_school(actor, slug, data)
+
+    @post("/{slug:str}/rooms")
+    async def create_room(self, actor: Principal, slug: str, data: RoomIn) -> RoomOut:
+        return await services.create_room(actor, slug, data)
+
+    @get("/{slug:str}/rooms")
+    async def list_rooms(self, actor: Principal, slug: str, limit: Limit = 50, offset: Offset = 0,
+                         tag: str | None = None) -> RoomPage:
+        items, total = await services.list_rooms(actor, slug, PageRequest(limit, offset), tag)
+        return RoomPage(items=items, total=total, limit=limit, offset=offset)
+
+    @post("/{slug:str}/interpreters")
+    async def create_interpreter(self, actor: Principal, slug: str, data: InterpreterIn) -> InterpreterOut:
+        return await services.create_interpreter(actor, slug, data)
+
+    @get("/{slug:str}/interpreters")
+    async def list_interpreters(self, actor: Principal, slug: str, limit: Limit = 50, offset: Offset = 0,
+                                language: str | None = None) -> InterpreterPage:
+        items, total = await services.list_interpreters(actor, slug, PageRequest(limit, offset), language)
+        return InterpreterPage(items=items, total=total, limit=limit, offset=offset)
+
+    @post("/{slug:str}/childcare")
+    async def create_childcare(self, actor: Principal, slug: str, data: ChildcareIn) -> ChildcareOut:
+        return await services.create_childcare(actor, slug, data)
+
+    @get("/{slug:str}/childcare")
+    async def list_childcare(self, actor: Principal, slug: str, limit: Limit = 50, offset: Offset = 0) -> ChildcarePage:
+        items, total = await services.list_childcare(actor, slug, PageRequest(limit, offset))
+        return ChildcarePage(items=items, total=total, limit=limit, offset=offset)
+
+
+class RoomController(Controller):
+    path = "/rooms"
+    tags = ["rooms"]
+
+    @get("/{room_id:int}")
+    async def read(self, actor: Principal, room_id: int) -> RoomOut:
+        return await services.get_room(actor, room_id)
+
+    @put("/{room_id:int}")
+    async def update(self, actor: Principal, room_id: int, data: RoomIn) -> RoomOut:
+        return await services.update_room(actor, room_id, data)
+
+    @delete("/{room_id:int}")
+    async def remove(self, actor: Principal, room_id: int) -> None:
+        await services.delete_room(actor, room_id)
+
+    @get("/{room_id:int}/availability")
+    async def availability(self, actor: Principal, room_id: int) -> list[WeeklyWindow]:
+        return await services.get_room_availability(actor, room_id)
+
+    @put("/{room_id:int}/availability")
+    async def set_availability(self, actor: Principal, room_id: int, data: list[WeeklyWindow]) -> list[WeeklyWindow]:
+        return await services.set_room_availability(actor, room_id, data)
+
+
+class InterpreterController(Controller):
+    path = "/interpreters"
+    tags = ["interpreters"]
+
+    @get("/{interpreter_id:int}")
+    async def read(self, actor: Principal, interpreter_id: int) -> InterpreterOut:
+        return await services.get_interpreter(actor, interpreter_id)
+
+    @put("/{interpreter_id:int}")
+    async def update(self, actor: Principal, interpreter_id: int, data: InterpreterIn) -> InterpreterOut:
+        return await services.update_interpreter(actor, interpreter_id, data)
+
+    @delete("/{interpreter_id:int}")
+    async def remove(self, actor: Principal, interpreter_id: int) -> None:
+        await services.delete_interpreter(actor, interpreter_id)
+
+    @get("/{interpreter_id:int}/availability")
+    async def availability(self, actor: Principal, interpreter_id: int) -> list[WeeklyWindow]:
+        return await services.get_interpreter_availability(actor, interpreter_id)
+
+    @put("/{interpreter_id:int}/availability")
+    async def set_availability(self, actor: Principal, interpreter_id: int, data: list[WeeklyWindow]
+                               ) -> list[WeeklyWindow]:
+        return await services.set_interpreter_availability(actor, interpreter_id, data)
+
+
+class ChildcareController(Controller):
+    path = "/childcare"
+    tags = ["childcare"]
+
+    @get("/{childcare_id:int}")
+    async def read(self, actor: Principal, childcare_id: int) -> ChildcareOut:
+        return await services.get_childcare(actor, childcare_id)
+
+    @put("/{childcare_id:int}")
+    async def update(self, actor: Principal, childcare_id: int, data: ChildcareIn) -> ChildcareOut:
+        return await services.update_childcare(actor, childcare_id, data)
+
+    @delete("/{childcare_id:int}")
+    async def remove(self, actor: Principal, childcare_id: int) -> None:
+        await services.delete_childcare(actor, childcare_id)
+
+    @get("/{childcare_id:int}/staffing")
+    async def staffing(self, actor: Principal, childcare_id: int) -> list[StaffingWindow]:
+        return await services.get_staffing(actor, childcare_id)
+
+    @put("/{childcare_id:int}/staffing")
+    async def set_staffing(self, actor: Principal, childcare_id: int, data: list[StaffingWindow]) -> list[StaffingWindow]:
+        return await services.set_staffing(actor, childcare_id, data)
+
+    @get("/{childcare_id:int}/ratios")
+    async def ratios(self, actor: Principal, childcare_id: int) -> list[RatioIn]:
+        return await services.get_ratios(actor, childcare_id)
+
+    @put("/{childcare_id:int}/ratios")
+    async def set_ratios(self, actor: Principal, childcare_id: int, data: list[RatioIn]) -> list[RatioIn]:
+        return await services.set_ratios(actor, childcare_id, data)
+
+
+ROUTES = [SchoolController, RoomController, InterpreterController, ChildcareController]

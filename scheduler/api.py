@@ -1,0 +1,162 @@
+"""HTTP routes for families, children, availability, events and users."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from litestar import Controller, delete, get, post, put
+from litestar.params import Parameter
+
+from resources.api import Limit, Offset
+from scheduler import services
+from scheduler.auth import Principal
+from scheduler.paging import PageRequest
+from scheduler.schemas import (
+    AvailabilityIn,
+    AvailabilityOut,
+    ChildIn,
+    ChildOut,
+    EventIn,
+    EventOut,
+    EventPage,
+    FamilyIn,
+    FamilyOut,
+    FamilyPage,
+    InterestsIn,
+    Kind,
+    NewUserOut,
+    Status,
+    UserIn,
+    UserOut,
+)
+
+
+class SchoolScopedController(Controller):
+    """Collections that belong to one school: its families, events and users."""
+
+    path = "/schools/{slug:str}"
+
+    @post("/families", tags=["families"])
+    async def create_family(self, actor: Principal, slug: str, data: FamilyIn) -> FamilyOut:
+        return await services.create_family(actor, slug, data)
+
+    @get("/families", tags=["families"])
+    async def list_families(self, actor: Principal, slug: str, limit: Limit = 50, offset: Offset = 0,
+                            language: str | None = None) -> FamilyPage:
+        items, total = await services.list_families(actor, slug, PageRequest(limit, offset), language)
+        return FamilyPage(items=items, total=total, limit=limit, offset=offset)
+
+    @post("/events", tags=["events"])
+    async def create_event(self, actor: Principal, slug: str, data: EventIn) -> EventOut:
+        return await services.create_event(actor, slug, data)
+
+    @get("/events", tags=["events"])
+    async def list_events(
+        self, actor: Principal, slug: str, limit: Limit = 50, offset: Offset = 0,
+        status: Status | None = None, kind: Kind | None = None,
+        date_from: Annotated[dt.date | None, Parameter(query="from")] = None,
+        date_to: Annotated[dt.date | None, Parameter(query="to")] = None,
+    ) -> EventPage:
+        items, total = await services.list_events(actor, slug, PageRequest(limit, offset), status, kind, date_from, date_to)
+        return EventPage(items=items, total=total, limit=limit, offset=offset)
+
+    @post("/users", tags=["users"])
+    async def create_user(self, actor: Principal, slug: str, data: UserIn) -> NewUserOut:
+        return await services.create_user(actor, slug, data)
+
+
+class FamilyController(Controller):
+    path = "/families"
+    tags = ["families"]
+
+    @get("/{family_id:int}")
+    async def read(self, actor: Principal, family_id: int) -> FamilyOut:
+        return await services.get_family(actor, family_id)
+
+    @put("/{family_id:int}")
+    async def update(self, actor: Principal, family_id: int, data: FamilyIn) -> FamilyOut:
+        return await services.update_family(actor, family_id, data)
+
+    @delete("/{family_id:int}")
+    async def remove(self, actor: Principal, family_id: int) -> None:
+        await services.delete_family(actor, family_id)
+
+    @post("/{family_id:int}/children")
+    async def add_child(self, actor: Principal, family_id: int, data: ChildIn) -> ChildOut:
+        return await services.add_child(actor, family_id, data)
+
+    @get("/{family_id:int}/children")
+    async def children(self, actor: Principal, family_id: int) -> list[ChildOut]:
+        return await services.list_children(actor, family_id)
+
+    @get("/{family_id:int}/availability")
+    async def availability(self, actor: Principal, family_id: int) -> AvailabilityOut:
+        return await services.get_family_availability(actor, family_id)
+
+    @put("/{family_id:int}/availability")
+    async def set_availability(self, actor: Principal, family_id: int, data: AvailabilityIn) -> AvailabilityOut:
+        return await services.set_family_availability(actor, family_id, data)
+
+    @get("/{family_id:int}/interests")
+    async def interests(self, actor: Principal, family_id: int) -> InterestsIn:
+        return InterestsIn(event_ids=await services.get_interests(actor, family_id))
+
+    @put("/{family_id:int}/interests")
+    async def set_interests(self, actor: Principal, family_id: int, data: InterestsIn) -> InterestsIn:
+        return InterestsIn(event_ids=await services.set_interests(actor, family_id, data.event_ids))
+
+
+class ChildController(Controller):
+    path = "/children"
+    tags = ["families"]
+
+    @get("/{child_id:int}")
+    async def read(self, actor: Principal, child_id: int) -> ChildOut:
+        return await services.get_child(actor, child_id)
+
+    @put("/{child_id:int}")
+    async def update(self, actor: Principal, child_id: int, data: ChildIn) -> ChildOut:
+        return await services.update_child(actor, child_id, data)
+
+    @delete("/{child_id:int}")
+    async def remove(self, actor: Principal, child_id: int) -> None:
+        await services.delete_child(actor, child_id)
+
+
+class EventController(Controller):
+    path = "/events"
+    tags = ["events"]
+
+    @get("/{event_id:int}")
+    async def read(self, actor: Principal, event_id: int) -> EventOut:
+        return await services.get_event(actor, event_id)
+
+    @put("/{event_id:int}")
+    async def update(self, actor: Principal, event_id: int, data: EventIn) -> EventOut:
+        return await services.update_event(actor, event_id, data)
+
+    @delete("/{event_id:int}")
+    async def remove(self, actor: Principal, event_id: int) -> None:
+        await services.delete_event(actor, event_id)
+
+    @post("/{event_id:int}/cancel", status_code=200)
+    async def cancel(self, actor: Principal, event_id: int) -> EventOut:
+        return await services.cancel_event(actor, event_id)
+
+
+class UserController(Controller):
+    path = "/users"
+    tags = ["users"]
+
+    @post("/")
+    async def create_admin(self, actor: Principal, data: UserIn) -> NewUserOut:
+        """District administrators enrol other district-level administrators."""
+        return await services.create_user(actor, None, data)
+
+    @get("/me")
+    async def me(self, actor: Principal) -> UserOut:
+        return await services.me(actor)
+
+
+ROUTES = [SchoolScopedController, FamilyController, ChildController, EventController, UserController]

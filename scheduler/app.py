@@ -1,0 +1,106 @@
+"""create_app(): routes, database lifespan, OpenAPI, and the one place errors become HTTP."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from litestar import Litestar, Request, Response, get
+from litestar.di import Provide
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from resources import api as resources_api
+from scheduler import api as scheduler_api
+from scheduler import services
+from scheduler.auth import Principal
+from scheduler.db import bind, engine_from_url, is_postgres
+from scheduler.errors import DomainError, Unauthorized
+from scheduler.settings import Settings, get_settings
+
+log = logging.getLogger("family_bridge")
+
+
+async def provide_actor(request: Request) -> Principal:
+    """The signed-in user from ``Authorization: Bearer <token>``."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("send 'Authorization: Bearer <token>'", "authorization")
+    return await services.authenticate(token.strip())
+
+
+@get("/health", tags=["service"])
+async def health() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+def _error(status: int, detail: str, errors: list[dict[str, str]]) -> Response:
+    return Response({"status_code": status, "detail": detail, "errors": errors}, status_code=status)
+
+
+def domain_error(_: Request, exc: DomainError) -> Response:
+    return _error(exc.status_code, exc.message, exc.as_items())
+
+
+def validation_error(_: Request, exc: ValidationException) -> Response:
+    """Decoder errors name the field the same way domain errors do."""
+    items = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(item, dict):
+            items.append({"field": str(item.get("key") or ""), "message": str(item.get("message", ""))})
+    detail = "; ".join(f"{i['field']}: {i['message']}" if i["field"] else i["message"] for i in items) or exc.detail
+    return _error(exc.status_code, detail, items)
+
+
+def http_error(_: Request, exc: HTTPException) -> Response:
+    return _error(exc.status_code, exc.detail, [])
+
+
+def internal_error(request: Request, exc: Exception) -> Response:
+    """Never a stack trace to the client; the log gets the type, not the data."""
+    log.exception("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
+    return _error(HTTP_500_INTERNAL_SERVER_ERROR, "internal error", [])
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+
+    @contextlib.asynccontextmanager
+    async def database(_: Litestar) -> AsyncIterator[None]:
+        engine = engine_from_url(settings.database_url)
+        bind(engine)
+        if is_postgres(engine):
+            await engine.start_connection_pool(min_size=1, max_size=10)
+        try:
+            yield
+        finally:
+            if is_postgres(engine):
+                await engine.close_connection_pool()
+
+    app = Litestar(
+        route_handlers=[health, *resources_api.ROUTES, *scheduler_api.ROUTES],
+        dependencies={"actor": Provide(provide_actor)},
+        lifespan=[database],
+        exception_handlers={
+            DomainError: domain_error,
+            ValidationException: validation_error,
+            NotAuthorizedException: http_error,
+            HTTPException: http_error,
+            Exception: internal_error,
+        },
+        openapi_config=OpenAPIConfig(
+            title="Family Bridge",
+            version="0.1.0",
+            path="/schema",
+            components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
+            security=[{"bearer": []}],
+        ),
+        debug=False,
+    )
+    app.state.settings = settings
+    return app

@@ -1,0 +1,149 @@
+"""``family-bridge``: serve, demo, migrate, solve, conferences.
+
+Each subcommand is a thin shell over a function that tests call directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+
+os.environ.setdefault("PICCOLO_CONF", "scheduler.piccolo_conf")
+
+
+async def _with_engine(settings, work):
+    """Run ``work()`` with the tables bound to the configured database."""
+    from scheduler.db import bind, engine_from_url, is_postgres
+
+    engine = engine_from_url(settings.database_url)
+    bind(engine)
+    if is_postgres(engine):
+        await engine.start_connection_pool(min_size=1, max_size=4)
+    try:
+        return await work()
+    finally:
+        if is_postgres(engine):
+            await engine.close_connection_pool()
+
+
+def migrate(settings) -> int:
+    """Apply every pending migration; safe to run again."""
+    import contextlib
+    import io
+
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    from scheduler.db import pending_migrations, prepare_sqlite_file
+
+    if settings.sqlite_path is not None:
+        settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        prepare_sqlite_file(str(settings.sqlite_path))
+
+    async def work() -> int:
+        pending = await pending_migrations()
+        if not pending:
+            print("database is up to date")
+            return 0
+        chatter = io.StringIO()
+        with contextlib.redirect_stdout(chatter):
+            result = await run_forwards(app_name="all")
+        if not result.success:
+            print(chatter.getvalue(), file=sys.stderr)
+            print(f"migration failed: {result.message}", file=sys.stderr)
+            return 1
+        print(f"applied {len(pending)} migration(s): {', '.join(pending)}")
+        return 0
+
+    return asyncio.run(_with_engine(settings, work))
+
+
+def check_migrated(settings) -> list[str]:
+    from scheduler.db import pending_migrations
+
+    return asyncio.run(_with_engine(settings, pending_migrations))
+
+
+def serve(settings, workers: int = 1) -> int:
+    import uvicorn
+
+    pending = check_migrated(settings)
+    if pending:
+        print(f"the database has {len(pending)} unapplied migration(s) ({', '.join(pending)}); "
+              "run `family-bridge migrate` first", file=sys.stderr)
+        return 1
+    print(f"Family Bridge at {settings.public_url}  (API docs: {settings.public_url}/schema)", flush=True)
+    uvicorn.run("scheduler.asgi:app", host=settings.host, port=settings.port, workers=workers,
+                log_level="warning", proxy_headers=True)
+    return 0
+
+
+def demo(settings, serve_after: bool, seed: int) -> int:
+    from scheduler.demo import load_demo
+
+    code = migrate(settings)
+    if code:
+        return code
+
+    async def work():
+        started = time.perf_counter()
+        token_file = settings.sqlite_path.parent / "demo-tokens.txt" if settings.sqlite_path else None
+        loaded = await load_demo(seed=seed, base_url=settings.public_url, token_file=token_file)
+        return loaded, time.perf_counter() - started
+
+    loaded, seconds = asyncio.run(_with_engine(settings, work))
+    if loaded is None:
+        print("demo data already present; not loading it again")
+    else:
+        print(f"loaded the demo school in {seconds:.1f} s: {loaded.summary}")
+        for line in loaded.token_lines:
+            print(line)
+        if settings.sqlite_path is not None:
+            print(f"(tokens kept in {settings.sqlite_path.parent / 'demo-tokens.txt'})")
+    if serve_after:
+        return serve(settings)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    from scheduler.settings import SettingsError, get_settings
+
+    parser = argparse.ArgumentParser(prog="family-bridge", description="School-family event scheduling.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_serve = sub.add_parser("serve", help="run the HTTP service")
+    p_serve.add_argument("--workers", type=int, default=1)
+    sub.add_parser("migrate", help="apply database migrations")
+    p_demo = sub.add_parser("demo", help="migrate, load the demo school if the database is empty, then serve")
+    p_demo.add_argument("--no-serve", action="store_true", help="load the data and exit")
+    p_demo.add_argument("--seed", type=int, default=2027)
+    sub.add_parser("solve", help="solve an engine-format instance (see README)", add_help=False)
+    p_conf = sub.add_parser("conferences", help="parent-teacher conferences", add_help=False)
+    del p_conf
+
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "solve":
+        from scheduler.engine.cli import run
+
+        return run(rest)
+    if args.command == "conferences":
+        from scheduler.conferences.cli import run
+
+        return run(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    try:
+        settings = get_settings()
+    except SettingsError as exc:
+        print(f"settings: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "migrate":
+        return migrate(settings)
+    if args.command == "serve":
+        return serve(settings, args.workers)
+    return demo(settings, serve_after=not args.no_serve, seed=args.seed)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""The one Piccolo app holding every table of Family Bridge.
+
+One app rather than one per package: rooms reference schools and events
+reference rooms, so per-package migration histories would depend on each
+other in a cycle. The tables still live in the package that owns them.
+"""
+
+from __future__ import annotations
+
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from resources.tables import (
+    ChildcareRatio,
+    ChildcareResource,
+    ChildcareStaffing,
+    Interpreter,
+    InterpreterAvailability,
+    Room,
+    RoomAvailability,
+    School,
+)
+from scheduler.tables import (
+    Child,
+    Event,
+    EventInterest,
+    Family,
+    FamilyAvailability,
+    FamilyDatedAvailability,
+    User,
+)
+
+TABLES = [
+    School,
+    Room,
+    RoomAvailability,
+    Interpreter,
+    InterpreterAvailability,
+    ChildcareResource,
+    ChildcareStaffing,
+    ChildcareRatio,
+    Family,
+    Child,
+    FamilyAvailability,
+    FamilyDatedAvailability,
+    Event,
+    EventInterest,
+    User,
+]
+
+APP_CONFIG = AppConfig(
+    app_name="family_bridge",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=TABLES,
+    migration_dependencies=[],
+    commands=[],
+)

@@ -1,0 +1,151 @@
+"""Shapes of the scheduling API: families, children, events, users."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from msgspec import Meta, Struct
+
+from resources.schemas import Count, LangCode, Name, Tag, WeeklyWindow
+
+Email = Annotated[str, Meta(min_length=3, max_length=254)]
+Kind = Literal["workshop", "conference", "cultural", "meeting"]
+Status = Literal["draft", "proposed", "published", "cancelled"]
+Role = Literal["admin", "family", "interpreter"]
+LocalDateTime = Annotated[str, Meta(description="local wall-clock time in the school's zone, YYYY-MM-DDTHH:MM")]
+
+
+class FamilyIn(Struct, forbid_unknown_fields=True):
+    name: Name
+    language: LangCode
+    email: Email
+    guardians: list[Name] = []
+
+
+class FamilyOut(Struct):
+    id: int
+    school_id: int
+    name: str
+    language: str
+    email: str
+    guardians: list[str]
+    updated_at: dt.datetime
+
+
+class FamilyPage(Struct):
+    items: list[FamilyOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class ChildIn(Struct, forbid_unknown_fields=True):
+    first_name: Annotated[str, Meta(min_length=1, max_length=80)]
+    grade: Annotated[str, Meta(min_length=1, max_length=16, description="e.g. K, 1 … 12, pre-k")]
+    age_band: Annotated[str, Meta(description="infant, toddler, preschool or school-age")]
+
+
+class ChildOut(Struct):
+    id: int
+    family_id: int
+    first_name: str
+    grade: str
+    age_band: str
+
+
+class DatedWindow(Struct, forbid_unknown_fields=True):
+    start: LocalDateTime
+    end: LocalDateTime
+    busy: bool = False
+
+
+class AvailabilityIn(Struct, forbid_unknown_fields=True):
+    weekly: list[WeeklyWindow] = []
+    dated: list[DatedWindow] = []
+
+
+class DatedWindowOut(Struct):
+    start: str
+    end: str
+    busy: bool
+
+
+class AvailabilityOut(Struct):
+    weekly: list[WeeklyWindow]
+    dated: list[DatedWindowOut]
+
+
+class EventIn(Struct, forbid_unknown_fields=True):
+    title: Annotated[str, Meta(min_length=1, max_length=200)]
+    kind: Kind
+    duration_minutes: Annotated[int, Meta(ge=1, le=720)]
+    earliest_date: dt.date
+    latest_date: dt.date
+    description: Annotated[str, Meta(max_length=5000)] = ""
+    min_capacity: Count = 0
+    room_tags: list[Tag] = []
+    audience: list[Tag] = []
+    interpreter_languages: list[LangCode] = []
+    childcare_children: Count = 0
+    fixed_start: LocalDateTime | None = None
+
+
+class EventOut(Struct):
+    id: int
+    school_id: int
+    title: str
+    kind: str
+    description: str
+    duration_minutes: int
+    earliest_date: dt.date
+    latest_date: dt.date
+    min_capacity: int
+    room_tags: list[str]
+    audience: list[str]
+    interpreter_languages: list[str]
+    childcare_children: int
+    fixed_start: str | None
+    status: str
+    starts_at: str | None
+    ends_at: str | None
+    room_id: int | None
+    sequence: int
+    updated_at: dt.datetime
+    cancelled_at: dt.datetime | None
+
+
+class EventPage(Struct):
+    items: list[EventOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class InterestsIn(Struct, forbid_unknown_fields=True):
+    event_ids: list[int]
+
+
+class UserIn(Struct, forbid_unknown_fields=True):
+    role: Role
+    name: Name
+    email: Email
+    family_id: int | None = None
+    interpreter_id: int | None = None
+
+
+class UserOut(Struct):
+    id: int
+    role: str
+    name: str
+    email: str
+    school_id: int | None
+    family_id: int | None
+    interpreter_id: int | None
+
+
+class NewUserOut(Struct):
+    """The token is shown once, here; only its hash is kept."""
+
+    user: UserOut
+    token: str

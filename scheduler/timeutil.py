@@ -1,0 +1,90 @@
+"""Local wall-clock times in a school's zone <-> UTC instants.
+
+People type local times ("2027-03-02T18:00"); the database keeps UTC. The
+two edge cases of daylight saving are decided here once: a local time in
+the spring-forward gap does not exist and is refused; an ambiguous one in
+the fall-back hour means its first occurrence (as the engine format says).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+import arrow
+
+UTC = dt.timezone.utc
+_LOCAL = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$")
+_HHMM = re.compile(r"^(\d{2}):(\d{2})$")
+
+
+class TimeError(ValueError):
+    """A time a person typed that cannot be used; the message says why."""
+
+
+def zone(name: str) -> ZoneInfo:
+    """The zone for an IANA name, refusing abbreviations and typos."""
+    if name not in _zone_names():
+        raise TimeError(f"unknown time zone {name!r} (use an IANA name like 'America/Chicago')")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:  # pragma: no cover - listed but unloadable
+        raise TimeError(f"unknown time zone {name!r}") from exc
+
+
+_ZONES: frozenset[str] | None = None
+
+
+def _zone_names() -> frozenset[str]:
+    global _ZONES
+    if _ZONES is None:
+        _ZONES = frozenset(available_timezones())
+    return _ZONES
+
+
+def parse_local(text: str, tz: str) -> dt.datetime:
+    """``YYYY-MM-DDTHH:MM`` in ``tz`` (or ISO with an offset) -> aware UTC."""
+    if _LOCAL.match(text):
+        try:
+            naive = dt.datetime.strptime(text, "%Y-%m-%dT%H:%M")
+        except ValueError as exc:
+            raise TimeError(f"{text!r} is not a real date and time") from exc
+        local = naive.replace(tzinfo=zone(tz), fold=0)
+        back = local.astimezone(UTC).astimezone(zone(tz)).replace(tzinfo=None)
+        if back != naive:
+            raise TimeError(f"{text} does not exist in {tz} (clocks spring forward then)")
+        return local.astimezone(UTC)
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise TimeError(f"{text!r} is not a date-time; write YYYY-MM-DDTHH:MM") from exc
+    if parsed.tzinfo is None:
+        raise TimeError(f"{text!r}: write YYYY-MM-DDTHH:MM or give an offset")
+    return parsed.astimezone(UTC)
+
+
+def format_local(instant: dt.datetime | None, tz: str) -> str | None:
+    """An instant as ISO 8601 with the school's offset, e.g. ``2027-03-02T18:00:00-06:00``."""
+    if instant is None:
+        return None
+    return arrow.get(instant).to(tz).isoformat()
+
+
+def parse_hhmm(text: str) -> int:
+    """``HH:MM`` -> minutes after midnight; ``24:00`` allowed as the end of a day."""
+    match = _HHMM.match(text)
+    if not match:
+        raise TimeError(f"{text!r} is not a time of day; write HH:MM")
+    hours, minutes = int(match[1]), int(match[2])
+    if minutes > 59 or hours > 24 or (hours == 24 and minutes):
+        raise TimeError(f"{text} is outside the day (00:00 to 24:00)")
+    return hours * 60 + minutes
+
+
+def format_hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(UTC)

@@ -32,6 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -79,6 +80,16 @@ class FeedEvent:
     categories: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        # Freeze the containers too: the serialised VEVENT is memoised on this
+        # value, so a caller mutating its dict or list afterwards must not be
+        # able to change what the event means (or make the cache stale).
+        object.__setattr__(self, "interpreted_languages", tuple(self.interpreted_languages))
+        object.__setattr__(self, "categories", tuple(self.categories))
+        object.__setattr__(
+            self,
+            "translations",
+            MappingProxyType({k: (str(v[0]), str(v[1])) for k, v in self.translations.items()}),
+        )
         for name in ("start", "end", "updated_at", "cancelled_at"):
             value = getattr(self, name)
             if value is not None and value.utcoffset() is None:

@@ -16,6 +16,10 @@ Two passes, for that reason:
 2. icalendar parses the now-known-good text and ``recurring_ical_events``
    expands RRULE/RDATE/EXDATE within the requested range.
 
+A TZID with neither a VTIMEZONE in the file nor an IANA/Windows name that
+icalendar knows is read like a floating time, in the default zone: the file
+gives no other clue, and the family's own zone is the likeliest meaning.
+
 Limits protect the server: a byte cap, and a cap on the number of busy
 intervals (a ``FREQ=MINUTELY`` rule would otherwise expand into millions).
 """

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import icalendar
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from cal_fixtures import CHICAGO, DOMAIN, NOW, UTC, local, school_events, spec
 from ical.calendar_stream import IcsCalendarStream
 
@@ -429,3 +431,25 @@ def test_school_year_feed_size_bound(capsys: pytest.CaptureFixture[str]) -> None
     assert len(body) < 1_000_000
     with capsys.disabled():
         print(f"\n[feed size] 1,000 events (es, translated, 2 languages interpreted): {len(body):,} bytes")
+
+
+def test_event_is_insulated_from_caller_mutation() -> None:
+    translations = {"es": ("Taller", "Texto")}
+    languages = ["es"]
+    event = replace(school_events()[1], translations=translations, interpreted_languages=languages)  # type: ignore[arg-type]
+    before = build_feed([event], spec("es"))
+    translations["es"] = ("Cambiado", "Cambiado")
+    languages.append("vi")
+    assert build_feed([event], spec("es")) == before
+    assert hash(event) == hash(replace(event))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(title=st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=200))
+def test_any_text_round_trips_and_folds(title: str) -> None:
+    event = replace(school_events()[1], title=title, description=title)
+    body = build_feed([event], spec())
+    assert all(len(line) <= 75 for line in body.split(b"\r\n"))
+    ical_cal, strict = both(body)
+    assert str(ical_cal.walk("VEVENT")[0]["SUMMARY"]) == title
+    assert strict.events[0].summary == title

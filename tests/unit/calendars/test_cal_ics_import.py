@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from calendars.ics_import import BusyInterval, IcsImportError, import_busy, merge
 
@@ -230,3 +232,33 @@ def test_bad_freebusy_period_and_not_utf8() -> None:
 def test_aware_range_required() -> None:
     with pytest.raises(ValueError):
         import_busy(ics(), datetime(2027, 3, 1), TO, ZONE)
+
+
+def test_unknown_tzid_without_vtimezone_read_in_default_zone() -> None:
+    """No definition anywhere: the only sensible reading is the family's own zone."""
+    data = ics(*vevent("DTSTART;TZID=Nowhere/Special:20270302T100000", "DTEND;TZID=Nowhere/Special:20270302T110000"))
+    assert busy(data) == [(u(2027, 3, 2, 16), u(2027, 3, 2, 17))]
+
+
+def test_instant_event_without_end_is_not_busy() -> None:
+    assert busy(ics(*vevent("DTSTART:20270302T100000Z"))) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 500), st.integers(1, 60)).map(
+            lambda p: BusyInterval(u(2027, 3, 1) + timedelta(minutes=p[0]), u(2027, 3, 1) + timedelta(minutes=p[0] + p[1]))
+        ),
+        max_size=30,
+    )
+)
+def test_merge_invariants(intervals: list[BusyInterval]) -> None:
+    merged = merge(intervals)
+    assert all(a.end < b.start for a, b in zip(merged, merged[1:]))  # sorted, disjoint, not touching
+    minute = timedelta(minutes=1)
+
+    def covered(xs: list[BusyInterval]) -> set[datetime]:
+        return {x.start + k * minute for x in xs for k in range(int((x.end - x.start) / minute))}
+
+    assert covered(merged) == covered(intervals)

@@ -36,7 +36,7 @@ from types import MappingProxyType
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, Timezone, vDuration
+from icalendar import Calendar, Event, Timezone, vDDDTypes, vDuration
 
 from calendars import i18n_text
 
@@ -226,6 +226,16 @@ def _vtimezone_ical(tzid: str, first_year: int, last_year: int) -> bytes:
     return component.to_ical()
 
 
+@lru_cache(maxsize=64)
+def _writes_utc(tzid: str) -> bool:
+    """Whether icalendar writes this zone as UTC ``...Z`` (UTC, Etc/UTC, GMT...).
+
+    Such feeds need no VTIMEZONE; adding one would be an unused component.
+    """
+    probe = datetime(2000, 1, 1, tzinfo=ZoneInfo(tzid))
+    return vDDDTypes(probe).to_ical().endswith(b"Z")
+
+
 def vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:
     """A fresh VTIMEZONE for ``tzid`` covering ``first_year``..``last_year`` inclusive."""
     return Timezone.from_ical(_vtimezone_ical(tzid, first_year, last_year))
@@ -247,7 +257,10 @@ def _calendar(spec: FeedSpec, method: str) -> Calendar:
     return cal
 
 
-@lru_cache(maxsize=8192)
+VEVENT_CACHE_SIZE = 20_000  # ~0.6 kB of bytes + the key event each: tens of MB at most
+
+
+@lru_cache(maxsize=VEVENT_CACHE_SIZE)
 def vevent_bytes(event: FeedEvent, tzid: str, language: str) -> bytes:
     """Serialized VEVENT, memoised on the (frozen, hashable) event.
 
@@ -256,7 +269,9 @@ def vevent_bytes(event: FeedEvent, tzid: str, language: str) -> bytes:
     a school event appears in many family feeds, so caching the bytes of each
     immutable ``FeedEvent`` makes the common rebuild a join of cached bytes.
     Any change to the row yields a different ``FeedEvent`` and a cache miss,
-    so the cache can never serve stale text.
+    so the cache can never serve stale text. Size it above the number of
+    (event, zone, language) combinations served, or a cyclic LRU scan
+    evicts everything before it is reused.
     """
     return build_vevent(event, ZoneInfo(tzid), language).to_ical()
 
@@ -270,7 +285,7 @@ def _finish(cal: Calendar, events: Sequence[FeedEvent], spec: FeedSpec) -> bytes
     Byte-identical to adding every VEVENT to ``cal`` and calling ``to_ical``
     (a unit test checks this); splicing only avoids re-serialising events.
     """
-    if spec.timezone not in ("UTC", "Etc/UTC"):
+    if not _writes_utc(spec.timezone):
         first, last = _years(events, ZoneInfo(spec.timezone), spec.now)
         cal.add_component(vtimezone(spec.timezone, first, last))
     head = cal.to_ical()
@@ -315,7 +330,7 @@ def build_invitation(
         raise ValueError(f"unsupported METHOD {method!r}")
     cal = _calendar(spec, method)
     tz = ZoneInfo(spec.timezone)
-    if spec.timezone not in ("UTC", "Etc/UTC"):
+    if not _writes_utc(spec.timezone):
         first, last = _years([event], tz, spec.now)
         cal.add_component(vtimezone(spec.timezone, first, last))
     vevent = build_vevent(event, tz, spec.language)

@@ -169,8 +169,9 @@ def test_vtimezone_covers_every_year_of_the_events() -> None:
     assert strict_late.dtstart.astimezone(UTC) == expected
 
 
-def test_utc_feed_has_no_vtimezone() -> None:
-    body = build_feed(school_events(), spec(tz="UTC"))
+@pytest.mark.parametrize("zone", ["UTC", "Etc/UTC", "GMT"])
+def test_utc_feed_has_no_vtimezone(zone: str) -> None:
+    body = build_feed(school_events(), spec(tz=zone))
     ical_cal, strict = both(body)
     assert ical_cal.timezones == []
     assert "DTSTART:20270309T000000Z" in unfold(body)
@@ -453,3 +454,9 @@ def test_any_text_round_trips_and_folds(title: str) -> None:
     ical_cal, strict = both(body)
     assert str(ical_cal.walk("VEVENT")[0]["SUMMARY"]) == title
     assert strict.events[0].summary == title
+
+
+def test_empty_feed_is_valid() -> None:
+    ical_cal, strict = both(build_feed([], spec()))
+    assert ical_cal.walk("VEVENT") == [] and strict.events == []
+    assert len(ical_cal.timezones) == 1  # the current year's zone; harmless and stable

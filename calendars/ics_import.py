@@ -33,7 +33,7 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 import recurring_ical_events
-from icalendar import Calendar
+from icalendar import Calendar, Component
 from icalendar.prop import vPeriod
 
 MAX_INTERVALS = 5000
@@ -252,7 +252,7 @@ def _check_events(cal: Calendar, vevent_lines: dict[int, int]) -> None:
                 )
 
 
-def _is_busy(event: Calendar) -> bool:
+def _is_busy(event: Component) -> bool:
     status = str(event.get("STATUS", "")).upper()
     transp = str(event.get("TRANSP", "OPAQUE")).upper()
     return status != "CANCELLED" and transp != "TRANSPARENT"
@@ -347,6 +347,8 @@ def import_busy(
     """
     if range_start.utcoffset() is None or range_end.utcoffset() is None:
         raise ValueError("range bounds must be timezone-aware")
+    if range_end <= range_start:
+        raise ValueError("range_end must be after range_start")
     if len(data) > MAX_BYTES:
         raise IcsImportError(f"file too large ({len(data)} bytes; limit {MAX_BYTES})")
     try:

@@ -1,0 +1,81 @@
+"""The objective, in one place, so the greedy, the LNS acceptance test and
+CP-SAT all optimise the same thing.
+
+Lexicographic in spirit: an unplaced meeting costs more than any amount of
+waiting could, so the solver never trades a meeting for a shorter evening.
+After that, a family coming back a second time is much worse than waiting a
+few minutes, and interpreter idle time comes last.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .instance import Instance
+
+W_UNPLACED = 1_000_000
+W_EXTRA_VISIT = 300
+W_INTERPRETER_SPAN = 1
+
+
+@dataclass
+class Plan:
+    """Integer solution: start minute and interpreter index per slot."""
+
+    start: list[int | None]
+    interp: list[int | None]
+
+    def copy(self) -> "Plan":
+        return Plan(list(self.start), list(self.interp))
+
+
+def party_span(inst: Instance, plan: Plan, p: int) -> tuple[int, bool]:
+    """(span in minutes, split?) of one party. "Split" uses the same linear
+    test CP-SAT uses: span longer than back-to-back plus passing+slack per
+    gap means at least one gap was too long to be one visit."""
+    placed = [k for k in inst.by_party[p] if plan.start[k] is not None]
+    if not placed:
+        return 0, False
+    lo = min(plan.start[k] for k in placed)  # type: ignore[type-var]
+    hi = max(plan.start[k] + inst.slots[k].dur for k in placed)  # type: ignore[operator]
+    tight = sum(inst.slots[k].dur for k in placed) + (len(placed) - 1) * (inst.passing + inst.slack)
+    return hi - lo, hi - lo > tight
+
+
+def interpreter_spans(inst: Instance, plan: Plan) -> dict[tuple[int, int], tuple[int, int]]:
+    """(interpreter, evening) → (first start, last end)."""
+    out: dict[tuple[int, int], tuple[int, int]] = {}
+    for k, s in enumerate(plan.start):
+        i = plan.interp[k]
+        if s is None or i is None:
+            continue
+        key = (i, inst.evening_of(s))
+        e = s + inst.slots[k].dur
+        lo, hi = out.get(key, (s, e))
+        out[key] = (min(lo, s), max(hi, e))
+    return out
+
+
+def objective(inst: Instance, plan: Plan) -> int:
+    unplaced = sum(1 for s in plan.start if s is None)
+    total = W_UNPLACED * unplaced
+    for p in range(len(inst.by_party)):
+        span, split = party_span(inst, plan, p)
+        total += span + (W_EXTRA_VISIT if split else 0)
+    total += W_INTERPRETER_SPAN * sum(hi - lo for lo, hi in interpreter_spans(inst, plan).values())
+    return total
+
+
+def lower_bound(inst: Instance) -> int:
+    """A bound every schedule respects: meetings with no possible start at
+    all stay unplaced, each party needs at least its meetings back-to-back,
+    each interpreted meeting needs its interpreter for its length."""
+    total = 0
+    for p, ks in enumerate(inst.by_party):
+        possible = [k for k in ks if inst.slots[k].starts and (inst.slots[k].language is None or inst.slots[k].interp_starts)]
+        total += W_UNPLACED * (len(ks) - len(possible))
+        if possible:
+            rooms = {inst.slots[k].room for k in possible}
+            total += sum(inst.slots[k].dur for k in possible) + inst.passing * (min(len(rooms), len(possible)) - 1)
+            total += W_INTERPRETER_SPAN * sum(inst.slots[k].dur for k in possible if inst.slots[k].language)
+    return total

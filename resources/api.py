@@ -29,7 +29,8 @@ from scheduler.auth import Principal
 from scheduler.paging import PageRequest
 
 Limit = Annotated[int, Parameter(ge=1, le=200, description="page size")]
-Offset = Annotated[int, Parameter(ge=0, description="rows to skip")]
+Offset = Annotated[int, Parameter(ge=0, le=2_147_483_647, description="rows to skip")]
+PathId = Annotated[int, Parameter(ge=1, le=2_147_483_647)]
 
 
 class SchoolController(Controller):
@@ -88,23 +89,23 @@ class RoomController(Controller):
     tags = ["rooms"]
 
     @get("/{room_id:int}")
-    async def read(self, actor: Principal, room_id: int) -> RoomOut:
+    async def read(self, actor: Principal, room_id: PathId) -> RoomOut:
         return await services.get_room(actor, room_id)
 
     @put("/{room_id:int}")
-    async def update(self, actor: Principal, room_id: int, data: RoomIn) -> RoomOut:
+    async def update(self, actor: Principal, room_id: PathId, data: RoomIn) -> RoomOut:
         return await services.update_room(actor, room_id, data)
 
     @delete("/{room_id:int}")
-    async def remove(self, actor: Principal, room_id: int) -> None:
+    async def remove(self, actor: Principal, room_id: PathId) -> None:
         await services.delete_room(actor, room_id)
 
     @get("/{room_id:int}/availability")
-    async def availability(self, actor: Principal, room_id: int) -> list[WeeklyWindow]:
+    async def availability(self, actor: Principal, room_id: PathId) -> list[WeeklyWindow]:
         return await services.get_room_availability(actor, room_id)
 
     @put("/{room_id:int}/availability")
-    async def set_availability(self, actor: Principal, room_id: int, data: list[WeeklyWindow]) -> list[WeeklyWindow]:
+    async def set_availability(self, actor: Principal, room_id: PathId, data: list[WeeklyWindow]) -> list[WeeklyWindow]:
         return await services.set_room_availability(actor, room_id, data)
 
 
@@ -113,23 +114,23 @@ class InterpreterController(Controller):
     tags = ["interpreters"]
 
     @get("/{interpreter_id:int}")
-    async def read(self, actor: Principal, interpreter_id: int) -> InterpreterOut:
+    async def read(self, actor: Principal, interpreter_id: PathId) -> InterpreterOut:
         return await services.get_interpreter(actor, interpreter_id)
 
     @put("/{interpreter_id:int}")
-    async def update(self, actor: Principal, interpreter_id: int, data: InterpreterIn) -> InterpreterOut:
+    async def update(self, actor: Principal, interpreter_id: PathId, data: InterpreterIn) -> InterpreterOut:
         return await services.update_interpreter(actor, interpreter_id, data)
 
     @delete("/{interpreter_id:int}")
-    async def remove(self, actor: Principal, interpreter_id: int) -> None:
+    async def remove(self, actor: Principal, interpreter_id: PathId) -> None:
         await services.delete_interpreter(actor, interpreter_id)
 
     @get("/{interpreter_id:int}/availability")
-    async def availability(self, actor: Principal, interpreter_id: int) -> list[WeeklyWindow]:
+    async def availability(self, actor: Principal, interpreter_id: PathId) -> list[WeeklyWindow]:
         return await services.get_interpreter_availability(actor, interpreter_id)
 
     @put("/{interpreter_id:int}/availability")
-    async def set_availability(self, actor: Principal, interpreter_id: int, data: list[WeeklyWindow]
+    async def set_availability(self, actor: Principal, interpreter_id: PathId, data: list[WeeklyWindow]
                                ) -> list[WeeklyWindow]:
         return await services.set_interpreter_availability(actor, interpreter_id, data)
 
@@ -139,31 +140,31 @@ class ChildcareController(Controller):
     tags = ["childcare"]
 
     @get("/{childcare_id:int}")
-    async def read(self, actor: Principal, childcare_id: int) -> ChildcareOut:
+    async def read(self, actor: Principal, childcare_id: PathId) -> ChildcareOut:
         return await services.get_childcare(actor, childcare_id)
 
     @put("/{childcare_id:int}")
-    async def update(self, actor: Principal, childcare_id: int, data: ChildcareIn) -> ChildcareOut:
+    async def update(self, actor: Principal, childcare_id: PathId, data: ChildcareIn) -> ChildcareOut:
         return await services.update_childcare(actor, childcare_id, data)
 
     @delete("/{childcare_id:int}")
-    async def remove(self, actor: Principal, childcare_id: int) -> None:
+    async def remove(self, actor: Principal, childcare_id: PathId) -> None:
         await services.delete_childcare(actor, childcare_id)
 
     @get("/{childcare_id:int}/staffing")
-    async def staffing(self, actor: Principal, childcare_id: int) -> list[StaffingWindow]:
+    async def staffing(self, actor: Principal, childcare_id: PathId) -> list[StaffingWindow]:
         return await services.get_staffing(actor, childcare_id)
 
     @put("/{childcare_id:int}/staffing")
-    async def set_staffing(self, actor: Principal, childcare_id: int, data: list[StaffingWindow]) -> list[StaffingWindow]:
+    async def set_staffing(self, actor: Principal, childcare_id: PathId, data: list[StaffingWindow]) -> list[StaffingWindow]:
         return await services.set_staffing(actor, childcare_id, data)
 
     @get("/{childcare_id:int}/ratios")
-    async def ratios(self, actor: Principal, childcare_id: int) -> list[RatioIn]:
+    async def ratios(self, actor: Principal, childcare_id: PathId) -> list[RatioIn]:
         return await services.get_ratios(actor, childcare_id)
 
     @put("/{childcare_id:int}/ratios")
-    async def set_ratios(self, actor: Principal, childcare_id: int, data: list[RatioIn]) -> list[RatioIn]:
+    async def set_ratios(self, actor: Principal, childcare_id: PathId, data: list[RatioIn]) -> list[RatioIn]:
         return await services.set_ratios(actor, childcare_id, data)
 
 

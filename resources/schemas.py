@@ -15,12 +15,15 @@ from msgspec import Meta, Struct
 Name = Annotated[str, Meta(min_length=1, max_length=120)]
 Count = Annotated[int, Meta(ge=0, le=100_000)]
 Weekday = Annotated[int, Meta(ge=0, le=6, description="0 = Monday … 6 = Sunday")]
-HHMM = Annotated[str, Meta(pattern=r"^\d{2}:\d{2}$", description="local time of day, HH:MM (24:00 allowed as an end)")]
-LangCode = Annotated[str, Meta(pattern=r"^[a-z]{2,3}$", description="lower-case ISO 639 code")]
+HHMM = Annotated[str, Meta(pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$",
+                           description="local time of day, HH:MM (24:00 allowed as an end)")]
+LangCode = Annotated[str, Meta(pattern=r"^[a-z]{2,3}$", description="lower-case ISO 639 code, e.g. es")]
+Email = Annotated[str, Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
+Id = Annotated[int, Meta(ge=1, le=2_147_483_647)]
 Tag = Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
 Slug = Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9-]{1,59}$")]
 Limit = Annotated[int, Meta(ge=1, le=200)]
-Offset = Annotated[int, Meta(ge=0)]
+Offset = Annotated[int, Meta(ge=0, le=2_147_483_647)]
 
 AGE_BANDS = ("infant", "toddler", "preschool", "school-age")
 
@@ -71,7 +74,7 @@ class RoomOut(Struct):
 
 class InterpreterIn(Struct, forbid_unknown_fields=True):
     name: Name
-    email: Annotated[str, Meta(min_length=3, max_length=254)]
+    email: Email
     languages: Annotated[list[LangCode], Meta(min_length=1)]
     max_events_per_day: Annotated[int, Meta(ge=1, le=20)] | None = None
 
@@ -88,7 +91,7 @@ class InterpreterOut(Struct):
 class ChildcareIn(Struct, forbid_unknown_fields=True):
     name: Name
     capacity: Count
-    room_id: int | None = None
+    room_id: Id | None = None
 
 
 class ChildcareOut(Struct):

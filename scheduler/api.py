@@ -8,7 +8,7 @@ from typing import Annotated
 from litestar import Controller, delete, get, post, put
 from litestar.params import Parameter
 
-from resources.api import Limit, Offset
+from resources.api import Limit, Offset, PathId
 from scheduler import services
 from scheduler.auth import Principal
 from scheduler.paging import PageRequest
@@ -71,39 +71,39 @@ class FamilyController(Controller):
     tags = ["families"]
 
     @get("/{family_id:int}")
-    async def read(self, actor: Principal, family_id: int) -> FamilyOut:
+    async def read(self, actor: Principal, family_id: PathId) -> FamilyOut:
         return await services.get_family(actor, family_id)
 
     @put("/{family_id:int}")
-    async def update(self, actor: Principal, family_id: int, data: FamilyIn) -> FamilyOut:
+    async def update(self, actor: Principal, family_id: PathId, data: FamilyIn) -> FamilyOut:
         return await services.update_family(actor, family_id, data)
 
     @delete("/{family_id:int}")
-    async def remove(self, actor: Principal, family_id: int) -> None:
+    async def remove(self, actor: Principal, family_id: PathId) -> None:
         await services.delete_family(actor, family_id)
 
     @post("/{family_id:int}/children")
-    async def add_child(self, actor: Principal, family_id: int, data: ChildIn) -> ChildOut:
+    async def add_child(self, actor: Principal, family_id: PathId, data: ChildIn) -> ChildOut:
         return await services.add_child(actor, family_id, data)
 
     @get("/{family_id:int}/children")
-    async def children(self, actor: Principal, family_id: int) -> list[ChildOut]:
+    async def children(self, actor: Principal, family_id: PathId) -> list[ChildOut]:
         return await services.list_children(actor, family_id)
 
     @get("/{family_id:int}/availability")
-    async def availability(self, actor: Principal, family_id: int) -> AvailabilityOut:
+    async def availability(self, actor: Principal, family_id: PathId) -> AvailabilityOut:
         return await services.get_family_availability(actor, family_id)
 
     @put("/{family_id:int}/availability")
-    async def set_availability(self, actor: Principal, family_id: int, data: AvailabilityIn) -> AvailabilityOut:
+    async def set_availability(self, actor: Principal, family_id: PathId, data: AvailabilityIn) -> AvailabilityOut:
         return await services.set_family_availability(actor, family_id, data)
 
     @get("/{family_id:int}/interests")
-    async def interests(self, actor: Principal, family_id: int) -> InterestsIn:
+    async def interests(self, actor: Principal, family_id: PathId) -> InterestsIn:
         return InterestsIn(event_ids=await services.get_interests(actor, family_id))
 
     @put("/{family_id:int}/interests")
-    async def set_interests(self, actor: Principal, family_id: int, data: InterestsIn) -> InterestsIn:
+    async def set_interests(self, actor: Principal, family_id: PathId, data: InterestsIn) -> InterestsIn:
         return InterestsIn(event_ids=await services.set_interests(actor, family_id, data.event_ids))
 
 
@@ -112,15 +112,15 @@ class ChildController(Controller):
     tags = ["families"]
 
     @get("/{child_id:int}")
-    async def read(self, actor: Principal, child_id: int) -> ChildOut:
+    async def read(self, actor: Principal, child_id: PathId) -> ChildOut:
         return await services.get_child(actor, child_id)
 
     @put("/{child_id:int}")
-    async def update(self, actor: Principal, child_id: int, data: ChildIn) -> ChildOut:
+    async def update(self, actor: Principal, child_id: PathId, data: ChildIn) -> ChildOut:
         return await services.update_child(actor, child_id, data)
 
     @delete("/{child_id:int}")
-    async def remove(self, actor: Principal, child_id: int) -> None:
+    async def remove(self, actor: Principal, child_id: PathId) -> None:
         await services.delete_child(actor, child_id)
 
 
@@ -129,19 +129,19 @@ class EventController(Controller):
     tags = ["events"]
 
     @get("/{event_id:int}")
-    async def read(self, actor: Principal, event_id: int) -> EventOut:
+    async def read(self, actor: Principal, event_id: PathId) -> EventOut:
         return await services.get_event(actor, event_id)
 
     @put("/{event_id:int}")
-    async def update(self, actor: Principal, event_id: int, data: EventIn) -> EventOut:
+    async def update(self, actor: Principal, event_id: PathId, data: EventIn) -> EventOut:
         return await services.update_event(actor, event_id, data)
 
     @delete("/{event_id:int}")
-    async def remove(self, actor: Principal, event_id: int) -> None:
+    async def remove(self, actor: Principal, event_id: PathId) -> None:
         await services.delete_event(actor, event_id)
 
     @post("/{event_id:int}/cancel", status_code=200)
-    async def cancel(self, actor: Principal, event_id: int) -> EventOut:
+    async def cancel(self, actor: Principal, event_id: PathId) -> EventOut:
         return await services.cancel_event(actor, event_id)
 
 

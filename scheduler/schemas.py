@@ -7,9 +7,8 @@ from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
-from resources.schemas import Count, LangCode, Name, Tag, WeeklyWindow
+from resources.schemas import Count, Email, Id, LangCode, Name, Tag, WeeklyWindow
 
-Email = Annotated[str, Meta(min_length=3, max_length=254)]
 Kind = Literal["workshop", "conference", "cultural", "meeting"]
 Status = Literal["draft", "proposed", "published", "cancelled"]
 Role = Literal["admin", "family", "interpreter"]
@@ -123,15 +122,15 @@ class EventPage(Struct):
 
 
 class InterestsIn(Struct, forbid_unknown_fields=True):
-    event_ids: list[int]
+    event_ids: list[Id]
 
 
 class UserIn(Struct, forbid_unknown_fields=True):
     role: Role
     name: Name
     email: Email
-    family_id: int | None = None
-    interpreter_id: int | None = None
+    family_id: Id | None = None
+    interpreter_id: Id | None = None
 
 
 class UserOut(Struct):

@@ -136,8 +136,13 @@ def _to_schedule(inst: Instance, plan: Plan, obj: int, bound: int, status: str,
 
 
 def solve(problem: Problem, *, time_limit: float = 60.0, seed: int = 0, num_workers: int | None = None,
-          progress: Callable[[str], None] | None = None) -> Schedule:
-    """Place every requested meeting it can; see the module docstring."""
+          progress: Callable[[str], None] | None = None, effort: float | None = None) -> Schedule:
+    """Place every requested meeting it can; see the module docstring.
+
+    `effort` is the search budget in CP-SAT deterministic seconds (default
+    0.8 × time_limit). The result is reproducible whenever the effort, not
+    the wall-clock `time_limit`, is what ends the search.
+    """
     t0 = time.monotonic()
     say = progress or (lambda _msg: None)
     workers = num_workers or default_workers()
@@ -152,10 +157,10 @@ def solve(problem: Problem, *, time_limit: float = 60.0, seed: int = 0, num_work
     wall_hit = False
     all_parties = [p for p, ks in enumerate(inst.by_party) if ks]
     if len(inst.slots) <= EXACT_LIMIT:
-        budget = max(0.5, time_limit * 0.9)
+        budget = effort if effort is not None else max(0.5, time_limit * 0.8)
         res = solve_free(inst, plan, all_parties, seed=seed, workers=workers,
-                         deterministic_time=budget, wall_time=budget)
-        wall_hit = time.monotonic() - t0 >= budget
+                         deterministic_time=budget, wall_time=time_limit * 0.9)
+        wall_hit = time.monotonic() - t0 >= time_limit * 0.9
         iterations = 1
         bound = max(bound, int(-(-res.bound // 1)) if res.bound != float("inf") else bound)
         if res.plan is not None:
@@ -166,7 +171,7 @@ def solve(problem: Problem, *, time_limit: float = 60.0, seed: int = 0, num_work
         say(f"exact model: {res.status}, objective {best}, bound {bound}")
     else:
         rng = random.Random(seed)
-        det_budget = time_limit * 0.8
+        det_budget = effort if effort is not None else time_limit * 0.8
         spent = 0.0
         deadline = t0 + time_limit * 0.9
         # One single-threaded CP-SAT per worker, each on its own group of

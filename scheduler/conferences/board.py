@@ -13,6 +13,8 @@ from bisect import insort
 from .cost import Plan
 from .instance import Instance
 
+NEW_BLOCK_COST = 30  # minutes-equivalent of opening an interpreter's block
+
 
 class Board:
     def __init__(self, inst: Instance) -> None:
@@ -57,7 +59,10 @@ class Board:
                 lo, hi = book[0][0], book[-1][1]
                 growth = (max(hi, s + sl.dur) - min(lo, s)) - (hi - lo)
             else:
-                growth = 10_000  # opening a new working block is worst
+                # Calling an interpreter in for a new block costs their time
+                # plus a fixed inconvenience; extending a block by a long gap
+                # is worse than that, so we do not stretch blocks blindly.
+                growth = sl.dur + NEW_BLOCK_COST
             if best is None or (growth, i) < best:
                 best = (growth, i)
         return None if best is None else best[1]

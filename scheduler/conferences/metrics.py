@@ -34,6 +34,7 @@ def summary(problem: Problem, schedule: Schedule) -> dict[str, float]:
             ev = next((k for k, e in enumerate(w.evenings) if e.start <= m.start < e.end), -1)
             by_interp.setdefault((m.interpreter, ev), []).append((m.start, m.end))
     spans = []
+    multi_spans = []
     multi = one_visit = 0
     limit = timedelta(minutes=w.passing_minutes + w.visit_slack_minutes)
     for pid, ms in by_party.items():
@@ -41,6 +42,7 @@ def summary(problem: Problem, schedule: Schedule) -> dict[str, float]:
         spans.append(_minutes(max(e for _, e in ms) - ms[0][0]))
         if wanted[pid] >= 2:
             multi += 1
+            multi_spans.append(spans[-1])
             visits = 1 + sum(1 for a, b in zip(ms, ms[1:]) if b[0] - a[1] > limit)
             if visits == 1 and len(ms) == wanted[pid]:
                 one_visit += 1
@@ -52,6 +54,7 @@ def summary(problem: Problem, schedule: Schedule) -> dict[str, float]:
         "requested": float(len(reqs)),
         "placed": float(len(schedule.meetings)),
         "median_family_span_minutes": float(median(spans)) if spans else 0.0,
+        "median_multi_meeting_span_minutes": float(median(multi_spans)) if multi_spans else 0.0,
         "multi_meeting_families": float(multi),
         "one_visit_share": round(one_visit / multi, 4) if multi else 1.0,
         "interpreter_idle_minutes": float(idle),

@@ -39,6 +39,30 @@ def default_workers() -> int:
     return max(1, min(8, os.cpu_count() or 1))
 
 
+def _interpreter_neighbourhood(inst: Instance, plan: Plan, rng: random.Random, size: int,
+                               taken: set[int]) -> list[int]:
+    """Parties served by one interpreter on one evening, picked by idle
+    time: freeing them lets CP-SAT close that interpreter's gaps."""
+    idle: dict[tuple[int, int], list[int]] = {}
+    for k, s in enumerate(plan.start):
+        i = plan.interp[k]
+        if s is not None and i is not None and inst.slots[k].party not in taken:
+            idle.setdefault((i, inst.evening_of(s)), []).append(k)
+    if not idle:
+        return []
+    keys = sorted(idle)
+    weights = []
+    for key in keys:
+        ks = idle[key]
+        lo = min(plan.start[k] for k in ks)  # type: ignore[type-var]
+        hi = max(plan.start[k] + inst.slots[k].dur for k in ks)  # type: ignore[operator]
+        weights.append(1.0 + hi - lo - sum(inst.slots[k].dur for k in ks))
+    key = rng.choices(keys, weights=weights)[0]
+    parties = sorted({inst.slots[k].party for k in idle[key]})
+    rng.shuffle(parties)
+    return sorted(parties[:size])
+
+
 def _neighbourhood(inst: Instance, plan: Plan, rng: random.Random, size: int, taken: set[int]) -> list[int]:
     """Seed party chosen by how much it would gain (unplaced ≫ split visit ≫
     waiting), then the parties meeting the same teachers or interpreters
@@ -186,8 +210,12 @@ def solve(problem: Problem, *, time_limit: float = 60.0, seed: int = 0, num_work
                     break
                 taken: set[int] = set()
                 groups = []
-                for _ in range(workers):
-                    g = _neighbourhood(inst, plan, rng, NEIGHBOURHOOD, taken)
+                for j in range(workers):
+                    g: list[int] = []
+                    if (iterations + j) % 2 == 1:
+                        g = _interpreter_neighbourhood(inst, plan, rng, NEIGHBOURHOOD, taken)
+                    if not g:
+                        g = _neighbourhood(inst, plan, rng, NEIGHBOURHOOD, taken)
                     taken.update(g)
                     groups.append(g)
                 futures = [pool.submit(solve_free, inst, plan, g, seed=seed + iterations + j, workers=1,

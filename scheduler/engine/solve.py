@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .candidates import AttendanceTable, Candidates, Grid, build_candidates, build_grid
-from .cpsat import components, solve_component, trivial_bound, value_of, weight
+from .cpsat import ComponentResult, components, solve_component, trivial_bound, value_of, weight
+from .lns import lns
 from .explain import EventDetail, details_for, explain
 from .greedy import Placement, greedy
 from .model import Instance
@@ -25,6 +26,10 @@ from .verify import verify
 # so that, on an unloaded machine, the deterministic limit stops the search
 # first and the answer is reproducible bit for bit.
 DTIME_PER_SECOND = 0.5
+# Components with more start literals than this are improved by slab LNS
+# (lns.py) instead of one monolithic CP-SAT model; their bound is then the
+# trivial one (every schedulable event at its best turnout).
+LNS_LITERALS = 12000
 
 Progress = Callable[[int, int, int], None]  # scheduled, attendance, attendance bound
 
@@ -105,8 +110,14 @@ def solve(instance: Instance | dict, time_limit: float = 30.0, seed: int = 0,
                     best_seen[0], best_seen[1] = max(v, best_seen[0]), min(b, best_seen[1])
                     progress(best_seen[0] // w, best_seen[0] % w, best_seen[1] - (best_seen[0] // w) * w)
 
-            res = solve_component(inst, cands, comps[i], w, hint, max(0.05, wall_left * max(share, 0.02)),
-                                  budget_dt * share, seed, workers, report)
+            if size[i] > LNS_LITERALS:
+                got, used_dt, rounds = lns(inst, cands, comps[i], w, hint, max(0.5, wall_left * share),
+                                           budget_dt * share, seed, workers, report, pending_bound[i])
+                res = ComponentResult(got, value_of(got, cands, w), pending_bound[i], "lns", used_dt)
+                stats["lns_rounds"] = stats.get("lns_rounds", 0) + rounds
+            else:
+                res = solve_component(inst, cands, comps[i], w, hint, max(0.05, wall_left * max(share, 0.02)),
+                                      budget_dt * share, seed, workers, report)
             budget_dt -= res.dtime
             budget_dt = max(budget_dt, 0.05)
             results[i] = res

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, delete, get, post, put
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, PathParameter, QueryParameter
 
 from resources import services
 from resources.schemas import (
@@ -28,9 +29,10 @@ from resources.schemas import (
 from scheduler.auth import Principal
 from scheduler.paging import PageRequest
 
-Limit = Annotated[int, Parameter(ge=1, le=200, description="page size")]
-Offset = Annotated[int, Parameter(ge=0, le=2_147_483_647, description="rows to skip")]
-PathId = Annotated[int, Parameter(ge=1, le=2_147_483_647)]
+Limit = Annotated[int, QueryParameter(ge=1, le=200, description="page size")]
+Offset = Annotated[int, QueryParameter(ge=0, le=2_147_483_647, description="rows to skip")]
+Actor = NamedDependency[Principal]
+PathId = Annotated[int, PathParameter(ge=1, le=2_147_483_647)]
 
 
 class SchoolController(Controller):
@@ -38,48 +40,48 @@ class SchoolController(Controller):
     tags = ["schools"]
 
     @post("/")
-    async def create(self, actor: Principal, data: SchoolIn) -> SchoolOut:
+    async def create(self, actor: Actor, data: JSONBody[SchoolIn]) -> SchoolOut:
         return await services.create_school(actor, data)
 
     @get("/")
-    async def list(self, actor: Principal, limit: Limit = 50, offset: Offset = 0) -> SchoolPage:
+    async def list(self, actor: Actor, limit: Limit = 50, offset: Offset = 0) -> SchoolPage:
         items, total = await services.list_schools(actor, PageRequest(limit, offset))
         return SchoolPage(items=items, total=total, limit=limit, offset=offset)
 
     @get("/{slug:str}")
-    async def read(self, actor: Principal, slug: str) -> SchoolOut:
+    async def read(self, actor: Actor, slug: FromPath[str]) -> SchoolOut:
         return await services.get_school(actor, slug)
 
     @put("/{slug:str}")
-    async def update(self, actor: Principal, slug: str, data: SchoolIn) -> SchoolOut:
+    async def update(self, actor: Actor, slug: FromPath[str], data: JSONBody[SchoolIn]) -> SchoolOut:
         return await services.update_school(actor, slug, data)
 
     @post("/{slug:str}/rooms")
-    async def create_room(self, actor: Principal, slug: str, data: RoomIn) -> RoomOut:
+    async def create_room(self, actor: Actor, slug: FromPath[str], data: JSONBody[RoomIn]) -> RoomOut:
         return await services.create_room(actor, slug, data)
 
     @get("/{slug:str}/rooms")
-    async def list_rooms(self, actor: Principal, slug: str, limit: Limit = 50, offset: Offset = 0,
-                         tag: str | None = None) -> RoomPage:
+    async def list_rooms(self, actor: Actor, slug: FromPath[str], limit: Limit = 50, offset: Offset = 0,
+                         tag: FromQuery[str | None] = None) -> RoomPage:
         items, total = await services.list_rooms(actor, slug, PageRequest(limit, offset), tag)
         return RoomPage(items=items, total=total, limit=limit, offset=offset)
 
     @post("/{slug:str}/interpreters")
-    async def create_interpreter(self, actor: Principal, slug: str, data: InterpreterIn) -> InterpreterOut:
+    async def create_interpreter(self, actor: Actor, slug: FromPath[str], data: JSONBody[InterpreterIn]) -> InterpreterOut:
         return await services.create_interpreter(actor, slug, data)
 
     @get("/{slug:str}/interpreters")
-    async def list_interpreters(self, actor: Principal, slug: str, limit: Limit = 50, offset: Offset = 0,
-                                language: str | None = None) -> InterpreterPage:
+    async def list_interpreters(self, actor: Actor, slug: FromPath[str], limit: Limit = 50, offset: Offset = 0,
+                                language: FromQuery[str | None] = None) -> InterpreterPage:
         items, total = await services.list_interpreters(actor, slug, PageRequest(limit, offset), language)
         return InterpreterPage(items=items, total=total, limit=limit, offset=offset)
 
     @post("/{slug:str}/childcare")
-    async def create_childcare(self, actor: Principal, slug: str, data: ChildcareIn) -> ChildcareOut:
+    async def create_childcare(self, actor: Actor, slug: FromPath[str], data: JSONBody[ChildcareIn]) -> ChildcareOut:
         return await services.create_childcare(actor, slug, data)
 
     @get("/{slug:str}/childcare")
-    async def list_childcare(self, actor: Principal, slug: str, limit: Limit = 50, offset: Offset = 0) -> ChildcarePage:
+    async def list_childcare(self, actor: Actor, slug: FromPath[str], limit: Limit = 50, offset: Offset = 0) -> ChildcarePage:
         items, total = await services.list_childcare(actor, slug, PageRequest(limit, offset))
         return ChildcarePage(items=items, total=total, limit=limit, offset=offset)
 
@@ -89,23 +91,23 @@ class RoomController(Controller):
     tags = ["rooms"]
 
     @get("/{room_id:int}")
-    async def read(self, actor: Principal, room_id: PathId) -> RoomOut:
+    async def read(self, actor: Actor, room_id: PathId) -> RoomOut:
         return await services.get_room(actor, room_id)
 
     @put("/{room_id:int}")
-    async def update(self, actor: Principal, room_id: PathId, data: RoomIn) -> RoomOut:
+    async def update(self, actor: Actor, room_id: PathId, data: JSONBody[RoomIn]) -> RoomOut:
         return await services.update_room(actor, room_id, data)
 
     @delete("/{room_id:int}")
-    async def remove(self, actor: Principal, room_id: PathId) -> None:
+    async def remove(self, actor: Actor, room_id: PathId) -> None:
         await services.delete_room(actor, room_id)
 
     @get("/{room_id:int}/availability")
-    async def availability(self, actor: Principal, room_id: PathId) -> list[WeeklyWindow]:
+    async def availability(self, actor: Actor, room_id: PathId) -> list[WeeklyWindow]:
         return await services.get_room_availability(actor, room_id)
 
     @put("/{room_id:int}/availability")
-    async def set_availability(self, actor: Principal, room_id: PathId, data: list[WeeklyWindow]) -> list[WeeklyWindow]:
+    async def set_availability(self, actor: Actor, room_id: PathId, data: JSONBody[list[WeeklyWindow]]) -> list[WeeklyWindow]:
         return await services.set_room_availability(actor, room_id, data)
 
 
@@ -114,23 +116,23 @@ class InterpreterController(Controller):
     tags = ["interpreters"]
 
     @get("/{interpreter_id:int}")
-    async def read(self, actor: Principal, interpreter_id: PathId) -> InterpreterOut:
+    async def read(self, actor: Actor, interpreter_id: PathId) -> InterpreterOut:
         return await services.get_interpreter(actor, interpreter_id)
 
     @put("/{interpreter_id:int}")
-    async def update(self, actor: Principal, interpreter_id: PathId, data: InterpreterIn) -> InterpreterOut:
+    async def update(self, actor: Actor, interpreter_id: PathId, data: JSONBody[InterpreterIn]) -> InterpreterOut:
         return await services.update_interpreter(actor, interpreter_id, data)
 
     @delete("/{interpreter_id:int}")
-    async def remove(self, actor: Principal, interpreter_id: PathId) -> None:
+    async def remove(self, actor: Actor, interpreter_id: PathId) -> None:
         await services.delete_interpreter(actor, interpreter_id)
 
     @get("/{interpreter_id:int}/availability")
-    async def availability(self, actor: Principal, interpreter_id: PathId) -> list[WeeklyWindow]:
+    async def availability(self, actor: Actor, interpreter_id: PathId) -> list[WeeklyWindow]:
         return await services.get_interpreter_availability(actor, interpreter_id)
 
     @put("/{interpreter_id:int}/availability")
-    async def set_availability(self, actor: Principal, interpreter_id: PathId, data: list[WeeklyWindow]
+    async def set_availability(self, actor: Actor, interpreter_id: PathId, data: JSONBody[list[WeeklyWindow]]
                                ) -> list[WeeklyWindow]:
         return await services.set_interpreter_availability(actor, interpreter_id, data)
 
@@ -140,31 +142,31 @@ class ChildcareController(Controller):
     tags = ["childcare"]
 
     @get("/{childcare_id:int}")
-    async def read(self, actor: Principal, childcare_id: PathId) -> ChildcareOut:
+    async def read(self, actor: Actor, childcare_id: PathId) -> ChildcareOut:
         return await services.get_childcare(actor, childcare_id)
 
     @put("/{childcare_id:int}")
-    async def update(self, actor: Principal, childcare_id: PathId, data: ChildcareIn) -> ChildcareOut:
+    async def update(self, actor: Actor, childcare_id: PathId, data: JSONBody[ChildcareIn]) -> ChildcareOut:
         return await services.update_childcare(actor, childcare_id, data)
 
     @delete("/{childcare_id:int}")
-    async def remove(self, actor: Principal, childcare_id: PathId) -> None:
+    async def remove(self, actor: Actor, childcare_id: PathId) -> None:
         await services.delete_childcare(actor, childcare_id)
 
     @get("/{childcare_id:int}/staffing")
-    async def staffing(self, actor: Principal, childcare_id: PathId) -> list[StaffingWindow]:
+    async def staffing(self, actor: Actor, childcare_id: PathId) -> list[StaffingWindow]:
         return await services.get_staffing(actor, childcare_id)
 
     @put("/{childcare_id:int}/staffing")
-    async def set_staffing(self, actor: Principal, childcare_id: PathId, data: list[StaffingWindow]) -> list[StaffingWindow]:
+    async def set_staffing(self, actor: Actor, childcare_id: PathId, data: JSONBody[list[StaffingWindow]]) -> list[StaffingWindow]:
         return await services.set_staffing(actor, childcare_id, data)
 
     @get("/{childcare_id:int}/ratios")
-    async def ratios(self, actor: Principal, childcare_id: PathId) -> list[RatioIn]:
+    async def ratios(self, actor: Actor, childcare_id: PathId) -> list[RatioIn]:
         return await services.get_ratios(actor, childcare_id)
 
     @put("/{childcare_id:int}/ratios")
-    async def set_ratios(self, actor: Principal, childcare_id: PathId, data: list[RatioIn]) -> list[RatioIn]:
+    async def set_ratios(self, actor: Actor, childcare_id: PathId, data: JSONBody[list[RatioIn]]) -> list[RatioIn]:
         return await services.set_ratios(actor, childcare_id, data)
 
 

@@ -6,11 +6,10 @@ import datetime as dt
 from typing import Annotated
 
 from litestar import Controller, delete, get, post, put
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from resources.api import Limit, Offset, PathId
+from resources.api import Actor, Limit, Offset, PathId
 from scheduler import services
-from scheduler.auth import Principal
 from scheduler.paging import PageRequest
 from scheduler.schemas import (
     AvailabilityIn,
@@ -38,31 +37,31 @@ class SchoolScopedController(Controller):
     path = "/schools/{slug:str}"
 
     @post("/families", tags=["families"])
-    async def create_family(self, actor: Principal, slug: str, data: FamilyIn) -> FamilyOut:
+    async def create_family(self, actor: Actor, slug: FromPath[str], data: JSONBody[FamilyIn]) -> FamilyOut:
         return await services.create_family(actor, slug, data)
 
     @get("/families", tags=["families"])
-    async def list_families(self, actor: Principal, slug: str, limit: Limit = 50, offset: Offset = 0,
-                            language: str | None = None) -> FamilyPage:
+    async def list_families(self, actor: Actor, slug: FromPath[str], limit: Limit = 50, offset: Offset = 0,
+                            language: FromQuery[str | None] = None) -> FamilyPage:
         items, total = await services.list_families(actor, slug, PageRequest(limit, offset), language)
         return FamilyPage(items=items, total=total, limit=limit, offset=offset)
 
     @post("/events", tags=["events"])
-    async def create_event(self, actor: Principal, slug: str, data: EventIn) -> EventOut:
+    async def create_event(self, actor: Actor, slug: FromPath[str], data: JSONBody[EventIn]) -> EventOut:
         return await services.create_event(actor, slug, data)
 
     @get("/events", tags=["events"])
     async def list_events(
-        self, actor: Principal, slug: str, limit: Limit = 50, offset: Offset = 0,
-        status: Status | None = None, kind: Kind | None = None,
-        date_from: Annotated[dt.date | None, Parameter(query="from")] = None,
-        date_to: Annotated[dt.date | None, Parameter(query="to")] = None,
+        self, actor: Actor, slug: FromPath[str], limit: Limit = 50, offset: Offset = 0,
+        status: FromQuery[Status | None] = None, kind: FromQuery[Kind | None] = None,
+        date_from: Annotated[dt.date | None, QueryParameter(name="from")] = None,
+        date_to: Annotated[dt.date | None, QueryParameter(name="to")] = None,
     ) -> EventPage:
         items, total = await services.list_events(actor, slug, PageRequest(limit, offset), status, kind, date_from, date_to)
         return EventPage(items=items, total=total, limit=limit, offset=offset)
 
     @post("/users", tags=["users"])
-    async def create_user(self, actor: Principal, slug: str, data: UserIn) -> NewUserOut:
+    async def create_user(self, actor: Actor, slug: FromPath[str], data: JSONBody[UserIn]) -> NewUserOut:
         return await services.create_user(actor, slug, data)
 
 
@@ -71,39 +70,39 @@ class FamilyController(Controller):
     tags = ["families"]
 
     @get("/{family_id:int}")
-    async def read(self, actor: Principal, family_id: PathId) -> FamilyOut:
+    async def read(self, actor: Actor, family_id: PathId) -> FamilyOut:
         return await services.get_family(actor, family_id)
 
     @put("/{family_id:int}")
-    async def update(self, actor: Principal, family_id: PathId, data: FamilyIn) -> FamilyOut:
+    async def update(self, actor: Actor, family_id: PathId, data: JSONBody[FamilyIn]) -> FamilyOut:
         return await services.update_family(actor, family_id, data)
 
     @delete("/{family_id:int}")
-    async def remove(self, actor: Principal, family_id: PathId) -> None:
+    async def remove(self, actor: Actor, family_id: PathId) -> None:
         await services.delete_family(actor, family_id)
 
     @post("/{family_id:int}/children")
-    async def add_child(self, actor: Principal, family_id: PathId, data: ChildIn) -> ChildOut:
+    async def add_child(self, actor: Actor, family_id: PathId, data: JSONBody[ChildIn]) -> ChildOut:
         return await services.add_child(actor, family_id, data)
 
     @get("/{family_id:int}/children")
-    async def children(self, actor: Principal, family_id: PathId) -> list[ChildOut]:
+    async def children(self, actor: Actor, family_id: PathId) -> list[ChildOut]:
         return await services.list_children(actor, family_id)
 
     @get("/{family_id:int}/availability")
-    async def availability(self, actor: Principal, family_id: PathId) -> AvailabilityOut:
+    async def availability(self, actor: Actor, family_id: PathId) -> AvailabilityOut:
         return await services.get_family_availability(actor, family_id)
 
     @put("/{family_id:int}/availability")
-    async def set_availability(self, actor: Principal, family_id: PathId, data: AvailabilityIn) -> AvailabilityOut:
+    async def set_availability(self, actor: Actor, family_id: PathId, data: JSONBody[AvailabilityIn]) -> AvailabilityOut:
         return await services.set_family_availability(actor, family_id, data)
 
     @get("/{family_id:int}/interests")
-    async def interests(self, actor: Principal, family_id: PathId) -> InterestsIn:
+    async def interests(self, actor: Actor, family_id: PathId) -> InterestsIn:
         return InterestsIn(event_ids=await services.get_interests(actor, family_id))
 
     @put("/{family_id:int}/interests")
-    async def set_interests(self, actor: Principal, family_id: PathId, data: InterestsIn) -> InterestsIn:
+    async def set_interests(self, actor: Actor, family_id: PathId, data: JSONBody[InterestsIn]) -> InterestsIn:
         return InterestsIn(event_ids=await services.set_interests(actor, family_id, data.event_ids))
 
 
@@ -112,15 +111,15 @@ class ChildController(Controller):
     tags = ["families"]
 
     @get("/{child_id:int}")
-    async def read(self, actor: Principal, child_id: PathId) -> ChildOut:
+    async def read(self, actor: Actor, child_id: PathId) -> ChildOut:
         return await services.get_child(actor, child_id)
 
     @put("/{child_id:int}")
-    async def update(self, actor: Principal, child_id: PathId, data: ChildIn) -> ChildOut:
+    async def update(self, actor: Actor, child_id: PathId, data: JSONBody[ChildIn]) -> ChildOut:
         return await services.update_child(actor, child_id, data)
 
     @delete("/{child_id:int}")
-    async def remove(self, actor: Principal, child_id: PathId) -> None:
+    async def remove(self, actor: Actor, child_id: PathId) -> None:
         await services.delete_child(actor, child_id)
 
 
@@ -129,19 +128,19 @@ class EventController(Controller):
     tags = ["events"]
 
     @get("/{event_id:int}")
-    async def read(self, actor: Principal, event_id: PathId) -> EventOut:
+    async def read(self, actor: Actor, event_id: PathId) -> EventOut:
         return await services.get_event(actor, event_id)
 
     @put("/{event_id:int}")
-    async def update(self, actor: Principal, event_id: PathId, data: EventIn) -> EventOut:
+    async def update(self, actor: Actor, event_id: PathId, data: JSONBody[EventIn]) -> EventOut:
         return await services.update_event(actor, event_id, data)
 
     @delete("/{event_id:int}")
-    async def remove(self, actor: Principal, event_id: PathId) -> None:
+    async def remove(self, actor: Actor, event_id: PathId) -> None:
         await services.delete_event(actor, event_id)
 
     @post("/{event_id:int}/cancel", status_code=200)
-    async def cancel(self, actor: Principal, event_id: PathId) -> EventOut:
+    async def cancel(self, actor: Actor, event_id: PathId) -> EventOut:
         return await services.cancel_event(actor, event_id)
 
 
@@ -150,12 +149,12 @@ class UserController(Controller):
     tags = ["users"]
 
     @post("/")
-    async def create_admin(self, actor: Principal, data: UserIn) -> NewUserOut:
+    async def create_admin(self, actor: Actor, data: JSONBody[UserIn]) -> NewUserOut:
         """District administrators enrol other district-level administrators."""
         return await services.create_user(actor, None, data)
 
     @get("/me")
-    async def me(self, actor: Principal) -> UserOut:
+    async def me(self, actor: Actor) -> UserOut:
         return await services.me(actor)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator
 
 from litestar import Litestar, Request, Response, get
@@ -22,6 +23,7 @@ from scheduler.errors import DomainError, Unauthorized
 from scheduler.settings import Settings, get_settings
 
 log = logging.getLogger("family_bridge")
+_DECODER_PATH = re.compile(r" - at `\$([^`]*)`$")
 
 
 async def provide_actor(request: Request) -> Principal:
@@ -52,7 +54,17 @@ def validation_error(_: Request, exc: ValidationException) -> Response:
     items = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
-            items.append({"field": str(item.get("key") or ""), "message": str(item.get("message", ""))})
+            message, field = str(item.get("message", "")), str(item.get("key") or "")
+            path = _DECODER_PATH.search(message)
+            if path:  # msgspec says where inside the body: "... - at `$.weekly[1].end`"
+                message = message[: path.start()]
+                field = path.group(1).removeprefix(".") or field
+            elif field == "data" and exc.__cause__ is not None:
+                # a list body: Litestar drops the index, the decoder's own error keeps it
+                cause = _DECODER_PATH.search(str(exc.__cause__))
+                if cause:
+                    field = cause.group(1).removeprefix(".data").removeprefix(".") or field
+            items.append({"field": field, "message": message})
     detail = "; ".join(f"{i['field']}: {i['message']}" if i["field"] else i["message"] for i in items) or exc.detail
     return _error(exc.status_code, detail, items)
 

@@ -201,8 +201,11 @@ async def load_demo(seed: int = 2027, base_url: str = "http://127.0.0.1:8000",
             if langs:
                 await Event.update({Event.interpreter_languages: langs}).where(Event.id == eid).run()
 
-        tokens = {"admin": new_api_token(), "family": new_api_token(), "interpreter": new_api_token()}
+        tokens = {"district": new_api_token(), "admin": new_api_token(), "family": new_api_token(),
+                  "interpreter": new_api_token()}
         await _insert(User, [
+            User(role="admin", name="Sam Okafor (district office)", email="district@riverside.example.org",
+                 school=None, token_hash=hash_api_token(tokens["district"])),
             User(role="admin", name="Dana Brooks (principal)", email="principal@riverside.example.org",
                  school=school_id, token_hash=hash_api_token(tokens["admin"])),
             User(role="family", name=family_rows[1].guardians[0], email=family_rows[1].email, school=school_id,

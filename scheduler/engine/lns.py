@@ -25,7 +25,7 @@ from .cpsat import solve_component, value_of
 from .greedy import Placement
 from .model import Instance
 
-SUB_LITERALS = 6000  # start literals per neighbourhood: solves in a second or two
+SUB_LITERALS = 2500  # start literals per neighbourhood: solves in well under a second
 
 
 def _blocked(starts: np.ndarray, d: int, bookings: list[tuple[int, int]]) -> np.ndarray:
@@ -143,8 +143,8 @@ def lns(inst: Instance, cands: list[Candidates], events: list[int], w: int, curr
                 k = int(np.searchsorted(sub[e].starts, cur[e].start))
                 hint[e] = replace(cur[e], pos=k)
         wall_left = wall_budget - (time.monotonic() - t0)
-        res = solve_component(inst, sub, live, w, hint, min(10.0, max(0.1, wall_left - 0.3)),
-                              min(2.0, max(0.05, dtime_budget - used)), seed + rounds, workers, None,
+        res = solve_component(inst, sub, live, w, hint, min(4.0, max(0.1, wall_left - 0.3)),
+                              min(0.6, max(0.05, dtime_budget - used)), seed + rounds, workers, None,
                               limits=limits)
         used += res.dtime
         before = value_of(cur, cands, w)

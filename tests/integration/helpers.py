@@ -1,0 +1,43 @@
+"""Small builders for integration tests: real rows through the real API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scheduler.auth import hash_api_token, new_api_token
+
+
+async def make_user(role: str = "admin", school_id: int | None = None, family_id: int | None = None,
+                    interpreter_id: int | None = None) -> dict[str, str]:
+    """Insert a user straight into the database (bootstrap only) and return auth headers."""
+    from scheduler.tables import User
+
+    token = new_api_token()
+    await User.insert(User(role=role, name=f"test {role}", email=f"{role}@example.org", school=school_id,
+                           family=family_id, interpreter=interpreter_id, token_hash=hash_api_token(token))).run()
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def ok(response, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+async def make_school(client, admin: dict[str, str], slug: str = "lincoln", tz: str = "America/Chicago") -> dict:
+    r = await client.post("/schools", json={"name": f"{slug.title()} Elementary", "slug": slug, "timezone": tz,
+                                            "languages": ["en", "es"]}, headers=admin)
+    return await ok(r, 201)
+
+
+async def make_family(client, admin, slug: str = "lincoln", language: str = "es") -> dict:
+    r = await client.post(f"/schools/{slug}/families", json={
+        "name": "García family", "language": language, "email": "garcia@example.org", "guardians": ["Ana García"]},
+        headers=admin)
+    return await ok(r, 201)
+
+
+async def family_user(client, admin, family_id: int, slug: str = "lincoln") -> dict[str, str]:
+    r = await client.post(f"/schools/{slug}/users", json={"role": "family", "name": "Ana", "email": "ana@example.org",
+                                                          "family_id": family_id}, headers=admin)
+    body = await ok(r, 201)
+    return {"Authorization": f"Bearer {body['token']}"}

@@ -30,16 +30,15 @@ class Plan:
 
 
 def party_span(inst: Instance, plan: Plan, p: int) -> tuple[int, bool]:
-    """(span in minutes, split?) of one party. "Split" uses the same linear
-    test CP-SAT uses: span longer than back-to-back plus passing+slack per
-    gap means at least one gap was too long to be one visit."""
-    placed = [k for k in inst.by_party[p] if plan.start[k] is not None]
+    """(span in minutes, more than one visit?) of one party: a new visit
+    starts whenever a gap exceeds passing + slack."""
+    placed = sorted((plan.start[k], plan.start[k] + inst.slots[k].dur)  # type: ignore[operator]
+                    for k in inst.by_party[p] if plan.start[k] is not None)
     if not placed:
         return 0, False
-    lo = min(plan.start[k] for k in placed)  # type: ignore[type-var]
-    hi = max(plan.start[k] + inst.slots[k].dur for k in placed)  # type: ignore[operator]
-    tight = sum(inst.slots[k].dur for k in placed) + (len(placed) - 1) * (inst.passing + inst.slack)
-    return hi - lo, hi - lo > tight
+    link = inst.passing + inst.slack
+    split = any(b[0] - a[1] > link for a, b in zip(placed, placed[1:]))
+    return placed[-1][1] - placed[0][0], split
 
 
 def interpreter_spans(inst: Instance, plan: Plan) -> dict[tuple[int, int], tuple[int, int]]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from .cost import W_EXTRA_VISIT, W_INTERPRETER_SPAN, W_UNPLACED, Plan
+from .cost import W_EXTRA_VISIT, W_INTERPRETER_SPAN, W_UNPLACED, Plan, party_span
 from .instance import Instance
 
 
@@ -31,7 +31,6 @@ def solve_free(inst: Instance, plan: Plan, free_parties: list[int], *, seed: int
     """Re-optimise the meetings of `free_parties` around the fixed rest of
     `plan`, hinted with `plan`. Returns a new plan only if CP-SAT found one."""
     m = cp_model.CpModel()
-    ps = inst.passing + inst.slack
     free_slots = [k for p in free_parties for k in inst.by_party[p]]
     free_slot_set = set(free_slots)
     start: dict[int, cp_model.IntVar] = {}
@@ -126,20 +125,45 @@ def solve_free(inst: Instance, plan: Plan, free_parties: list[int], *, seed: int
             m.Add(last >= start[k] + inst.slots[k].dur).OnlyEnforceIf(pres[k])
         span = last - first
         span_terms.append(span)
-        anyp = m.NewBoolVar(f"any{p}")
-        m.AddMaxEquality(anyp, [pres[k] for k in ks])
+        # Exact "one visit": apart from the earliest meeting, every placed
+        # meeting has another one ending at most passing+slack before it.
+        # (Sorted meetings never overlap, so the meeting right before it
+        # then ends no earlier, and every consecutive gap is short.)
         v = m.NewBoolVar(f"v{p}")
-        tight = sum((inst.slots[k].dur + ps) * pres[k] for k in ks) - ps
-        m.Add(span <= tight).OnlyEnforceIf([v.Not(), anyp])
         visit_terms.append(v)
+        link = inst.passing + inst.slack
+        firsts = []
+        for mk in ks:
+            fm = m.NewBoolVar(f"f{mk}")
+            m.AddImplication(fm, pres[mk])
+            firsts.append(fm)
+            s_m = plan.start[mk]
+            m.AddHint(fm, 1 if s_m is not None and all(
+                plan.start[x] is None or plan.start[x] >= s_m for x in ks) and s_m == min(
+                plan.start[x] for x in ks if plan.start[x] is not None) else 0)
+            nears = []
+            for a in ks:
+                if a == mk:
+                    continue
+                m.Add(start[mk] <= start[a]).OnlyEnforceIf([fm, pres[a]])
+                n = m.NewBoolVar(f"n{a}_{mk}")
+                m.AddImplication(n, pres[a])
+                end_a = start[a] + inst.slots[a].dur
+                m.Add(end_a <= start[mk]).OnlyEnforceIf(n)
+                m.Add(start[mk] <= end_a + link).OnlyEnforceIf(n)
+                s_a = plan.start[a]
+                m.AddHint(n, 1 if (s_a is not None and s_m is not None
+                                   and 0 <= s_m - (s_a + inst.slots[a].dur) <= link) else 0)
+                nears.append(n)
+            m.AddBoolOr([fm, *nears, v, pres[mk].Not()])
+        m.Add(sum(firsts) <= 1)
         placed = [plan.start[k] for k in ks if plan.start[k] is not None]
         if placed:
             lo = min(placed)  # type: ignore[type-var]
             hi = max(plan.start[k] + inst.slots[k].dur for k in ks if plan.start[k] is not None)  # type: ignore[operator]
             m.AddHint(first, lo)
             m.AddHint(last, hi)
-            t0 = sum(inst.slots[k].dur + ps for k in ks if plan.start[k] is not None) - ps
-            m.AddHint(v, 1 if hi - lo > t0 else 0)
+            m.AddHint(v, 1 if party_span(inst, plan, p)[1] else 0)
         # Party constraints for slots with no possible start are moot.
 
     ispan_terms: list[cp_model.LinearExprT] = []

@@ -37,10 +37,13 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--teachers", type=int, default=30)
     ap.add_argument("--interpreters", type=int, default=8)
     ap.add_argument("--workers", type=int, default=None)
+    ap.add_argument("--start", default="16:00", help="evening start (local)")
+    ap.add_argument("--end", default="20:00", help="evening end (local)")
     a = ap.parse_args(argv)
 
     t = time.monotonic()
-    problem = make_problem(a.seed, students=a.students, teachers=a.teachers, interpreters=a.interpreters)
+    problem = make_problem(a.seed, students=a.students, teachers=a.teachers, interpreters=a.interpreters,
+                           start=a.start, end=a.end)
     inst = compile_problem(problem)
     gen = time.monotonic() - t
     langs = sum(1 for f in problem.families if f.language != "en")

@@ -68,8 +68,12 @@ def objective(inst: Instance, plan: Plan) -> int:
 def lower_bound(inst: Instance) -> int:
     """A bound every schedule respects: meetings with no possible start at
     all stay unplaced, each party needs at least its meetings back-to-back,
-    each interpreted meeting needs its interpreter for its length."""
+    each interpreted meeting needs its interpreter for its length, and an
+    interpreter's consecutive meetings are at least `passing` apart, so
+    N interpreted meetings spread over B (interpreter, evening) blocks leave
+    at least N − B passing gaps inside blocks."""
     total = 0
+    interpreted = 0
     for p, ks in enumerate(inst.by_party):
         possible = [k for k in ks if inst.slots[k].starts and (inst.slots[k].language is None or inst.slots[k].interp_starts)]
         total += W_UNPLACED * (len(ks) - len(possible))
@@ -77,4 +81,7 @@ def lower_bound(inst: Instance) -> int:
             rooms = {inst.slots[k].room for k in possible}
             total += sum(inst.slots[k].dur for k in possible) + inst.passing * (min(len(rooms), len(possible)) - 1)
             total += W_INTERPRETER_SPAN * sum(inst.slots[k].dur for k in possible if inst.slots[k].language)
+            interpreted += sum(1 for k in possible if inst.slots[k].language)
+    blocks = len(inst.interp_avail) * len(inst.evenings)
+    total += W_INTERPRETER_SPAN * inst.passing * max(0, interpreted - blocks)
     return total

@@ -116,3 +116,31 @@ async def client(settings):
 
     async with AsyncTestClient(app=create_app(settings)) as c:
         yield c
+
+
+def pytest_configure(config) -> None:
+    if os.environ.get("FB_REQUIRE_POSTGRES") and not PG_ADMIN_URL:
+        raise pytest.UsageError("FB_REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not: PostgreSQL tests cannot run")
+
+
+def _engine_counts(terminalreporter) -> dict[str, int]:
+    counts = {engine: 0 for engine in ("sqlite", "postgres")}
+    for report in terminalreporter.stats.get("passed", []):
+        for engine in counts:
+            if f"[{engine}" in report.nodeid or f"-{engine}]" in report.nodeid or f"-{engine}-" in report.nodeid:
+                counts[engine] += 1
+    return counts
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    counts = _engine_counts(terminalreporter)
+    terminalreporter.write_line(
+        f"database engines: {counts['sqlite']} tests passed on sqlite, {counts['postgres']} on postgres")
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """CI must not go green without the PostgreSQL half of the suite."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if os.environ.get("FB_REQUIRE_POSTGRES") and reporter is not None and not session.config.option.collectonly:
+        if _engine_counts(reporter)["postgres"] == 0 and exitstatus == 0:
+            session.exitstatus = 1

@@ -7,14 +7,26 @@ from typing import Any
 from scheduler.auth import hash_api_token, new_api_token
 
 
-async def make_user(role: str = "admin", school_id: int | None = None, family_id: int | None = None,
-                    interpreter_id: int | None = None) -> dict[str, str]:
+def in_app(client, fn, *args):
+    """Run database work on the app's own event loop (the test client runs the app in a portal).
+
+    A PostgreSQL pool belongs to the loop that opened it, so direct table
+    access from a test must go through the same loop as the app.
+    """
+    return client.blocking_portal.call(fn, *args)
+
+
+async def make_user(client, role: str = "admin", school_id: int | None = None) -> dict[str, str]:
     """Insert a user straight into the database (bootstrap only) and return auth headers."""
     from scheduler.tables import User
 
     token = new_api_token()
-    await User.insert(User(role=role, name=f"test {role}", email=f"{role}@example.org", school=school_id,
-                           family=family_id, interpreter=interpreter_id, token_hash=hash_api_token(token))).run()
+
+    async def insert() -> None:
+        await User.insert(User(role=role, name=f"test {role}", email=f"{role}@example.org", school=school_id,
+                               token_hash=hash_api_token(token))).run()
+
+    in_app(client, insert)
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -16,7 +16,7 @@ async def test_health_and_openapi_list_every_route(client):
 
 
 async def test_school_crud_and_pagination(client):
-    district = await make_user("admin")
+    district = await make_user(client)
     for i in range(3):
         await make_school(client, district, slug=f"school-{i}")
     page = await ok(await client.get("/schools?limit=2&offset=1", headers=district))
@@ -28,7 +28,7 @@ async def test_school_crud_and_pagination(client):
 
 
 async def test_rooms_with_availability_and_tag_filter(client):
-    district = await make_user("admin")
+    district = await make_user(client)
     await make_school(client, district)
     gym = await ok(await client.post("/schools/lincoln/rooms", json={"name": "Gym", "capacity": 300,
                                                                     "tags": ["stage", "accessible"]}, headers=district), 201)
@@ -45,7 +45,7 @@ async def test_rooms_with_availability_and_tag_filter(client):
 
 
 async def test_interpreters_and_childcare(client):
-    district = await make_user("admin")
+    district = await make_user(client)
     await make_school(client, district)
     ana = await ok(await client.post("/schools/lincoln/interpreters", json={
         "name": "Ana", "email": "ana@example.org", "languages": ["pt", "es"], "max_events_per_day": 2},
@@ -67,7 +67,7 @@ async def test_interpreters_and_childcare(client):
 
 
 async def test_family_children_availability_interests(client):
-    district = await make_user("admin")
+    district = await make_user(client)
     await make_school(client, district)
     fam = await make_family(client, district)
     kid = await ok(await client.post(f"/families/{fam['id']}/children", json={
@@ -89,7 +89,7 @@ async def test_family_children_availability_interests(client):
 
 
 async def test_events_filter_update_cancel(client):
-    district = await make_user("admin")
+    district = await make_user(client)
     await make_school(client, district)
     base = {"duration_minutes": 60, "earliest_date": "2027-03-01", "latest_date": "2027-03-05"}
     math = await ok(await client.post("/schools/lincoln/events", json={"title": "Math", "kind": "workshop", **base},
@@ -111,7 +111,7 @@ async def test_events_filter_update_cancel(client):
 
 
 async def test_roles_are_enforced(client):
-    district = await make_user("admin")
+    district = await make_user(client)
     await make_school(client, district)
     await make_school(client, district, slug="other")
     fam = await make_family(client, district)
@@ -141,7 +141,7 @@ async def test_roles_are_enforced(client):
 
 
 async def test_interpreter_edits_only_own_profile(client):
-    district = await make_user("admin")
+    district = await make_user(client)
     await make_school(client, district)
     a = await ok(await client.post("/schools/lincoln/interpreters", json={"name": "A", "email": "a@example.org",
                                                                          "languages": ["es"]}, headers=district), 201)

@@ -13,7 +13,7 @@ def fields(response) -> list[str]:
 
 @pytest.fixture
 async def school(client):
-    admin = await make_user("admin")
+    admin = await make_user(client)
     await make_school(client, admin)
     return admin
 

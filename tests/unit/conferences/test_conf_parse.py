@@ -127,3 +127,16 @@ def test_dst_crossing_evening_is_scheduled_in_real_minutes() -> None:
     assert len(s.meetings) == 2 and len(s.unplaced) == 1
     for m in s.meetings:
         assert (m.end - m.start).total_seconds() == 600
+
+
+def test_fall_back_evening_counts_the_repeated_hour() -> None:
+    """2027-11-07: New York repeats 01:00–02:00. An evening 00:30–02:30
+    local lasts three real hours; ambiguous 01:30 means the first one."""
+    d = base()
+    d["window"]["evenings"] = [{"start": "2027-11-07T00:30", "end": "2027-11-07T02:30"}]
+    d["families"][0]["availability"] = [{"start": "2027-11-07T01:30", "end": "2027-11-07T02:30"}]
+    p = build(d)
+    assert p.window.evenings[0].minutes == 180
+    fam = p.families[0].availability[0]
+    assert fam.start == datetime(2027, 11, 7, 5, 30, tzinfo=timezone.utc)   # first 01:30 (EDT)
+    assert fam.minutes == 120

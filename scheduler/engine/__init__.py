@@ -8,7 +8,7 @@ Public API:
 from .explain import EventDetail
 from .model import Instance
 from .parse import InstanceError, parse_instance
-from .solve import SolveResult, solve
+from .solver import SolveResult, solve
 from .verify import verify
 
 __all__ = ["parse_instance", "InstanceError", "solve", "verify", "SolveResult", "EventDetail", "Instance"]

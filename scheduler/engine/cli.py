@@ -13,7 +13,7 @@ import time
 from typing import TextIO
 
 from .parse import InstanceError, parse_instance
-from .solve import solve
+from .solver import solve
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -18,6 +18,7 @@ import os
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from .candidates import Candidates
@@ -103,7 +104,8 @@ class _Progress(cp_model.CpSolverSolutionCallback):
 def solve_component(inst: Instance, cands: list[Candidates], events: list[int], w: int,
                     hint: dict[int, Placement], time_limit: float, dtime_limit: float, seed: int,
                     workers: int | None = None, progress: ProgressFn | None = None,
-                    use_hint: bool = True, limits: dict[tuple[int, int], int] | None = None) -> ComponentResult:
+                    use_hint: bool = True, limits: dict[tuple[int, int], int] | None = None,
+                    redundant: bool = True) -> ComponentResult:
     """Build and solve the CP-SAT model for `events`; never worse than the hint.
 
     `limits` overrides an interpreter's daily limit per (interpreter, day
@@ -219,6 +221,8 @@ def solve_component(inst: Instance, cands: list[Candidates], events: list[int], 
             wvars[(e, i, day)] = wv
             terms.append(wv)
         m.Add(sum(terms) <= lim)
+    if redundant:
+        _redundant(m, inst, cands, events, x, limits)
     m.Maximize(sum(obj))
 
     hint_value = value_of({e: hint[e] for e in events if e in hint}, cands, w)
@@ -295,3 +299,99 @@ def _add_hint(m: cp_model.CpModel, inst: Instance, cands: list[Candidates], even
     for (e, i, day), var in wvars.items():
         p = hint.get(e)
         m.AddHint(var, p is not None and i in dict(p.interps).values() and int(cands[e].day[p.pos]) == day)
+
+
+def _redundant(m: cp_model.CpModel, inst: Instance, cands: list[Candidates], events: list[int],
+               x: dict[int, list], limits: dict[tuple[int, int], int] | None) -> None:
+    """Time-indexed Hall constraints: implied, but they give CP-SAT a strong LP.
+
+    At any instant t, the events running at t that all draw from one pool of
+    resources (an audience tag: pool of one; a language: its interpreters;
+    a set of rooms or childcare that includes every fitting one) number at
+    most the pool members that could be in use at t. Checking only at
+    candidate start instants suffices: intervals that pairwise overlap share
+    the latest of their starts. Same per local day for interpreter limits.
+    """
+    groups: list[tuple[list[int], dict[int, list[tuple[int, int]]] | None]] = []
+    by_tag: dict[str, list[int]] = {}
+    by_lang: dict[str, list[int]] = {}
+    for e in events:
+        for tag in inst.events[e].audience:
+            by_tag.setdefault(tag, []).append(e)
+        for lang in inst.events[e].interpreter_languages:
+            by_lang.setdefault(lang, []).append(e)
+    for tag in sorted(by_tag):
+        if len(by_tag[tag]) > 1:
+            groups.append((by_tag[tag], None))
+
+    def pool_uses(members: list[tuple[int, list[tuple[int, object]]]]) -> dict[int, list[tuple[int, int]]]:
+        """resource -> intervals in which it could possibly be in use."""
+        uses: dict[int, list[tuple[int, int]]] = {}
+        for e, lst in members:
+            c = cands[e]
+            d = inst.events[e].duration
+            for r, mask in lst:
+                for k in np.flatnonzero(mask):
+                    uses.setdefault(r, []).append((int(c.starts[k]), int(c.starts[k]) + d))
+        return uses
+
+    for lang in sorted(by_lang):
+        es = by_lang[lang]
+        if len(es) > 1:
+            groups.append((es, pool_uses([(e, cands[e].interps[lang]) for e in es])))
+    for kind in ("rooms", "cares"):
+        sets: dict[frozenset[int], None] = {}
+        for e in events:
+            lst = getattr(cands[e], kind)
+            if lst:
+                sets.setdefault(frozenset(r for r, _ in lst), None)
+        for fs in sets:
+            es = [e for e in events if getattr(cands[e], kind) and {r for r, _ in getattr(cands[e], kind)} <= fs]
+            if len(es) > len(fs):
+                groups.append((es, pool_uses([(e, [(r, mk) for r, mk in getattr(cands[e], kind)]) for e in es])))
+    for es, uses in groups:
+        points = np.unique(np.concatenate([cands[e].starts for e in es]))
+        if uses is None:
+            cap = np.ones(len(points), dtype=np.int64)
+        else:
+            cap = np.zeros(len(points), dtype=np.int64)
+            for r, ivs in uses.items():
+                iv = np.asarray(ivs, dtype=np.int64)
+                lo = np.searchsorted(points, iv[:, 0], "left")
+                hi = np.searchsorted(points, iv[:, 1], "left")
+                diff = np.zeros(len(points) + 1, dtype=np.int64)
+                np.add.at(diff, lo, 1)
+                np.add.at(diff, hi, -1)
+                cap += np.cumsum(diff[:-1]) > 0
+        for j, t in enumerate(points):
+            t = int(t)
+            terms = []
+            n_ev = 0
+            for e in es:
+                c = cands[e]
+                a = int(np.searchsorted(c.starts, t - inst.events[e].duration + 1, "left"))
+                b = int(np.searchsorted(c.starts, t, "right"))
+                if b > a:
+                    terms.extend(x[e][a:b])
+                    n_ev += 1
+            if n_ev > cap[j]:
+                m.Add(sum(terms) <= int(cap[j]))
+    # interpreter daily limits per language pool
+    for lang in sorted(by_lang):
+        es = by_lang[lang]
+        days: dict[int, list] = {}
+        for e in es:
+            for k, dday in enumerate(cands[e].day):
+                days.setdefault(int(dday), []).append((e, k))
+        for dday, eks in sorted(days.items()):
+            total = 0
+            for i, _ in {(i, None) for e in es for i, mk in cands[e].interps[lang]}:
+                lim = inst.interpreters[i].max_events_per_day
+                if limits is not None and (i, dday) in limits:
+                    lim = limits[(i, dday)]
+                if lim is None:
+                    total = None
+                    break
+                total += lim
+            if total is not None and len({e for e, _ in eks}) > total:
+                m.Add(sum(x[e][k] for e, k in eks) <= total)

@@ -30,6 +30,9 @@ DTIME_PER_SECOND = 0.5
 # (lns.py) instead of one monolithic CP-SAT model; their bound is then the
 # trivial one (every schedulable event at its best turnout).
 LNS_LITERALS = 12000
+# Components up to this size go straight to one CP-SAT model (tiny/small
+# instances are proven optimal that way in a few seconds).
+DIRECT_LITERALS = 2500
 
 Progress = Callable[[int, int, int], None]  # scheduled, attendance, attendance bound
 
@@ -110,14 +113,25 @@ def solve(instance: Instance | dict, time_limit: float = 30.0, seed: int = 0,
                     best_seen[0], best_seen[1] = max(v, best_seen[0]), min(b, best_seen[1])
                     progress(best_seen[0] // w, best_seen[0] % w, best_seen[1] - (best_seen[0] // w) * w)
 
-            if size[i] > LNS_LITERALS:
-                got, used_dt, rounds = lns(inst, cands, comps[i], w, hint, max(0.5, wall_left * share),
-                                           budget_dt * share, seed, workers, report, pending_bound[i])
-                res = ComponentResult(got, value_of(got, cands, w), pending_bound[i], "lns", used_dt)
-                stats["lns_rounds"] = stats.get("lns_rounds", 0) + rounds
+            wall_i = max(0.05, wall_left * max(share, 0.02))
+            dt_i = budget_dt * share
+            if size[i] <= DIRECT_LITERALS:
+                res = solve_component(inst, cands, comps[i], w, hint, wall_i, dt_i, seed, workers, report)
             else:
-                res = solve_component(inst, cands, comps[i], w, hint, max(0.05, wall_left * max(share, 0.02)),
-                                      budget_dt * share, seed, workers, report)
+                # LNS improves fast; then (if the component is small enough to
+                # model whole) one CP-SAT solve from the LNS answer proves a bound.
+                frac = 0.75 if size[i] <= LNS_LITERALS else 1.0
+                t_l = time.monotonic()
+                got, used_dt, rounds = lns(inst, cands, comps[i], w, hint, max(0.5, wall_i * frac),
+                                           dt_i * frac, seed, workers, report, pending_bound[i])
+                stats["lns_rounds"] = stats.get("lns_rounds", 0) + rounds
+                res = ComponentResult(got, value_of(got, cands, w), pending_bound[i], "lns", used_dt)
+                if frac < 1.0:
+                    wall_rest = wall_i - (time.monotonic() - t_l)
+                    full = solve_component(inst, cands, comps[i], w, got, max(0.5, wall_rest),
+                                           max(0.1, dt_i - used_dt), seed, workers, report)
+                    full.dtime += used_dt
+                    res = full
             budget_dt -= res.dtime
             budget_dt = max(budget_dt, 0.05)
             results[i] = res
@@ -144,7 +158,7 @@ def solve(instance: Instance | dict, time_limit: float = 30.0, seed: int = 0,
         "wall_seconds": round(time.monotonic() - t0, 3),
         "status": ("optimal" if statuses and all(s == "optimal" for s in statuses) or not comps else
                    "greedy" if not use_cpsat else "feasible"),
-        "scheduled_bound": None if total_bound is None else total_bound // w,
+        "scheduled_bound": None if total_bound is None else min(total_bound // w, sum(1 for c in cands if len(c.starts))),
         "weight": w,
     })
     return SolveResult(sol, details, stats)

@@ -101,6 +101,8 @@ def solve(instance: Instance | dict, time_limit: float = 30.0, seed: int = 0,
         order = sorted(range(len(comps)), key=lambda i: (size[i], i))
         left = sum(size.values())
         best_seen = [sum(pending_val.values()), sum(pending_bound.values())]
+        if progress:  # the greedy start point, so a caller always sees a first line
+            progress(best_seen[0] // w, best_seen[0] % w, best_seen[1] - (best_seen[0] // w) * w)
         for i in order:
             wall_left = time_limit * 0.92 - (time.monotonic() - t0) - 0.2  # keep time to explain + verify
             share = size[i] / left

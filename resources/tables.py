@@ -84,3 +84,11 @@ class ChildcareRatio(Table):
     childcare = ForeignKey(references=ChildcareResource, on_delete=OnDelete.cascade, index=True, null=False)
     age_band = Varchar(length=16)
     children_per_staff = SmallInt()
+
+
+class InterpreterBusy(Table):
+    """A dated interval an interpreter cannot work (imported from their calendar)."""
+
+    interpreter = ForeignKey(references=Interpreter, on_delete=OnDelete.cascade, index=True, null=False)
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()

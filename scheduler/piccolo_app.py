@@ -17,17 +17,25 @@ from resources.tables import (
     ChildcareStaffing,
     Interpreter,
     InterpreterAvailability,
+    InterpreterBusy,
     Room,
     RoomAvailability,
     School,
 )
+from calendars.tables import FeedToken
 from scheduler.tables import (
     Child,
+    ChildcareBooking,
     Event,
     EventInterest,
     Family,
     FamilyAvailability,
     FamilyDatedAvailability,
+    IdempotencyKey,
+    InterpreterAssignment,
+    Outbox,
+    Plan,
+    Registration,
     User,
 )
 
@@ -47,6 +55,14 @@ TABLES = [
     Event,
     EventInterest,
     User,
+    Registration,
+    ChildcareBooking,
+    InterpreterAssignment,
+    Plan,
+    IdempotencyKey,
+    Outbox,
+    FeedToken,
+    InterpreterBusy,
 ]
 
 APP_CONFIG = AppConfig(

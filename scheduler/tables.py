@@ -22,7 +22,7 @@ from piccolo.columns import (
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from resources.tables import Interpreter, Room, School
+from resources.tables import ChildcareResource, Interpreter, Room, School
 
 
 class Family(Table):
@@ -78,6 +78,8 @@ class Event(Table):
     starts_at = Timestamptz(null=True, default=None, index=True)
     ends_at = Timestamptz(null=True, default=None)
     room = ForeignKey(references=Room, on_delete=OnDelete.set_null, null=True, default=None)
+    seats = Integer(null=True, default=None)  # registration capacity once placed (the room's, unless set lower)
+    childcare = ForeignKey(references=ChildcareResource, on_delete=OnDelete.set_null, null=True, default=None)
     sequence = Integer(default=0)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
@@ -106,3 +108,105 @@ class User(Table, tablename="app_user"):
     interpreter = ForeignKey(references=Interpreter, on_delete=OnDelete.cascade, null=True, default=None)
     token_hash = Varchar(length=64, unique=True, index=True)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Registration(Table):
+    """A family's place at an event: confirmed, waitlisted, offered, or cancelled.
+
+    Rows are never deleted on cancel (the status changes) so that private
+    feeds can show the cancellation and their Last-Modified never goes back.
+    """
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True, null=False)
+    family = ForeignKey(references=Family, on_delete=OnDelete.cascade, index=True, null=False)
+    adults = SmallInt(default=1)
+    language = Varchar(length=3, null=True, default=None)
+    status = Varchar(length=16, index=True)
+    waitlist_seq = Integer(null=True, default=None)  # order of joining the waitlist
+    offered_until = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class ChildcareBooking(Table):
+    """One child's childcare place at one event, held with its registration."""
+
+    registration = ForeignKey(references=Registration, on_delete=OnDelete.cascade, index=True, null=False)
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True, null=False)
+    child = ForeignKey(references=Child, on_delete=OnDelete.cascade, null=False)
+    childcare = ForeignKey(references=ChildcareResource, on_delete=OnDelete.set_null, null=True, default=None)
+    age_band = Varchar(length=16)
+    status = Varchar(length=16)  # mirrors the registration: confirmed / waitlisted / cancelled
+
+
+class InterpreterAssignment(Table):
+    """One language needed at one event; open until an interpreter claims it.
+
+    The event's time is copied here so PostgreSQL can forbid one interpreter
+    in two overlapping assignments with an exclusion constraint.
+    """
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True, null=False)
+    school = ForeignKey(references=School, on_delete=OnDelete.cascade, index=True, null=False)
+    language = Varchar(length=3)
+    interpreter = ForeignKey(references=Interpreter, on_delete=OnDelete.set_null, null=True, default=None, index=True)
+    status = Varchar(length=16, index=True)  # open / claimed / confirmed / cancelled
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
+    claimed_at = Timestamptz(null=True, default=None)
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Plan(Table):
+    """One run of the booking engine for a school: its instance, proposal and reasons."""
+
+    school = ForeignKey(references=School, on_delete=OnDelete.cascade, index=True, null=False)
+    status = Varchar(length=16)  # solving / ready / failed / published
+    instance = Text(default="")  # engine-format JSON
+    solution = Text(default="")  # engine-format JSON
+    details = Text(default="")  # per-event turnout and runner-up, JSON
+    scheduled = Integer(null=True, default=None)
+    attendance = Integer(null=True, default=None)
+    bound = Integer(null=True, default=None)
+    error = Text(default="")
+    time_limit = Integer(default=30)
+    keep_published = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    finished_at = Timestamptz(null=True, default=None)
+    published_at = Timestamptz(null=True, default=None)
+
+
+class IdempotencyKey(Table):
+    """The first answer to a booking POST, replayed when a client retries with the same key."""
+
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade, null=False)
+    key = Varchar(length=200)
+    route = Varchar(length=200)
+    status_code = SmallInt()
+    body = Text()
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Outbox(Table):
+    """A notification written in the same transaction as the change that causes it.
+
+    A sender delivers due rows later; ``dedupe_key`` makes a sweep that runs
+    twice write nothing twice.
+    """
+
+    kind = Varchar(length=40)
+    dedupe_key = Varchar(length=200, unique=True)
+    school = ForeignKey(references=School, on_delete=OnDelete.cascade, null=True, default=None)
+    family = ForeignKey(references=Family, on_delete=OnDelete.cascade, null=True, default=None)
+    interpreter = ForeignKey(references=Interpreter, on_delete=OnDelete.cascade, null=True, default=None)
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, null=True, default=None)
+    to_email = Varchar(length=254)
+    language = Varchar(length=3, default="en")
+    payload = Text(default="{}")
+    status = Varchar(length=16, default="pending", index=True)  # pending / sent / failed
+    attempts = SmallInt(default=0)
+    next_attempt_at = Timestamptz(default=TimestamptzNow(), index=True)
+    lease_until = Timestamptz(null=True, default=None)
+    last_error = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    sent_at = Timestamptz(null=True, default=None)

@@ -36,6 +36,7 @@ class ComponentResult:
     bound: int  # proven upper bound on the weighted objective
     status: str
     dtime: float
+    by_wall: bool = False  # stopped by the wall clock (answer may vary between runs)
 
 
 def weight(cands: list[Candidates]) -> int:
@@ -245,6 +246,8 @@ def solve_component(inst: Instance, cands: list[Candidates], events: list[int], 
     prm.max_deterministic_time = max(0.05, dtime_limit)
     status = solver.Solve(m, _Progress(progress) if progress else None)
     dtime = solver.response_proto.deterministic_time
+    by_wall = status != cp_model.OPTIMAL and solver.WallTime() >= prm.max_time_in_seconds * 0.98 \
+        and dtime < prm.max_deterministic_time * 0.98
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         val = int(round(solver.ObjectiveValue()))
         bound = int(solver.BestObjectiveBound()) if status == cp_model.FEASIBLE else val
@@ -262,16 +265,16 @@ def solve_component(inst: Instance, cands: list[Candidates], events: list[int], 
                         if inst.events[e].childcare_children > 0 else None)
                 out[e] = Placement(e, k, int(c.starts[k]), room, ints, care)
             return ComponentResult(out, val, max(bound, val),
-                                   "optimal" if status == cp_model.OPTIMAL else "feasible", dtime)
+                                   "optimal" if status == cp_model.OPTIMAL else "feasible", dtime, by_wall)
         return ComponentResult({e: hint[e] for e in events if e in hint}, hint_value, max(bound, hint_value),
-                               "hint", dtime)
+                               "hint", dtime, by_wall)
     bound = trivial_bound(events, cands, w)
     if status == cp_model.UNKNOWN:
         b = solver.BestObjectiveBound()
         if hint_value <= b < bound:  # a bound below a known solution is no bound
             bound = int(b)
     return ComponentResult({e: hint[e] for e in events if e in hint}, hint_value, max(bound, hint_value),
-                           "greedy", dtime)
+                           "greedy", dtime, by_wall)
 
 
 def _add_hint(m: cp_model.CpModel, inst: Instance, cands: list[Candidates], events: list[int],

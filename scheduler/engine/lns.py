@@ -100,10 +100,11 @@ def residual(inst: Instance, cands: list[Candidates], free: list[int], fixed: di
 
 def lns(inst: Instance, cands: list[Candidates], events: list[int], w: int, current: dict[int, Placement],
         wall_budget: float, dtime_budget: float, seed: int, workers: int | None,
-        progress: Callable[[int, int], None] | None, bound: int) -> tuple[dict[int, Placement], float, int]:
+        progress: Callable[[int, int], None] | None, bound: int) -> tuple[dict[int, Placement], float, int, bool]:
     """Improve `current` (placements of `events`) by slab re-optimisation.
 
-    Returns (placements, deterministic time used, number of sub-solves).
+    Returns (placements, deterministic time used, number of sub-solves,
+    whether the wall clock rather than the deterministic budget stopped it).
     """
     rng = random.Random(seed)
     t0 = time.monotonic()
@@ -113,7 +114,11 @@ def lns(inst: Instance, cands: list[Candidates], events: list[int], w: int, curr
     used = 0.0
     rounds = 0
     days = list(range(n_days))
-    while used < dtime_budget and time.monotonic() - t0 < wall_budget - 0.5:
+    by_wall = False
+    while used < dtime_budget:
+        if time.monotonic() - t0 >= wall_budget - 0.5:
+            by_wall = True
+            break
         if rounds % len(days) == 0:
             rng.shuffle(days)
         d0 = days[rounds % len(days)]
@@ -147,6 +152,7 @@ def lns(inst: Instance, cands: list[Candidates], events: list[int], w: int, curr
                               min(0.6, max(0.05, dtime_budget - used)), seed + rounds, workers, None,
                               limits=limits)
         used += res.dtime
+        by_wall = by_wall or res.by_wall
         before = value_of(cur, cands, w)
         for e in free:
             cur.pop(e, None)
@@ -158,4 +164,4 @@ def lns(inst: Instance, cands: list[Candidates], events: list[int], w: int, curr
         if progress and after > before:
             progress(after, bound)
     del ev_set
-    return cur, used, rounds
+    return cur, used, rounds, by_wall

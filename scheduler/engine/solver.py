@@ -124,15 +124,16 @@ def solve(instance: Instance | dict, time_limit: float = 30.0, seed: int = 0,
                 # model whole) one CP-SAT solve from the LNS answer proves a bound.
                 frac = 0.75 if size[i] <= LNS_LITERALS else 1.0
                 t_l = time.monotonic()
-                got, used_dt, rounds = lns(inst, cands, comps[i], w, hint, max(0.5, wall_i * frac),
+                got, used_dt, rounds, lns_wall = lns(inst, cands, comps[i], w, hint, max(0.5, wall_i * frac),
                                            dt_i * frac, seed, workers, report, pending_bound[i])
                 stats["lns_rounds"] = stats.get("lns_rounds", 0) + rounds
-                res = ComponentResult(got, value_of(got, cands, w), pending_bound[i], "lns", used_dt)
+                res = ComponentResult(got, value_of(got, cands, w), pending_bound[i], "lns", used_dt, lns_wall)
                 if frac < 1.0:
                     wall_rest = wall_i - (time.monotonic() - t_l)
                     full = solve_component(inst, cands, comps[i], w, got, max(0.5, wall_rest),
                                            max(0.1, dt_i - used_dt), seed, workers, report)
                     full.dtime += used_dt
+                    full.by_wall = full.by_wall or lns_wall
                     res = full
             budget_dt -= res.dtime
             budget_dt = max(budget_dt, 0.05)
@@ -143,6 +144,7 @@ def solve(instance: Instance | dict, time_limit: float = 30.0, seed: int = 0,
                 placed.pop(e, None)
             placed.update(res.placements)
         total_bound = sum(r.bound for r in results.values())
+        stats["stopped_by_wall_clock"] = any(r.by_wall for r in results.values())
         statuses = [r.status for r in results.values()]
     scheduled = len(placed)
     bound_att = None if total_bound is None else total_bound - scheduled * w

@@ -13,6 +13,7 @@ import time
 import httpx
 import pytest
 
+from scheduler.db import migration_ids
 from tests.conftest import ENGINES, ROOT, _pg_url, cli_env, create_pg_database, drop_pg_database, run_cli
 
 
@@ -32,7 +33,7 @@ def test_serve_refuses_unmigrated_database_then_migrate_fixes_it(empty_database)
     assert refused.returncode == 1
     assert "unapplied migration" in refused.stderr and "family-bridge migrate" in refused.stderr
     first = run_cli(empty_database, "migrate")
-    assert first.returncode == 0 and "applied 2 migration(s)" in first.stdout, first.stderr
+    assert first.returncode == 0 and f"applied {len(migration_ids())} migration(s)" in first.stdout, first.stderr
     again = run_cli(empty_database, "migrate")
     assert again.returncode == 0 and "up to date" in again.stdout
 

@@ -13,7 +13,10 @@ from .cost import Plan
 from .instance import Instance
 
 
-def _earliest(board: Board, k: int, lb: int) -> tuple[int, int | None] | None:
+def earliest_start(board: Board, k: int, lb: int) -> tuple[int, int | None] | None:
+    """First legal (start, interpreter) for slot k at or after minute `lb`,
+    or None. "Earliest" keeps the greedy predictable and leaves later
+    slots for families who can only come late."""
     starts = board.inst.slots[k].starts
     for j in range(bisect_left(starts, lb), len(starts)):
         ok, i = board.legal(k, starts[j])
@@ -32,7 +35,7 @@ def _chain(board: Board, order: tuple[int, ...], first: int, i0: int | None) -> 
         end, room = first + inst.slots[order[0]].dur, inst.slots[order[0]].room
         for k in order[1:]:
             gap = 0 if inst.slots[k].room == room else inst.passing
-            got = _earliest(board, k, end + gap)
+            got = earliest_start(board, k, end + gap)
             if got is None:
                 continue
             s, i = got
@@ -84,7 +87,7 @@ def place_party(board: Board, p: int) -> None:
             board.place(k, s, i)
     for k in ks:  # anything the chain could not take: earliest legal start anywhere
         if board.plan.start[k] is None:
-            got = _earliest(board, k, 0)
+            got = earliest_start(board, k, 0)
             if got is not None:
                 board.place(k, got[0], got[1])
 
@@ -113,7 +116,7 @@ def first_come_first_served(inst: Instance) -> Plan:
     board = Board(inst)
     for p in range(len(inst.by_party)):
         for k in inst.by_party[p]:
-            got = _earliest(board, k, 0)
+            got = earliest_start(board, k, 0)
             if got is not None:
                 board.place(k, got[0], got[1])
     return board.plan

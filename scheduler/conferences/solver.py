@@ -24,7 +24,7 @@ from collections.abc import Callable
 from .board import Board
 from .cost import Plan, lower_bound, objective, party_span
 from .cpmodel import solve_free
-from .greedy import _earliest, greedy
+from .greedy import earliest_start, greedy
 from .instance import Instance, compile_problem
 from .model import Meeting, Problem, Schedule, Unplaced
 from .reasons import explain
@@ -143,14 +143,16 @@ def _repair(inst: Instance, plan: Plan) -> Plan:
     board.load(plan)
     for k, s in enumerate(plan.start):
         if s is None:
-            got = _earliest(board, k, 0)
+            got = earliest_start(board, k, 0)
             if got is not None:
                 board.place(k, got[0], got[1])
     return board.plan
 
 
-def _to_schedule(inst: Instance, plan: Plan, obj: int, bound: int, status: str,
-                 stats: dict[str, float]) -> Schedule:
+def to_schedule(inst: Instance, plan: Plan, obj: int, bound: int, status: str,
+                stats: dict[str, float]) -> Schedule:
+    """Integer plan → `Schedule` with a reason for every unplaced meeting
+    (explained against everyone else's final placement)."""
     board = Board(inst)
     board.load(plan)
     meetings = []
@@ -255,13 +257,13 @@ def solve(problem: Problem, *, time_limit: float = 60.0, seed: int = 0, num_work
     stats = {"greedy_objective": float(greedy_obj), "iterations": float(iterations),
              "improving_steps": float(improved), "wall_seconds": 0.0,
              "wall_limit_hit": float(wall_hit), "workers": float(workers)}
-    sched = _to_schedule(inst, plan, best, min(bound, best), status, stats)
+    sched = to_schedule(inst, plan, best, min(bound, best), status, stats)
     errors = verify(problem, sched)
     if errors:  # never hand out a broken schedule: fall back to the greedy
         say(f"internal: improved schedule failed verification ({errors[0]}); using greedy")
         plan = greedy(inst)
         best = objective(inst, plan)
-        sched = _to_schedule(inst, plan, best, min(bound, best), "FEASIBLE", stats)
+        sched = to_schedule(inst, plan, best, min(bound, best), "FEASIBLE", stats)
         errors = verify(problem, sched)
         if errors:
             raise RuntimeError("schedule failed verification: " + "; ".join(errors[:5]))

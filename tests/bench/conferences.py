@@ -25,7 +25,7 @@ from scheduler.conferences.demo import make_problem  # noqa: E402
 from scheduler.conferences.greedy import first_come_first_served, greedy  # noqa: E402
 from scheduler.conferences.instance import compile_problem  # noqa: E402
 from scheduler.conferences.metrics import summary  # noqa: E402
-from scheduler.conferences.solver import _to_schedule, solve  # noqa: E402
+from scheduler.conferences.solver import to_schedule, solve  # noqa: E402
 from scheduler.conferences.verify import verify  # noqa: E402
 
 
@@ -60,7 +60,7 @@ def main(argv: list[str]) -> int:
         t = time.monotonic()
         plan = build(inst)
         dt = time.monotonic() - t
-        sched = _to_schedule(inst, plan, objective(inst, plan), 0, "FEASIBLE", {})
+        sched = to_schedule(inst, plan, objective(inst, plan), 0, "FEASIBLE", {})
         assert verify(problem, sched) == [], name
         rows.append((name, summary(problem, sched), dt, objective(inst, plan)))
     t = time.monotonic()

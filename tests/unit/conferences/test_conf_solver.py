@@ -142,6 +142,6 @@ def test_greedy_and_baseline_are_valid_plans() -> None:
     p = make_problem(5, students=120, teachers=8, interpreters=3)
     inst = compile_problem(p)
     from scheduler.conferences.cost import objective
-    from scheduler.conferences.solver import _to_schedule
+    from scheduler.conferences.solver import to_schedule
     for plan in (greedy(inst), first_come_first_served(inst)):
-        assert verify(p, _to_schedule(inst, plan, objective(inst, plan), 0, "FEASIBLE", {})) == []
+        assert verify(p, to_schedule(inst, plan, objective(inst, plan), 0, "FEASIBLE", {})) == []

@@ -25,7 +25,7 @@ from .verify import verify
 # (see BENCHMARKS.md). The deterministic budget is set below the wall budget
 # so that, on an unloaded machine, the deterministic limit stops the search
 # first and the answer is reproducible bit for bit.
-DTIME_PER_SECOND = 0.5
+DTIME_PER_SECOND = 0.25
 # Components with more start literals than this are improved by slab LNS
 # (lns.py) instead of one monolithic CP-SAT model; their bound is then the
 # trivial one (every schedulable event at its best turnout).

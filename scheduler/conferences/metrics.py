@@ -19,7 +19,8 @@ def _minutes(d: timedelta) -> int:
 def summary(problem: Problem, schedule: Schedule) -> dict[str, float]:
     """requested/placed counts, median party span, share of multi-meeting
     parties seen in a single visit, interpreter idle minutes (gaps inside
-    each interpreter's working block per evening)."""
+    each interpreter's working block per evening; "wait" is that idle time
+    minus the passing time they need anyway)."""
     w = problem.window
     reqs = {r.id: r for r in requests(problem)}
     by_party: dict[str, list[tuple]] = {}
@@ -47,9 +48,11 @@ def summary(problem: Problem, schedule: Schedule) -> dict[str, float]:
             if visits == 1 and len(ms) == wanted[pid]:
                 one_visit += 1
     idle = 0
+    passing = 0
     for ms in by_interp.values():
         ms.sort()
         idle += _minutes(max(e for _, e in ms) - ms[0][0]) - sum(_minutes(e - s) for s, e in ms)
+        passing += w.passing_minutes * (len(ms) - 1)
     return {
         "requested": float(len(reqs)),
         "placed": float(len(schedule.meetings)),
@@ -58,4 +61,6 @@ def summary(problem: Problem, schedule: Schedule) -> dict[str, float]:
         "multi_meeting_families": float(multi),
         "one_visit_share": round(one_visit / multi, 4) if multi else 1.0,
         "interpreter_idle_minutes": float(idle),
+        # idle beyond the passing time an interpreter needs between rooms
+        "interpreter_wait_minutes": float(idle - passing),
     }

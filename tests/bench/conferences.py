@@ -71,13 +71,14 @@ def main(argv: list[str]) -> int:
     rows.append((f"CP-SAT LNS ({a.time_limit:.0f}s limit)", summary(problem, sched), dt, sched.objective))
 
     hdr = f"{'method':28} {'requested':>9} {'placed':>7} {'median span':>11} {'span 2+':>7} {'one visit':>9} " \
-          f"{'interp idle':>11} {'objective':>10} {'wall s':>7}"
+          f"{'interp idle':>11} {'(wait)':>6} {'objective':>10} {'wall s':>7}"
     print(hdr)
     print("-" * len(hdr))
     for name, s, dt, obj in rows:
         print(f"{name:28} {s['requested']:9.0f} {s['placed']:7.0f} {s['median_family_span_minutes']:9.0f}m "
               f"{s['median_multi_meeting_span_minutes']:5.0f}m "
-              f"{100 * s['one_visit_share']:8.1f}% {s['interpreter_idle_minutes']:9.0f}m {obj:10d} {dt:7.2f}")
+              f"{100 * s['one_visit_share']:8.1f}% {s['interpreter_idle_minutes']:9.0f}m "
+              f"{s['interpreter_wait_minutes']:5.0f}m {obj:10d} {dt:7.2f}")
     print(f"solver: status {sched.status}, objective {sched.objective}, proven lower bound {sched.bound}, "
           f"{sched.stats['iterations']:.0f} LNS rounds ({sched.stats['improving_steps']:.0f} improving), "
           f"wall limit hit: {bool(sched.stats['wall_limit_hit'])}")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+
+import asyncpg
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -14,8 +16,10 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from calendars import api as calendars_api
 from resources import api as resources_api
 from scheduler import api as scheduler_api
+from scheduler import bookings_api
 from scheduler import services
 from scheduler.auth import Principal
 from scheduler.db import bind, engine_from_url, is_postgres
@@ -73,6 +77,11 @@ def http_error(_: Request, exc: HTTPException) -> Response:
     return _error(exc.status_code, exc.detail, [])
 
 
+def booking_clash(_: Request, exc: Exception) -> Response:
+    """PostgreSQL's exclusion constraint caught an overlap the services did not (a race)."""
+    return _error(409, "this clashes with another booking of the same person at that time", [])
+
+
 def internal_error(request: Request, exc: Exception) -> Response:
     """Never a stack trace to the client; the log gets the type, not the data."""
     log.exception("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
@@ -95,7 +104,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 await engine.close_connection_pool()
 
     app = Litestar(
-        route_handlers=[health, *resources_api.ROUTES, *scheduler_api.ROUTES],
+        route_handlers=[health, *resources_api.ROUTES, *scheduler_api.ROUTES, *calendars_api.ROUTES, *bookings_api.ROUTES],
         dependencies={"actor": Provide(provide_actor)},
         lifespan=[database],
         exception_handlers={
@@ -103,6 +112,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ValidationException: validation_error,
             NotAuthorizedException: http_error,
             HTTPException: http_error,
+            asyncpg.ExclusionViolationError: booking_clash,
             Exception: internal_error,
         },
         openapi_config=OpenAPIConfig(

@@ -1,0 +1,152 @@
+"""HTTP for calendars: .ics feeds with ETag / Last-Modified / 304, feed links, .ics upload.
+
+Feeds are read by calendar apps that poll every few minutes and cannot log
+in: the school feed is public, private feeds are reached by an unguessable
+link. Conditional GET is what keeps that polling cheap, so it is done
+carefully here (RFC 9110 section 13): If-None-Match wins over
+If-Modified-Since, and both answer 304 with the same validators as a 200.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Annotated
+
+from litestar import Controller, HttpMethod, Request, Response, delete, post, put, route
+from litestar.params import Body, FromPath, QueryParameter
+from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
+
+from calendars import services
+from calendars.services import BusyOut, Feed, FeedTokenOut
+from resources.api import Actor, PathId
+from scheduler.errors import NotFound
+from scheduler.settings import Settings
+
+ICS = "text/calendar"  # Litestar adds "; charset=utf-8" to text/* types
+Lang = Annotated[str | None, QueryParameter(pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$", max_length=35,
+                                            description="language of the generated text, e.g. es")]
+Audience = Annotated[str | None, QueryParameter(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$",
+                                                description="an audience tag, e.g. grade-3")]
+DateFrom = Annotated[dt.date | None, QueryParameter(name="from", description="first local day of the range")]
+DateTo = Annotated[dt.date | None, QueryParameter(name="to", description="last local day of the range")]
+IcsBody = Annotated[bytes, Body(media_type="text/calendar", description="an iCalendar file (at most 2 MB)")]
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    """If-None-Match uses the weak comparison (RFC 9110 13.1.2): W/ prefixes are ignored; ``*`` matches."""
+    if header.strip() == "*":
+        return True
+    return any(tag.strip().removeprefix("W/") == etag for tag in header.split(","))
+
+
+def not_modified(request: Request, feed: Feed) -> bool:
+    """Whether the client's copy is current; If-Modified-Since counts only without If-None-Match."""
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        return _etag_matches(if_none_match, feed.etag)
+    since = request.headers.get("if-modified-since")
+    if since:
+        try:
+            when = parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False  # an unparseable date is ignored, as RFC 9110 asks
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.timezone.utc)
+        return feed.last_modified <= when
+    return False
+
+
+def feed_response(request: Request, feed: Feed, cache_control: str, private: bool = False) -> Response[bytes]:
+    """200 with the body, 304 without; HEAD gets the 200's headers and no body."""
+    headers = {"ETag": feed.etag, "Last-Modified": format_datetime(feed.last_modified, usegmt=True),
+               "Cache-Control": cache_control}
+    if private:
+        headers["Referrer-Policy"] = "no-referrer"
+    if not_modified(request, feed):
+        return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers, media_type=ICS)
+    body = b"" if request.method == HttpMethod.HEAD else feed.body
+    if request.method == HttpMethod.HEAD:
+        headers["Content-Length"] = str(len(feed.body))
+    return Response(body, status_code=HTTP_200_OK, headers=headers, media_type=ICS)
+
+
+def _ics_name(name: str) -> str:
+    """``riverside.ics`` -> ``riverside``; paths without ``.ics`` are not feeds."""
+    if not name.endswith(".ics") or len(name) == 4:
+        raise NotFound(f"no feed {name!r}; feed addresses end in .ics", "path")
+    return name.removesuffix(".ics")
+
+
+class FeedController(Controller):
+    """The .ics feeds themselves: no sign-in (calendar apps cannot), so no ``actor``."""
+
+    path = "/calendars"
+    tags = ["calendars"]
+    security = [{}]
+
+    @route("/schools/{name:str}", http_method=[HttpMethod.GET, HttpMethod.HEAD], media_type=ICS)
+    async def school(self, request: Request, name: FromPath[str], lang: Lang = None,
+                     audience: Audience = None) -> Response[bytes]:
+        """Public feed of a school (``/calendars/schools/{slug}.ics``); ``?lang=es``, ``?audience=grade-3``."""
+        feed = await services.school_feed(_settings(request), _ics_name(name), lang, audience)
+        return feed_response(request, feed, "public, max-age=300")
+
+    @route("/private/{name:str}", http_method=[HttpMethod.GET, HttpMethod.HEAD], media_type=ICS)
+    async def private(self, request: Request, name: FromPath[str]) -> Response[bytes]:
+        """Private feed (``/calendars/private/{token}.ics``) of a family, an interpreter or a room."""
+        feed = await services.private_feed(_settings(request), _ics_name(name))
+        return feed_response(request, feed, "private, max-age=300", private=True)
+
+
+class FeedTokenController(Controller):
+    """Private feed links: POST makes a new one (shown once, earlier ones stop working), DELETE revokes."""
+
+    tags = ["calendars"]
+
+    @post("/families/{family_id:int}/feed-token", status_code=201)
+    async def rotate_family(self, request: Request, actor: Actor, family_id: PathId) -> FeedTokenOut:
+        return await services.rotate_token(_settings(request), actor, "family", family_id)
+
+    @delete("/families/{family_id:int}/feed-token")
+    async def revoke_family(self, actor: Actor, family_id: PathId) -> None:
+        await services.revoke_token(actor, "family", family_id)
+
+    @post("/interpreters/{interpreter_id:int}/feed-token", status_code=201)
+    async def rotate_interpreter(self, request: Request, actor: Actor, interpreter_id: PathId) -> FeedTokenOut:
+        return await services.rotate_token(_settings(request), actor, "interpreter", interpreter_id)
+
+    @delete("/interpreters/{interpreter_id:int}/feed-token")
+    async def revoke_interpreter(self, actor: Actor, interpreter_id: PathId) -> None:
+        await services.revoke_token(actor, "interpreter", interpreter_id)
+
+    @post("/rooms/{room_id:int}/feed-token", status_code=201)
+    async def rotate_room(self, request: Request, actor: Actor, room_id: PathId) -> FeedTokenOut:
+        return await services.rotate_token(_settings(request), actor, "room", room_id)
+
+    @delete("/rooms/{room_id:int}/feed-token")
+    async def revoke_room(self, actor: Actor, room_id: PathId) -> None:
+        await services.revoke_token(actor, "room", room_id)
+
+
+class BusyImportController(Controller):
+    """Upload an .ics as busy times (replaces the previous import)."""
+
+    tags = ["calendars"]
+
+    @put("/families/{family_id:int}/busy.ics", request_max_body_size=services.MAX_UPLOAD_BYTES)
+    async def family(self, actor: Actor, family_id: PathId, data: IcsBody, date_from: DateFrom = None,
+                     date_to: DateTo = None) -> list[BusyOut]:
+        return await services.import_busy_times(actor, "family", family_id, data, date_from, date_to)
+
+    @put("/interpreters/{interpreter_id:int}/busy.ics", request_max_body_size=services.MAX_UPLOAD_BYTES)
+    async def interpreter(self, actor: Actor, interpreter_id: PathId, data: IcsBody, date_from: DateFrom = None,
+                          date_to: DateTo = None) -> list[BusyOut]:
+        return await services.import_busy_times(actor, "interpreter", interpreter_id, data, date_from, date_to)
+
+
+ROUTES = [FeedController, FeedTokenController, BusyImportController]

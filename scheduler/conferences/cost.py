@@ -29,16 +29,16 @@ class Plan:
         return Plan(list(self.start), list(self.interp))
 
 
-def party_span(inst: Instance, plan: Plan, p: int) -> tuple[int, bool]:
-    """(span in minutes, more than one visit?) of one party: a new visit
-    starts whenever a gap exceeds passing + slack."""
+def party_span(inst: Instance, plan: Plan, p: int) -> tuple[int, int]:
+    """(span in minutes, extra visits) of one party: a new visit starts
+    whenever a gap exceeds passing + slack; 0 extra visits = one trip."""
     placed = sorted((plan.start[k], plan.start[k] + inst.slots[k].dur)  # type: ignore[operator]
                     for k in inst.by_party[p] if plan.start[k] is not None)
     if not placed:
-        return 0, False
+        return 0, 0
     link = inst.passing + inst.slack
-    split = any(b[0] - a[1] > link for a, b in zip(placed, placed[1:]))
-    return placed[-1][1] - placed[0][0], split
+    extra = sum(1 for a, b in zip(placed, placed[1:]) if b[0] - a[1] > link)
+    return placed[-1][1] - placed[0][0], extra
 
 
 def interpreter_spans(inst: Instance, plan: Plan) -> dict[tuple[int, int], tuple[int, int]]:
@@ -59,8 +59,8 @@ def objective(inst: Instance, plan: Plan) -> int:
     unplaced = sum(1 for s in plan.start if s is None)
     total = W_UNPLACED * unplaced
     for p in range(len(inst.by_party)):
-        span, split = party_span(inst, plan, p)
-        total += span + (W_EXTRA_VISIT if split else 0)
+        span, extra = party_span(inst, plan, p)
+        total += span + W_EXTRA_VISIT * extra
     total += W_INTERPRETER_SPAN * sum(hi - lo for lo, hi in interpreter_spans(inst, plan).values())
     return total
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from .cost import W_EXTRA_VISIT, W_INTERPRETER_SPAN, W_UNPLACED, Plan, party_span
+from .cost import W_EXTRA_VISIT, W_INTERPRETER_SPAN, W_UNPLACED, Plan
 from .instance import Instance
 
 
@@ -97,7 +97,7 @@ def solve_free(inst: Instance, plan: Plan, free_parties: list[int], *, seed: int
         m.AddHint(x, 1 if (s0 is not None and plan.interp[k] == i and inst.evening_of(s0) == e) else 0)
 
     span_terms: list[cp_model.LinearExprT] = []
-    visit_terms: list[cp_model.IntVar] = []
+    visit_terms: list[cp_model.LinearExprT] = []
     for p in free_parties:
         ks = [k for k in inst.by_party[p] if k in start]
         if not ks:
@@ -125,45 +125,45 @@ def solve_free(inst: Instance, plan: Plan, free_parties: list[int], *, seed: int
             m.Add(last >= start[k] + inst.slots[k].dur).OnlyEnforceIf(pres[k])
         span = last - first
         span_terms.append(span)
-        # Exact "one visit": apart from the earliest meeting, every placed
-        # meeting has another one ending at most passing+slack before it.
-        # (Sorted meetings never overlap, so the meeting right before it
-        # then ends no earlier, and every consecutive gap is short.)
-        v = m.NewBoolVar(f"v{p}")
-        visit_terms.append(v)
+        # Exact visit count: a placed meeting starts a new visit unless
+        # another meeting ends at most passing+slack before it. (Sorted
+        # meetings never overlap, so the meeting right before it then ends
+        # no earlier and that consecutive gap is short too.) The earliest
+        # meeting always starts a visit; each further visit costs W_EXTRA_VISIT.
         link = inst.passing + inst.slack
-        firsts = []
+        opens = []
         for mk in ks:
-            fm = m.NewBoolVar(f"f{mk}")
-            m.AddImplication(fm, pres[mk])
-            firsts.append(fm)
+            sv = m.NewBoolVar(f"sv{mk}")
+            m.AddImplication(sv, pres[mk])
+            opens.append(sv)
             s_m = plan.start[mk]
-            m.AddHint(fm, 1 if s_m is not None and all(
-                plan.start[x] is None or plan.start[x] >= s_m for x in ks) and s_m == min(
-                plan.start[x] for x in ks if plan.start[x] is not None) else 0)
             nears = []
+            hint_open = s_m is not None
             for a in ks:
                 if a == mk:
                     continue
-                m.Add(start[mk] <= start[a]).OnlyEnforceIf([fm, pres[a]])
                 n = m.NewBoolVar(f"n{a}_{mk}")
                 m.AddImplication(n, pres[a])
                 end_a = start[a] + inst.slots[a].dur
                 m.Add(end_a <= start[mk]).OnlyEnforceIf(n)
                 m.Add(start[mk] <= end_a + link).OnlyEnforceIf(n)
                 s_a = plan.start[a]
-                m.AddHint(n, 1 if (s_a is not None and s_m is not None
-                                   and 0 <= s_m - (s_a + inst.slots[a].dur) <= link) else 0)
+                near = (s_a is not None and s_m is not None
+                        and 0 <= s_m - (s_a + inst.slots[a].dur) <= link)
+                m.AddHint(n, 1 if near else 0)
+                hint_open = hint_open and not near
                 nears.append(n)
-            m.AddBoolOr([fm, *nears, v, pres[mk].Not()])
-        m.Add(sum(firsts) <= 1)
+            m.AddBoolOr([sv, *nears, pres[mk].Not()])
+            m.AddHint(sv, 1 if hint_open else 0)
+        anyp = m.NewBoolVar(f"any{p}")
+        m.AddMaxEquality(anyp, [pres[k] for k in ks])
+        visit_terms.append(sum(opens) - anyp)
         placed = [plan.start[k] for k in ks if plan.start[k] is not None]
         if placed:
             lo = min(placed)  # type: ignore[type-var]
             hi = max(plan.start[k] + inst.slots[k].dur for k in ks if plan.start[k] is not None)  # type: ignore[operator]
             m.AddHint(first, lo)
             m.AddHint(last, hi)
-            m.AddHint(v, 1 if party_span(inst, plan, p)[1] else 0)
         # Party constraints for slots with no possible start are moot.
 
     ispan_terms: list[cp_model.LinearExprT] = []

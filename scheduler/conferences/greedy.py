@@ -50,8 +50,8 @@ def _chain(board: Board, order: tuple[int, ...], first: int, i0: int | None) -> 
 
 def _score(inst: Instance, chain: list[tuple[int, int, int | None]], k: int) -> tuple[int, int, int]:
     ivs = sorted((s, s + inst.slots[q].dur) for q, s, _ in chain)
-    split = any(b[0] - a[1] > inst.passing + inst.slack for a, b in zip(ivs, ivs[1:]))
-    return (k - len(chain), int(split), ivs[-1][1] - ivs[0][0])
+    extra = sum(1 for a, b in zip(ivs, ivs[1:]) if b[0] - a[1] > inst.passing + inst.slack)
+    return (k - len(chain), extra, ivs[-1][1] - ivs[0][0])
 
 
 def place_party(board: Board, p: int) -> None:

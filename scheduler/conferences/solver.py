@@ -73,7 +73,7 @@ def _interpreter_neighbourhood(inst: Instance, plan: Plan, rng: random.Random, s
 
 
 def _neighbourhood(inst: Instance, plan: Plan, rng: random.Random, size: int, taken: set[int]) -> list[int]:
-    """Seed party chosen by how much it would gain (unplaced ≫ split visit ≫
+    """Seed party chosen by how much it would gain (unplaced ≫ extra visit ≫
     waiting), then the parties meeting the same teachers or interpreters
     within an hour of it — the ones whose slots it could swap with."""
     weights = []
@@ -82,9 +82,9 @@ def _neighbourhood(inst: Instance, plan: Plan, rng: random.Random, size: int, ta
             weights.append(0.0)
             continue
         unplaced = sum(1 for k in ks if plan.start[k] is None and inst.slots[k].starts)
-        span, split = party_span(inst, plan, p)
+        span, extra = party_span(inst, plan, p)
         tight = sum(inst.slots[k].dur for k in ks) + inst.passing * (len(ks) - 1)
-        weights.append(0.2 + 50.0 * unplaced + 10.0 * split + 0.05 * max(0, span - tight))
+        weights.append(0.2 + 50.0 * unplaced + 10.0 * extra + 0.05 * max(0, span - tight))
     seed_p = rng.choices(range(len(weights)), weights=weights)[0]
     chosen = [seed_p]
     seen = {seed_p} | taken

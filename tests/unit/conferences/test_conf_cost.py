@@ -19,11 +19,12 @@ def plan_at(inst, starts: list[int | None]) -> Plan:
 def test_visit_split_by_one_long_gap_even_if_total_is_small() -> None:
     inst = compile_problem(build(base()))       # 3 meetings of 10 min, passing 5, slack 5
     together = plan_at(inst, [0, 15, 30])
-    assert party_span(inst, together, 0) == (40, False)
+    assert party_span(inst, together, 0) == (40, 0)
     # gaps 0+... : 10→15 (5) then 25→45 (20 > 10): a second visit, although
     # the span (55) is what a "sum of gaps" test would still accept
     apart = plan_at(inst, [0, 15, 45])
-    assert party_span(inst, apart, 0) == (55, True)
+    assert party_span(inst, apart, 0) == (55, 1)
+    assert party_span(inst, plan_at(inst, [0, 30, 60]), 0) == (70, 2)
     assert objective(inst, apart) > objective(inst, together)
 
 

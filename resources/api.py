@@ -23,7 +23,6 @@ from resources.schemas import (
     SchoolIn,
     SchoolOut,
     SchoolPage,
-    StaffingWindow,
     WeeklyWindow,
 )
 from scheduler.auth import Principal
@@ -152,14 +151,6 @@ class ChildcareController(Controller):
     @delete("/{childcare_id:int}")
     async def remove(self, actor: Actor, childcare_id: PathId) -> None:
         await services.delete_childcare(actor, childcare_id)
-
-    @get("/{childcare_id:int}/staffing")
-    async def staffing(self, actor: Actor, childcare_id: PathId) -> list[StaffingWindow]:
-        return await services.get_staffing(actor, childcare_id)
-
-    @put("/{childcare_id:int}/staffing")
-    async def set_staffing(self, actor: Actor, childcare_id: PathId, data: JSONBody[list[StaffingWindow]]) -> list[StaffingWindow]:
-        return await services.set_staffing(actor, childcare_id, data)
 
     @get("/{childcare_id:int}/ratios")
     async def ratios(self, actor: Actor, childcare_id: PathId) -> list[RatioIn]:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-
-import asyncpg
 import logging
 import re
 from collections.abc import AsyncIterator
+
+import asyncpg
 
 from litestar import Litestar, Request, Response, get
 from litestar.di import Provide
@@ -104,7 +104,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 await engine.close_connection_pool()
 
     app = Litestar(
-        route_handlers=[health, *resources_api.ROUTES, *scheduler_api.ROUTES, *calendars_api.ROUTES, *bookings_api.ROUTES],
+        route_handlers=[health, *resources_api.ROUTES, *scheduler_api.ROUTES, *calendars_api.ROUTES,
+                        *bookings_api.ROUTES],
         dependencies={"actor": Provide(provide_actor)},
         lifespan=[database],
         exception_handlers={

@@ -98,3 +98,41 @@ def is_unique_violation(exc: BaseException) -> bool:
     if isinstance(exc, asyncpg.UniqueViolationError):
         return True
     return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc)
+
+
+def locked(query):
+    """``SELECT … FOR UPDATE`` on PostgreSQL.
+
+    On SQLite the surrounding IMMEDIATE transaction already holds the one
+    write lock, so the plain query is just as safe there.
+    """
+    if query.table._meta.db.engine_type == "postgres":
+        return query.lock_rows("UPDATE")
+    return query
+
+
+def _retryable(exc: BaseException) -> bool:
+    import asyncpg
+
+    if isinstance(exc, (asyncpg.SerializationError, asyncpg.DeadlockDetectedError)):
+        return True
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
+
+
+async def with_retries(work, attempts: int = 5):
+    """Run a whole transaction again after a serialization failure or deadlock.
+
+    Bounded: a request that keeps losing gives up with the last error
+    rather than spinning; jittered back-off keeps retries from colliding.
+    """
+    import asyncio
+    import random
+
+    for attempt in range(attempts):
+        try:
+            return await work()
+        except Exception as exc:
+            if attempt == attempts - 1 or not _retryable(exc):
+                raise
+            await asyncio.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
+    raise AssertionError("unreachable")

@@ -33,6 +33,9 @@ NAMES = {
     "yue": "Cantonese", "prs": "Dari", "ja": "Japanese", "de": "German",
 }
 
+# The language events are held in; anyone else needs an interpreter.
+INSTRUCTION_LANGUAGE = "en"
+
 _CODE = re.compile(r"^[a-z]{2,3}$")
 
 

@@ -148,3 +148,34 @@ class NewUserOut(Struct):
 
     user: UserOut
     token: str
+
+
+class RegistrationIn(Struct, forbid_unknown_fields=True):
+    adults: Annotated[int, Meta(ge=1, le=10)] = 1
+    child_ids: Annotated[list[Id], Meta(max_length=12, description="children who need childcare")] = []
+    language: LangCode | None = None
+    family_id: Id | None = None
+
+
+class RegistrationOut(Struct):
+    id: int
+    event_id: int
+    family_id: int
+    status: str
+    waitlist_position: int | None
+    adults: int
+    language: str
+    child_ids: list[int]
+    created_at: dt.datetime
+
+
+class AssignmentOut(Struct):
+    id: int
+    event_id: int
+    event_title: str
+    school_id: int
+    language: str
+    status: str
+    interpreter_id: int | None
+    starts_at: str
+    ends_at: str

@@ -28,6 +28,7 @@ class Settings:
     secret_key: str = ""
     timezone: str = "America/Chicago"
     base_url: str = ""
+    travel_buffer_minutes: int = 30
 
     @property
     def public_url(self) -> str:
@@ -54,6 +55,10 @@ class Settings:
             port = int(env.get("FB_PORT", defaults.port))
         except ValueError as exc:
             raise SettingsError("FB_PORT must be a whole number") from exc
+        try:
+            travel = int(env.get("FB_TRAVEL_BUFFER_MINUTES", defaults.travel_buffer_minutes))
+        except ValueError as exc:
+            raise SettingsError("FB_TRAVEL_BUFFER_MINUTES must be a whole number") from exc
         tz = env.get("FB_TIMEZONE", defaults.timezone)
         try:
             ZoneInfo(tz)
@@ -66,6 +71,7 @@ class Settings:
             secret_key=env.get("FB_SECRET_KEY", ""),
             timezone=tz,
             base_url=env.get("FB_BASE_URL", ""),
+            travel_buffer_minutes=travel,
         )
         if not settings.secret_key:
             settings = dataclasses.replace(settings, secret_key=_local_secret(settings))

@@ -53,3 +53,36 @@ async def family_user(client, admin, family_id: int, slug: str = "lincoln") -> d
                                                           "family_id": family_id}, headers=admin)
     body = await ok(r, 201)
     return {"Authorization": f"Bearer {body['token']}"}
+
+
+async def make_event(client, admin, slug: str = "lincoln", title: str = "Math Night", **fields) -> dict:
+    body = {"title": title, "kind": "workshop", "duration_minutes": 90, "earliest_date": "2027-03-01",
+            "latest_date": "2027-03-12", **fields}
+    return await ok(await client.post(f"/schools/{slug}/events", json=body, headers=admin), 201)
+
+
+def publish(client, event_id: int, start_utc: str = "2027-03-03T00:00:00+00:00", minutes: int = 90,
+            seats: int = 10, room_id: int | None = None, childcare_id: int | None = None) -> None:
+    """Mark an event published at a start (bookings tests do not depend on the planner)."""
+    import datetime as dt
+
+    from scheduler.tables import Event
+
+    start = dt.datetime.fromisoformat(start_utc)
+
+    async def update() -> None:
+        await Event.update({Event.status: "published", Event.starts_at: start,
+                            Event.ends_at: start + dt.timedelta(minutes=minutes), Event.seats: seats,
+                            Event.room: room_id, Event.childcare: childcare_id}).where(Event.id == event_id).run()
+
+    in_app(client, update)
+
+
+def rows(client, table, *where) -> list[dict]:
+    async def select():
+        query = table.select()
+        for w in where:
+            query = query.where(w)
+        return await query.run()
+
+    return in_app(client, select)

@@ -1,0 +1,315 @@
+"""Registrations: a seat, childcare places and an interpreter need, booked together or not at all.
+
+Every use case here runs inside one write transaction opened by the caller
+(``scheduler.idempotency.once``) and starts by locking the event row, so
+all bookings of one event are serialised: PostgreSQL by ``SELECT … FOR
+UPDATE``, SQLite by ``BEGIN IMMEDIATE``. Capacity is therefore counted and
+taken under the same lock — never check-then-insert across transactions.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import arrow
+
+from resources.childcare_capacity import fits, staff_on_duty
+from resources.tables import ChildcareRatio, ChildcareResource, ChildcareStaffing, Interpreter, School
+from scheduler.auth import Principal, require_admin, require_family_access
+from scheduler.db import locked
+from scheduler.errors import Conflict, Forbidden, InvalidInput, NotFound
+from scheduler.languages import INSTRUCTION_LANGUAGE, is_language_code, language_name
+from scheduler.outbox import notify
+from scheduler.schemas import RegistrationIn, RegistrationOut
+from scheduler.tables import Child, ChildcareBooking, Event, Family, InterpreterAssignment, Registration
+from scheduler.timeutil import utcnow
+
+LIVE = ("confirmed", "waitlisted")
+
+
+async def lock_event(event_id: int) -> dict[str, Any]:
+    event = await locked(Event.select().where(Event.id == event_id)).first().run()
+    if event is None:
+        raise NotFound(f"no event {event_id}", "event_id")
+    return event
+
+
+def _bookable(event: dict[str, Any]) -> None:
+    """Only published events that have not started take registrations."""
+    if event["status"] != "published":
+        state = "cancelled" if event["status"] == "cancelled" else "not published yet"
+        raise Conflict(f"event {event['id']} is {state}; it takes no registrations", "event_id")
+    if event["starts_at"] is None or event["starts_at"] <= utcnow():
+        raise Conflict(f"event {event['id']} has already started", "event_id")
+
+
+class Capacity:
+    """What is taken and what is left at one event, read under the event lock."""
+
+    def __init__(self, event: dict[str, Any], seats_used: int, staff: int, ratios: dict[str, int], room_cap: int,
+                 booked: Counter) -> None:
+        self.event, self.seats_used, self.staff = event, seats_used, staff
+        self.ratios, self.room_cap, self.booked = ratios, room_cap, booked
+
+    @classmethod
+    async def load(cls, event: dict[str, Any], tz: str) -> Capacity:
+        regs = await Registration.select(Registration.adults).where(
+            (Registration.event == event["id"]) & (Registration.status == "confirmed")).run()
+        staff, ratios, room_cap = 0, {}, 0
+        if event["childcare"] is not None:
+            care = await ChildcareResource.select().where(ChildcareResource.id == event["childcare"]).first().run()
+            ratios = {r["age_band"]: r["children_per_staff"] for r in await ChildcareRatio.select().where(
+                ChildcareRatio.childcare == event["childcare"]).run()}
+            room_cap = care["capacity"] if care else 0
+            start, end = arrow.get(event["starts_at"]).to(tz), arrow.get(event["ends_at"]).to(tz)
+            windows = await ChildcareStaffing.select().where(
+                (ChildcareStaffing.childcare == event["childcare"]) & (ChildcareStaffing.weekday == start.weekday())).run()
+            end_minute = end.hour * 60 + end.minute if end.date() == start.date() else 24 * 60
+            staff = staff_on_duty([(w["start_minute"], w["end_minute"], w["staff"]) for w in windows],
+                                  start.hour * 60 + start.minute, end_minute)
+        bookings = await ChildcareBooking.select(ChildcareBooking.age_band).where(
+            (ChildcareBooking.event == event["id"]) & (ChildcareBooking.status == "confirmed")).run()
+        return cls(event, sum(r["adults"] for r in regs), staff, ratios, room_cap,
+                   Counter(b["age_band"] for b in bookings))
+
+    def fits(self, adults: int, bands: Counter) -> bool:
+        """Hard rule: the seat and every childcare place fit together, or nothing does."""
+        if self.seats_used + adults > (self.event["seats"] or 0):
+            return False
+        return not bands or fits(self.staff, self.ratios, self.room_cap, self.booked, bands)
+
+    def take(self, adults: int, bands: Counter) -> None:
+        self.seats_used += adults
+        self.booked.update(bands)
+
+
+async def _school(school_id: int) -> dict[str, Any]:
+    return await School.select().where(School.id == school_id).first().run()
+
+
+def _acting_family(actor: Principal, data: RegistrationIn, school_id: int) -> int:
+    """Families register themselves; a school admin may register a family on its behalf."""
+    if actor.role == "family":
+        if data.family_id not in (None, actor.family_id):
+            raise Forbidden("a family may register only itself", "family_id")
+        return actor.family_id
+    if actor.role == "admin":
+        require_admin(actor, school_id)
+        if data.family_id is None:
+            raise InvalidInput([("family_id", "an administrator must say which family to register")])
+        return data.family_id
+    raise Forbidden("interpreters do not register for events")
+
+
+async def _children(family_id: int, child_ids: list[int], event: dict[str, Any]) -> list[dict[str, Any]]:
+    problems: list[tuple[str, str]] = []
+    if len(set(child_ids)) != len(child_ids):
+        problems.append(("child_ids", "a child is listed twice"))
+    rows = {r["id"]: r for r in await Child.select().where(Child.family == family_id).run()}
+    if len(child_ids) > len(rows):
+        problems.append(("child_ids", f"{len(child_ids)} children listed but the family has {len(rows)}"))
+    for i, cid in enumerate(child_ids):
+        if cid not in rows:
+            problems.append((f"child_ids[{i}]", f"child {cid} is not in this family"))
+    if child_ids and event["childcare"] is None:
+        problems.append(("child_ids", "no childcare is offered at this event"))
+    if problems:
+        raise InvalidInput(problems)
+    if child_ids:
+        care = await ChildcareResource.select().where(ChildcareResource.id == event["childcare"]).first().run()
+        bands = {r["age_band"] for r in await ChildcareRatio.select(ChildcareRatio.age_band).where(
+            ChildcareRatio.childcare == event["childcare"]).run()}
+        problems = [(f"child_ids[{i}]", f"{care['name']} does not take {rows[cid]['age_band']} children")
+                    for i, cid in enumerate(child_ids) if rows[cid]["age_band"] not in bands]
+        if problems:
+            raise InvalidInput(problems)
+    return [rows[cid] for cid in child_ids]
+
+
+async def _waitlist_position(event_id: int, seq: int | None) -> int | None:
+    if seq is None:
+        return None
+    ahead = await Registration.count().where((Registration.event == event_id) & (Registration.status == "waitlisted")
+                                             & (Registration.waitlist_seq < seq)).run()
+    return ahead + 1
+
+
+async def _out(reg: dict[str, Any]) -> RegistrationOut:
+    kids = await ChildcareBooking.select(ChildcareBooking.child).where(
+        ChildcareBooking.registration == reg["id"]).order_by(ChildcareBooking.id).run()
+    position = await _waitlist_position(reg["event"], reg["waitlist_seq"]) if reg["status"] == "waitlisted" else None
+    return RegistrationOut(id=reg["id"], event_id=reg["event"], family_id=reg["family"], status=reg["status"],
+                           waitlist_position=position, adults=reg["adults"], language=reg["language"] or "",
+                           child_ids=[k["child"] for k in kids], created_at=reg["created_at"])
+
+
+async def ensure_interpreter(event: dict[str, Any], language: str) -> None:
+    """Open an assignment for a language the event does not cover yet, and tell its interpreters."""
+    if language == INSTRUCTION_LANGUAGE:
+        return
+    live = await InterpreterAssignment.exists().where(
+        (InterpreterAssignment.event == event["id"]) & (InterpreterAssignment.language == language)
+        & (InterpreterAssignment.status != "cancelled")).run()
+    if live:
+        return
+    row = (await InterpreterAssignment.insert(InterpreterAssignment(
+        event=event["id"], school=event["school"], language=language, status="open", starts_at=event["starts_at"],
+        ends_at=event["ends_at"])).returning(InterpreterAssignment.id).run())[0]
+    if language not in event["interpreter_languages"]:
+        languages = sorted({*event["interpreter_languages"], language})
+        # the feed's description names interpreted languages: calendars must refresh
+        await Event.update({Event.interpreter_languages: languages, Event.sequence: Event.sequence + 1,
+                            Event.updated_at: utcnow()}).where(Event.id == event["id"]).run()
+        event["interpreter_languages"] = languages
+    for person in await Interpreter.select(Interpreter.id, Interpreter.email).where(
+            (Interpreter.school == event["school"]) & Interpreter.languages.any(language)).run():
+        await notify("assignment_open", f"assignment-open:{row['id']}:{person['id']}", person["email"],
+                     interpreter=person["id"], event=event["id"], school=event["school"],
+                     payload={"assignment": row["id"], "language": language_name(language)})
+
+
+async def _confirm(reg: dict[str, Any], event: dict[str, Any], family: dict[str, Any], kind: str) -> None:
+    await ensure_interpreter(event, reg["language"] or family["language"])
+    await notify(kind, f"registration:{reg['id']}:confirmed", family["email"], family["language"],
+                 family=family["id"], event=event["id"], school=event["school"], payload={"registration": reg["id"]})
+
+
+async def register(actor: Principal, event_id: int, data: RegistrationIn) -> RegistrationOut:
+    """Book a seat and childcare together, or join the waitlist when either is full."""
+    event = await lock_event(event_id)
+    family_id = _acting_family(actor, data, event["school"])
+    family = await Family.select().where(Family.id == family_id).first().run()
+    if family is None or family["school"] != event["school"]:
+        raise InvalidInput([("family_id", f"no family {family_id} at this event's school")])
+    _bookable(event)
+    language = data.language or family["language"]
+    if not is_language_code(language):
+        raise InvalidInput([("language", f"unknown language code {language!r}")])
+    existing = await Registration.select(Registration.status).where(
+        (Registration.event == event_id) & (Registration.family == family_id)
+        & Registration.status.is_in(list(LIVE))).first().run()
+    if existing is not None:
+        raise Conflict(f"this family is already {existing['status']} for event {event_id}", "event_id")
+    children = await _children(family_id, data.child_ids, event)
+    bands = Counter(c["age_band"] for c in children)
+    school = await _school(event["school"])
+    capacity = await Capacity.load(event, school["timezone"])
+    confirmed = capacity.fits(data.adults, bands)
+    seq = None
+    if not confirmed:
+        last = await Registration.select(Registration.waitlist_seq).where(
+            (Registration.event == event_id) & Registration.waitlist_seq.is_not_null()
+        ).order_by(Registration.waitlist_seq, ascending=False).first().run()
+        seq = (last["waitlist_seq"] if last else 0) + 1
+    status = "confirmed" if confirmed else "waitlisted"
+    reg = (await Registration.insert(Registration(event=event_id, family=family_id, adults=data.adults,
+                                                  language=language, status=status, waitlist_seq=seq))
+           .returning(*Registration.all_columns()).run())[0]
+    if children:
+        await ChildcareBooking.insert(*[ChildcareBooking(registration=reg["id"], event=event_id, child=c["id"],
+                                                         childcare=event["childcare"], age_band=c["age_band"],
+                                                         status=status) for c in children]).run()
+    if confirmed:
+        await _confirm(reg, event, family, "registration_confirmed")
+    else:
+        await notify("registration_waitlisted", f"registration:{reg['id']}:waitlisted", family["email"],
+                     family["language"], family=family_id, event=event_id, school=event["school"],
+                     payload={"registration": reg["id"]})
+    return await _out(reg)
+
+
+async def promote(event: dict[str, Any], tz: str) -> list[int]:
+    """Confirm, in waitlist order, every waiting family whose seat and childcare now fit together.
+
+    One pass suffices: confirming someone only uses capacity, so a family
+    skipped because it did not fit cannot fit later in the same pass.
+    """
+    if event["status"] != "published":
+        return []
+    capacity = await Capacity.load(event, tz)
+    promoted = []
+    waiting = await Registration.select().where((Registration.event == event["id"])
+                                                & (Registration.status == "waitlisted")
+                                                ).order_by(Registration.waitlist_seq).run()
+    for reg in waiting:
+        kids = await ChildcareBooking.select(ChildcareBooking.age_band).where(
+            ChildcareBooking.registration == reg["id"]).run()
+        bands = Counter(k["age_band"] for k in kids)
+        if not capacity.fits(reg["adults"], bands):
+            continue
+        capacity.take(reg["adults"], bands)
+        await Registration.update({Registration.status: "confirmed", Registration.updated_at: utcnow()}).where(
+            Registration.id == reg["id"]).run()
+        await ChildcareBooking.update({ChildcareBooking.status: "confirmed"}).where(
+            ChildcareBooking.registration == reg["id"]).run()
+        family = await Family.select().where(Family.id == reg["family"]).first().run()
+        await _confirm(reg, event, family, "waitlist_promoted")
+        promoted.append(reg["id"])
+    return promoted
+
+
+async def cancel(actor: Principal, event_id: int, registration_id: int) -> RegistrationOut:
+    """Free the seat and childcare places, then promote whoever now fits."""
+    event = await lock_event(event_id)
+    reg = await Registration.select().where((Registration.id == registration_id)
+                                            & (Registration.event == event_id)).first().run()
+    if reg is None:
+        raise NotFound(f"no registration {registration_id} for event {event_id}", "registration_id")
+    require_family_access(actor, reg["family"], event["school"])
+    if reg["status"] != "cancelled":
+        now = utcnow()
+        await Registration.update({Registration.status: "cancelled", Registration.updated_at: now}).where(
+            Registration.id == registration_id).run()
+        await ChildcareBooking.update({ChildcareBooking.status: "cancelled"}).where(
+            ChildcareBooking.registration == registration_id).run()
+        school = await _school(event["school"])
+        await promote(event, school["timezone"])
+        reg = await Registration.select().where(Registration.id == registration_id).first().run()
+    return await _out(reg)
+
+
+async def promote_for_childcare(childcare_id: int) -> list[int]:
+    """After staffing grows, fill waitlists of upcoming events using this childcare room."""
+    promoted: list[int] = []
+    upcoming = await Event.select(Event.id).where((Event.childcare == childcare_id) & (Event.status == "published")
+                                                  & (Event.starts_at > utcnow())).order_by(Event.id).run()
+    for row in upcoming:
+        event = await lock_event(row["id"])
+        school = await _school(event["school"])
+        promoted += await promote(event, school["timezone"])
+    return promoted
+
+
+async def list_for_event(actor: Principal, event_id: int) -> list[RegistrationOut]:
+    event = await Event.select(Event.school).where(Event.id == event_id).first().run()
+    if event is None:
+        raise NotFound(f"no event {event_id}", "event_id")
+    where = Registration.event == event_id
+    if actor.role == "family":
+        where &= Registration.family == actor.family_id
+    else:
+        require_admin(actor, event["school"])
+    rows = await Registration.select().where(where).order_by(Registration.id).run()
+    return [await _out(r) for r in rows]
+
+
+async def list_for_family(actor: Principal, family_id: int) -> list[RegistrationOut]:
+    family = await Family.select().where(Family.id == family_id).first().run()
+    if family is None:
+        raise NotFound(f"no family {family_id}", "family_id")
+    require_family_access(actor, family_id, family["school"])
+    rows = await Registration.select().where(Registration.family == family_id).order_by(Registration.id).run()
+    return [await _out(r) for r in rows]
+
+
+
+async def set_staffing(actor: Principal, childcare_id: int, windows: list) -> list[dict]:
+    """More staff means more places: the waitlists they unblock are filled in the same transaction."""
+    from resources import services as resource_services
+    from scheduler.db import writing
+
+    async with writing():
+        saved = await resource_services.set_staffing(actor, childcare_id, windows)
+        await promote_for_childcare(childcare_id)
+    return saved

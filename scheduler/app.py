@@ -20,6 +20,7 @@ from calendars import api as calendars_api
 from resources import api as resources_api
 from scheduler import api as scheduler_api
 from scheduler import bookings_api
+from scheduler import plans_api
 from scheduler import services
 from scheduler.auth import Principal
 from scheduler.db import bind, engine_from_url, is_postgres
@@ -105,7 +106,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     app = Litestar(
         route_handlers=[health, *resources_api.ROUTES, *scheduler_api.ROUTES, *calendars_api.ROUTES,
-                        *bookings_api.ROUTES],
+                        *bookings_api.ROUTES, *plans_api.ROUTES],
         dependencies={"actor": Provide(provide_actor)},
         lifespan=[database],
         exception_handlers={

@@ -14,7 +14,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from typing import Annotated
 
 from litestar import Controller, HttpMethod, Request, Response, delete, post, put, route
-from litestar.params import Body, FromPath, QueryParameter
+from litestar.params import FromPath, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 
 from calendars import services
@@ -30,7 +30,6 @@ Audience = Annotated[str | None, QueryParameter(pattern=r"^[a-z0-9][a-z0-9-]{0,3
                                                 description="an audience tag, e.g. grade-3")]
 DateFrom = Annotated[dt.date | None, QueryParameter(name="from", description="first local day of the range")]
 DateTo = Annotated[dt.date | None, QueryParameter(name="to", description="last local day of the range")]
-IcsBody = Annotated[bytes, Body(media_type="text/calendar", description="an iCalendar file (at most 2 MB)")]
 
 
 def _settings(request: Request) -> Settings:
@@ -134,18 +133,28 @@ class FeedTokenController(Controller):
 
 
 class BusyImportController(Controller):
-    """Upload an .ics as busy times (replaces the previous import)."""
+    """Upload an .ics as busy times (replaces the previous import).
+
+    The body is read raw from the request: Litestar decodes a ``data``
+    parameter only as JSON, MessagePack or forms. ``request_max_body_size``
+    makes Litestar refuse a larger body with 413 (by Content-Length, or while
+    streaming) before anything is parsed.
+    """
 
     tags = ["calendars"]
 
     @put("/families/{family_id:int}/busy.ics", request_max_body_size=services.MAX_UPLOAD_BYTES)
-    async def family(self, actor: Actor, family_id: PathId, data: IcsBody, date_from: DateFrom = None,
+    async def family(self, request: Request, actor: Actor, family_id: PathId, date_from: DateFrom = None,
                      date_to: DateTo = None) -> list[BusyOut]:
+        """Body: the raw ``text/calendar`` file; answers the busy intervals stored, in the school's zone."""
+        data = await request.body()
         return await services.import_busy_times(actor, "family", family_id, data, date_from, date_to)
 
     @put("/interpreters/{interpreter_id:int}/busy.ics", request_max_body_size=services.MAX_UPLOAD_BYTES)
-    async def interpreter(self, actor: Actor, interpreter_id: PathId, data: IcsBody, date_from: DateFrom = None,
+    async def interpreter(self, request: Request, actor: Actor, interpreter_id: PathId, date_from: DateFrom = None,
                           date_to: DateTo = None) -> list[BusyOut]:
+        """Body: the raw ``text/calendar`` file; answers the busy intervals stored, in the school's zone."""
+        data = await request.body()
         return await services.import_busy_times(actor, "interpreter", interpreter_id, data, date_from, date_to)
 
 

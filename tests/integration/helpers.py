@@ -86,3 +86,68 @@ def rows(client, table, *where) -> list[dict]:
         return await query.run()
 
     return in_app(client, select)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServerProcess:
+    """``family-bridge serve`` as a real process on a real database, for tests that need true concurrency."""
+
+    def __init__(self, database_url: str, **env: str) -> None:
+        self.database_url, self.env = database_url, env
+        self.url = ""
+
+    def __enter__(self) -> ServerProcess:
+        import subprocess
+        import sys
+        import time
+
+        import httpx
+
+        from tests.conftest import ROOT, cli_env
+
+        port = free_port()
+        self.proc = subprocess.Popen([sys.executable, "-m", "scheduler.cli", "serve"], cwd=ROOT,
+                                     env=cli_env(self.database_url, FB_PORT=str(port), **self.env),
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.url = f"http://127.0.0.1:{port}"
+        for _ in range(150):
+            try:
+                if httpx.get(f"{self.url}/health").status_code == 200:
+                    return self
+            except httpx.TransportError:
+                time.sleep(0.1)
+        self.proc.kill()
+        raise RuntimeError(f"server did not start: {self.proc.stdout.read()}")
+
+    def __exit__(self, *exc) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+class BoundDatabase:
+    """The tables bound to a database from the test's own event loop (the server runs elsewhere)."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+
+    async def __aenter__(self):
+        from scheduler.db import bind, engine_from_url, is_postgres
+
+        self.engine = engine_from_url(self.database_url)
+        bind(self.engine)
+        if is_postgres(self.engine):
+            await self.engine.start_connection_pool(min_size=1, max_size=4)
+        return self.engine
+
+    async def __aexit__(self, *exc) -> None:
+        from scheduler.db import is_postgres
+
+        if is_postgres(self.engine):
+            await self.engine.close_connection_pool()

@@ -268,8 +268,8 @@ def _loads(text: str) -> dict[str, Any]:
 async def _plan_out(row: dict[str, Any]) -> PlanOut:
     """The whole proposal in the school's words: names, local times, reasons."""
     school = await School.select(School.timezone).where(School.id == row["school"]).first().run()
-    tz = school["timezone"]
     instance, solution, details = _loads(row["instance"]), _loads(row["solution"]), _loads(row["details"])
+    tz = instance.get("timezone") or school["timezone"]  # the plan's local times are in the zone it was made in
     kept = kept_event_ids(instance)
     ids = [parse_key(e["id"], "event") for e in instance.get("events", [])]
     events = {e["id"]: e for e in await Event.select(Event.id, Event.title, Event.duration_minutes).where(
@@ -374,8 +374,8 @@ async def publish_plan(actor: Principal, plan_id: int) -> PlanOut:
         raise Conflict(f"plan {plan_id} {what.get(row['status'], 'is ' + row['status'])}; only a ready plan can be "
                        "published", "status")
     school = await School.select().where(School.id == row["school"]).first().run()
-    tz = school["timezone"]
     instance, solution = _loads(row["instance"]), _loads(row["solution"])
+    tz = instance["timezone"]  # even if the school's zone changed since: the plan's local times are in this one
     kept = kept_event_ids(instance)
     in_plan = {parse_key(e["id"], "event"): e for e in instance["events"]}
     now = utcnow()

@@ -106,7 +106,7 @@ def solve_component(inst: Instance, cands: list[Candidates], events: list[int], 
                     hint: dict[int, Placement], time_limit: float, dtime_limit: float, seed: int,
                     workers: int | None = None, progress: ProgressFn | None = None,
                     use_hint: bool = True, limits: dict[tuple[int, int], int] | None = None,
-                    redundant: bool = True) -> ComponentResult:
+                    redundant: bool = True, light: bool = False) -> ComponentResult:
     """Build and solve the CP-SAT model for `events`; never worse than the hint.
 
     `limits` overrides an interpreter's daily limit per (interpreter, day
@@ -236,14 +236,16 @@ def solve_component(inst: Instance, cands: list[Candidates], events: list[int], 
     prm.num_workers = workers or os.cpu_count() or 1
     prm.interleave_search = True  # deterministic whatever the worker count
     n_x = sum(len(v) for v in x.values())
-    if n_x > BIG_MODEL:
+    if n_x > BIG_MODEL or light:
         # Probing and symmetry detection cost minutes of wall time on
-        # 100k-literal models while their deterministic-time accounting stays
-        # tiny; the search itself (LNS from the hint) pays off far more.
+        # 100k-literal models (seconds on LNS sub-models) while their
+        # deterministic-time accounting stays tiny; the search itself (from
+        # the hint) pays off far more.
         prm.cp_model_probing_level = 0
         prm.symmetry_level = 0
     prm.max_time_in_seconds = max(0.05, time_limit)
     prm.max_deterministic_time = max(0.05, dtime_limit)
+    prm.log_search_progress = bool(os.environ.get("FB_CPSAT_LOG"))
     status = solver.Solve(m, _Progress(progress) if progress else None)
     dtime = solver.response_proto.deterministic_time
     by_wall = status != cp_model.OPTIMAL and solver.WallTime() >= prm.max_time_in_seconds * 0.98 \
@@ -315,7 +317,7 @@ def _redundant(m: cp_model.CpModel, inst: Instance, cands: list[Candidates], eve
     candidate start instants suffices: intervals that pairwise overlap share
     the latest of their starts. Same per local day for interpreter limits.
     """
-    groups: list[tuple[list[int], dict[int, list[tuple[int, int]]] | None]] = []
+    groups: list[tuple[list[int], dict[int, np.ndarray] | None]] = []
     by_tag: dict[str, list[int]] = {}
     by_lang: dict[str, list[int]] = {}
     for e in events:
@@ -327,16 +329,16 @@ def _redundant(m: cp_model.CpModel, inst: Instance, cands: list[Candidates], eve
         if len(by_tag[tag]) > 1:
             groups.append((by_tag[tag], None))
 
-    def pool_uses(members: list[tuple[int, list[tuple[int, object]]]]) -> dict[int, list[tuple[int, int]]]:
-        """resource -> intervals in which it could possibly be in use."""
-        uses: dict[int, list[tuple[int, int]]] = {}
+    def pool_uses(members: list[tuple[int, list[tuple[int, object]]]]) -> dict[int, np.ndarray]:
+        """resource -> (n, 2) array of intervals in which it could be in use."""
+        parts: dict[int, list[np.ndarray]] = {}
         for e, lst in members:
             c = cands[e]
             d = inst.events[e].duration
             for r, mask in lst:
-                for k in np.flatnonzero(mask):
-                    uses.setdefault(r, []).append((int(c.starts[k]), int(c.starts[k]) + d))
-        return uses
+                st = c.starts[mask]
+                parts.setdefault(r, []).append(np.stack([st, st + d], axis=1))
+        return {r: np.concatenate(v) for r, v in parts.items()}
 
     for lang in sorted(by_lang):
         es = by_lang[lang]
@@ -358,8 +360,7 @@ def _redundant(m: cp_model.CpModel, inst: Instance, cands: list[Candidates], eve
             cap = np.ones(len(points), dtype=np.int64)
         else:
             cap = np.zeros(len(points), dtype=np.int64)
-            for r, ivs in uses.items():
-                iv = np.asarray(ivs, dtype=np.int64)
+            for r, iv in uses.items():
                 lo = np.searchsorted(points, iv[:, 0], "left")
                 hi = np.searchsorted(points, iv[:, 1], "left")
                 diff = np.zeros(len(points) + 1, dtype=np.int64)

@@ -129,10 +129,12 @@ def _conflicts(inst: Instance, ev: Event, cand: Candidates, placed: dict[int, Pl
     care_block: set[str] = set()
     n_aud = 0
     n_starts = len(cand.starts)
+    p_start = np.asarray([p.start for _, p in others], dtype=np.int64)
+    p_end = np.asarray([p.start + o.duration for o, p in others], dtype=np.int64)
     for k in range(n_starts):
         s = int(cand.starts[k])
-        iv = (s, s + d)
-        ov = [(o, p) for o, p in others if rules.overlaps(iv, (p.start, p.start + o.duration))]
+        hit = np.flatnonzero((p_start < s + d) & (s < p_end))  # rules.overlaps, vectorised
+        ov = [others[j] for j in hit]
         a = [o.id for o, _ in ov if rules.share_audience(ev, o)]
         if a:
             n_aud += 1

@@ -13,6 +13,7 @@ from collections import Counter
 from typing import Any
 
 import arrow
+from piccolo.query.functions.aggregate import Sum
 
 from resources.childcare_capacity import fits, staff_on_duty
 from resources.tables import ChildcareRatio, ChildcareResource, ChildcareStaffing, Interpreter, School
@@ -45,43 +46,57 @@ def _bookable(event: dict[str, Any]) -> None:
 
 
 class Capacity:
-    """What is taken and what is left at one event, read under the event lock."""
+    """What is taken and what is left at one event, read under the event lock.
 
-    def __init__(self, event: dict[str, Any], seats_used: int, staff: int, ratios: dict[str, int], room_cap: int,
-                 booked: Counter) -> None:
-        self.event, self.seats_used, self.staff = event, seats_used, staff
-        self.ratios, self.room_cap, self.booked = ratios, room_cap, booked
+    Childcare figures are read only when a booking involves children: most
+    registrations bring none, and this is the hottest path of the service.
+    """
+
+    def __init__(self, event: dict[str, Any], tz: str, seats_used: int) -> None:
+        self.event, self.tz, self.seats_used = event, tz, seats_used
+        self.childcare: tuple[int, dict[str, int], int, Counter] | None = None
 
     @classmethod
     async def load(cls, event: dict[str, Any], tz: str) -> Capacity:
-        regs = await Registration.select(Registration.adults).where(
-            (Registration.event == event["id"]) & (Registration.status == "confirmed")).run()
-        staff, ratios, room_cap = 0, {}, 0
-        if event["childcare"] is not None:
-            care = await ChildcareResource.select().where(ChildcareResource.id == event["childcare"]).first().run()
-            ratios = {r["age_band"]: r["children_per_staff"] for r in await ChildcareRatio.select().where(
-                ChildcareRatio.childcare == event["childcare"]).run()}
-            room_cap = care["capacity"] if care else 0
-            start, end = arrow.get(event["starts_at"]).to(tz), arrow.get(event["ends_at"]).to(tz)
-            windows = await ChildcareStaffing.select().where(
-                (ChildcareStaffing.childcare == event["childcare"]) & (ChildcareStaffing.weekday == start.weekday())).run()
-            end_minute = end.hour * 60 + end.minute if end.date() == start.date() else 24 * 60
-            staff = staff_on_duty([(w["start_minute"], w["end_minute"], w["staff"]) for w in windows],
-                                  start.hour * 60 + start.minute, end_minute)
-        bookings = await ChildcareBooking.select(ChildcareBooking.age_band).where(
-            (ChildcareBooking.event == event["id"]) & (ChildcareBooking.status == "confirmed")).run()
-        return cls(event, sum(r["adults"] for r in regs), staff, ratios, room_cap,
-                   Counter(b["age_band"] for b in bookings))
+        used = await Registration.select(Sum(Registration.adults)).where(
+            (Registration.event == event["id"]) & (Registration.status == "confirmed")).first().run()
+        return cls(event, tz, used["sum"] or 0)
 
-    def fits(self, adults: int, bands: Counter) -> bool:
+    async def _childcare(self) -> tuple[int, dict[str, int], int, Counter]:
+        """(staff on duty, ratios, room cap, children booked by band), read once."""
+        if self.childcare is None:
+            event, staff, ratios, room_cap = self.event, 0, {}, 0
+            if event["childcare"] is not None:
+                care = await ChildcareResource.select(ChildcareResource.capacity).where(
+                    ChildcareResource.id == event["childcare"]).first().run()
+                ratios = {r["age_band"]: r["children_per_staff"] for r in await ChildcareRatio.select().where(
+                    ChildcareRatio.childcare == event["childcare"]).run()}
+                room_cap = care["capacity"] if care else 0
+                start, end = arrow.get(event["starts_at"]).to(self.tz), arrow.get(event["ends_at"]).to(self.tz)
+                windows = await ChildcareStaffing.select().where(
+                    (ChildcareStaffing.childcare == event["childcare"])
+                    & (ChildcareStaffing.weekday == start.weekday())).run()
+                end_minute = end.hour * 60 + end.minute if end.date() == start.date() else 24 * 60
+                staff = staff_on_duty([(w["start_minute"], w["end_minute"], w["staff"]) for w in windows],
+                                      start.hour * 60 + start.minute, end_minute)
+            bookings = await ChildcareBooking.select(ChildcareBooking.age_band).where(
+                (ChildcareBooking.event == event["id"]) & (ChildcareBooking.status == "confirmed")).run()
+            self.childcare = (staff, ratios, room_cap, Counter(b["age_band"] for b in bookings))
+        return self.childcare
+
+    async def fits(self, adults: int, bands: Counter) -> bool:
         """Hard rule: the seat and every childcare place fit together, or nothing does."""
         if self.seats_used + adults > (self.event["seats"] or 0):
             return False
-        return not bands or fits(self.staff, self.ratios, self.room_cap, self.booked, bands)
+        if not bands:
+            return True
+        staff, ratios, room_cap, booked = await self._childcare()
+        return fits(staff, ratios, room_cap, booked, bands)
 
-    def take(self, adults: int, bands: Counter) -> None:
+    async def take(self, adults: int, bands: Counter) -> None:
         self.seats_used += adults
-        self.booked.update(bands)
+        if bands:
+            (await self._childcare())[3].update(bands)
 
 
 async def _school(school_id: int) -> dict[str, Any]:
@@ -195,7 +210,7 @@ async def register(actor: Principal, event_id: int, data: RegistrationIn) -> Reg
     bands = Counter(c["age_band"] for c in children)
     school = await _school(event["school"])
     capacity = await Capacity.load(event, school["timezone"])
-    confirmed = capacity.fits(data.adults, bands)
+    confirmed = await capacity.fits(data.adults, bands)
     seq = None
     if not confirmed:
         last = await Registration.select(Registration.waitlist_seq).where(
@@ -216,7 +231,9 @@ async def register(actor: Principal, event_id: int, data: RegistrationIn) -> Reg
         await notify("registration_waitlisted", f"registration:{reg['id']}:waitlisted", family["email"],
                      family["language"], family=family_id, event=event_id, school=event["school"],
                      payload={"registration": reg["id"]})
-    return await _out(reg)
+    return RegistrationOut(id=reg["id"], event_id=event_id, family_id=family_id, status=status,
+                           waitlist_position=await _waitlist_position(event_id, seq), adults=data.adults,
+                           language=language, child_ids=list(data.child_ids), created_at=reg["created_at"])
 
 
 async def promote(event: dict[str, Any], tz: str) -> list[int]:
@@ -236,9 +253,9 @@ async def promote(event: dict[str, Any], tz: str) -> list[int]:
         kids = await ChildcareBooking.select(ChildcareBooking.age_band).where(
             ChildcareBooking.registration == reg["id"]).run()
         bands = Counter(k["age_band"] for k in kids)
-        if not capacity.fits(reg["adults"], bands):
+        if not await capacity.fits(reg["adults"], bands):
             continue
-        capacity.take(reg["adults"], bands)
+        await capacity.take(reg["adults"], bands)
         await Registration.update({Registration.status: "confirmed", Registration.updated_at: utcnow()}).where(
             Registration.id == reg["id"]).run()
         await ChildcareBooking.update({ChildcareBooking.status: "confirmed"}).where(

@@ -127,7 +127,7 @@ def bench(engine: str, args) -> dict:
     try:
         assert run_cli(url, "migrate").returncode == 0
         work, _ = asyncio.run(seed(url, args.events, args.requests, args.seats))
-        with ServerProcess(url) as server:
+        with ServerProcess(url, workers=args.workers) as server:
             asyncio.run(load(server.url, work[:200], args.clients))  # warm-up on a slice
             seconds, lat, codes = asyncio.run(load(server.url, work[200:], args.clients))
         total, oversold, over_ratio = asyncio.run(audit(url, args.seats))
@@ -148,9 +148,10 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=40)
     ap.add_argument("--seats", type=int, default=60)
     ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     args = ap.parse_args()
     rows = [bench(e, args) for e in args.engines.split(",")]
-    print(f"\nregistrations through `family-bridge serve` (1 uvicorn worker), {args.clients} concurrent clients, "
+    print(f"\nregistrations through `family-bridge serve --workers {args.workers}`, {args.clients} concurrent clients, "
           f"{args.events} events x {args.seats} seats")
     print("| engine | requests | req/s | p50 ms | p99 ms | status codes | oversold events | childcare over ratio |")
     print("|---|---|---|---|---|---|---|---|")

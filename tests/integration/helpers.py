@@ -99,8 +99,8 @@ def free_port() -> int:
 class ServerProcess:
     """``family-bridge serve`` as a real process on a real database, for tests that need true concurrency."""
 
-    def __init__(self, database_url: str, **env: str) -> None:
-        self.database_url, self.env = database_url, env
+    def __init__(self, database_url: str, workers: int = 1, **env: str) -> None:
+        self.database_url, self.env, self.workers = database_url, env, workers
         self.url = ""
 
     def __enter__(self) -> ServerProcess:
@@ -113,7 +113,8 @@ class ServerProcess:
         from tests.conftest import ROOT, cli_env
 
         port = free_port()
-        self.proc = subprocess.Popen([sys.executable, "-m", "scheduler.cli", "serve"], cwd=ROOT,
+        self.proc = subprocess.Popen([sys.executable, "-m", "scheduler.cli", "serve", "--workers", str(self.workers)],
+                                     cwd=ROOT,
                                      env=cli_env(self.database_url, FB_PORT=str(port), **self.env),
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.url = f"http://127.0.0.1:{port}"

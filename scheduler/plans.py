@@ -39,7 +39,7 @@ from scheduler.db import is_postgres, writing
 from scheduler.engine import InstanceError, parse_instance, solve
 from scheduler.errors import Conflict, InvalidInput, NotFound
 from scheduler.paging import PageRequest, fetch_page
-from scheduler.planning import NothingToPlan, PlanningRows, build_instance, kept_event_ids, parse_key
+from scheduler.planning import NothingToPlan, PlanningRows, build_instance, event_key, kept_event_ids, parse_key
 from scheduler.tables import (
     ChildcareBooking,
     Event,
@@ -200,8 +200,15 @@ async def create_plan(actor: Principal, slug: str, data: PlanIn) -> PlanOut:
     task = asyncio.get_running_loop().create_task(
         _run(plan_id, parsed, data.time_limit, data.seed, kept_event_ids(instance)))
     _RUNNING[plan_id] = task
-    task.add_done_callback(lambda _t: (_RUNNING.pop(plan_id, None), _PROGRESS.pop(plan_id, None)))
+    task.add_done_callback(lambda t: _forget(plan_id, t))
     return await _plan_out(await _plan(plan_id))
+
+
+def _forget(plan_id: int, task: asyncio.Task) -> None:
+    _RUNNING.pop(plan_id, None)
+    _PROGRESS.pop(plan_id, None)
+    if not task.cancelled() and task.exception() is not None:  # e.g. the database went away: log, do not lose it
+        log.error("plan %s: storing the outcome failed: %r", plan_id, task.exception())
 
 
 async def _run(plan_id: int, instance: Any, time_limit: int, seed: int, kept: set[str]) -> None:
@@ -391,7 +398,7 @@ async def publish_plan(actor: Principal, plan_id: int) -> PlanOut:
         if not taken:
             raise Conflict(f"plan {plan_id} was already published", "status")
         current = {e["id"]: e for e in await Event.select().where(Event.school == school["id"]).run()}
-        _check_fresh(row, in_plan, current)
+        _check_fresh(row, in_plan, kept, current)
         for u in solution["unscheduled"]:
             eid = parse_key(u["event"], "event")
             if u["event"] not in kept and current[eid]["status"] == "published":
@@ -408,7 +415,8 @@ async def publish_plan(actor: Principal, plan_id: int) -> PlanOut:
     return await _plan_out(await _plan(plan_id))
 
 
-def _check_fresh(plan: dict[str, Any], in_plan: dict[int | None, Any], current: dict[int, dict[str, Any]]) -> None:
+def _check_fresh(plan: dict[str, Any], in_plan: dict[int | None, Any], kept: set[str],
+                 current: dict[int, dict[str, Any]]) -> None:
     made = plan["created_at"]
     for eid in sorted(i for i in in_plan if i is not None):
         ev = current.get(eid)
@@ -416,7 +424,9 @@ def _check_fresh(plan: dict[str, Any], in_plan: dict[int | None, Any], current: 
             raise Conflict(f"plan {plan['id']} is stale: event {eid} was deleted after it was made; plan again",
                            f"events.{eid}")
         if ev["status"] == "cancelled" or ev["updated_at"] > made:
-            what = "cancelled" if ev["status"] == "cancelled" else "changed"
+            what = ("cancelled" if ev["status"] == "cancelled" else
+                    "published" if ev["status"] == "published" and plan["keep_published"]
+                    and event_key(eid) not in kept else "changed")
             raise Conflict(f"plan {plan['id']} is stale: event {eid} {ev['title']!r} was {what} after it was made; "
                            "plan again", f"events.{eid}")
     for eid, ev in sorted(current.items()):

@@ -105,7 +105,8 @@ def _by_event(plan) -> dict[int, dict]:
 
 
 async def test_plan_review_publish_and_replan(client):
-    from scheduler.tables import Event, InterpreterAssignment
+    from scheduler.engine import parse_instance, verify
+    from scheduler.tables import Event, InterpreterAssignment, Plan
 
     w = await small_school(client)
     admin, ev = w["admin"], w["events"]
@@ -127,6 +128,9 @@ async def test_plan_review_publish_and_replan(client):
     assert got[ev["concert"]["id"]]["room"] == "Gym" and got[ev["concert"]["id"]]["expected_turnout"] == 6
     somali = got[ev["somali"]["id"]]
     assert somali["outcome"] == "unscheduled" and "Somali" in somali["reason"] and somali["start"] is None
+
+    stored = _rows(client, Plan, Plan.id == plan["id"])[0]
+    assert verify(parse_instance(json.loads(stored["instance"])), json.loads(stored["solution"])) == []
 
     listed = await ok(await client.get("/schools/lincoln/plans?limit=10", headers=admin))
     assert listed["total"] == 1 and listed["items"][0]["id"] == plan["id"] and listed["items"][0]["status"] == "ready"
@@ -195,6 +199,12 @@ async def test_stale_plan_and_status_conflicts(client):
     cancelled = await client.post(f"/plans/{fresh['id']}/publish", headers=admin)
     assert cancelled.status_code == 409 and "cancelled" in cancelled.json()["detail"]
 
+    # two proposals made side by side: once one is published, the other is stale
+    first, second = await plan_and_wait(client, admin), await plan_and_wait(client, admin)
+    await ok(await client.post(f"/plans/{first['id']}/publish", headers=admin))
+    late = await client.post(f"/plans/{second['id']}/publish", headers=admin)
+    assert late.status_code == 409 and "was published after it was made" in late.json()["detail"]
+
     async def fail_it() -> None:
         await Plan.update({Plan.status: "failed", Plan.error: "boom"}).where(Plan.id == fresh["id"]).run()
 
@@ -262,3 +272,46 @@ async def test_demo_school_plan_places_or_explains_every_event(client):
     print(f"demo plan: scheduled {plan['objective']['scheduled']}/40, attendance {plan['objective']['attendance']}, "
           f"bound {plan['objective']['bound']}, solver {plan['stats'].get('wall_seconds')} s, "
           f"request to ready {elapsed:.1f} s, families in instance {len(instance['families'])}")
+
+
+async def test_background_solve_failure_wait_and_interrupted_plans(client, monkeypatch):
+    import threading
+
+    from scheduler import plans
+    from scheduler.tables import Plan
+
+    w = await small_school(client)
+    admin = w["admin"]
+    release = threading.Event()
+    real_solve = plans.solve
+
+    def slow_solve(instance, time_limit, seed, progress=None):
+        release.wait(20)
+        return real_solve(instance, time_limit, seed, progress=progress)
+
+    monkeypatch.setattr(plans, "solve", slow_solve)
+    created = await ok(await client.post("/schools/lincoln/plans", json={"time_limit": 1}, headers=admin), 202)
+    waited = await ok(await client.get(f"/plans/{created['id']}?wait=0.3", headers=admin))
+    assert waited["status"] == "solving" and waited["events"] == []
+    busy = await client.post(f"/plans/{created['id']}/publish", headers=admin)
+    assert busy.status_code == 409 and "still solving" in busy.json()["detail"]
+    release.set()
+    assert (await ok(await client.get(f"/plans/{created['id']}?wait=30", headers=admin)))["status"] == "ready"
+
+    def broken_solve(instance, time_limit, seed, progress=None):
+        raise RuntimeError("engine produced an invalid solution: test")
+
+    monkeypatch.setattr(plans, "solve", broken_solve)
+    created = await ok(await client.post("/schools/lincoln/plans", json={"time_limit": 1}, headers=admin), 202)
+    failed = await ok(await client.get(f"/plans/{created['id']}?wait=30", headers=admin))
+    assert failed["status"] == "failed" and "invalid solution" in failed["error"] and failed["finished_at"]
+
+    async def orphan() -> int:  # a plan whose server stopped while it was solving
+        long_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
+        rows = await Plan.insert(Plan(school=w["school"]["id"], status="solving", instance="{}", time_limit=30,
+                                      created_at=long_ago)).returning(Plan.id).run()
+        return rows[0]["id"]
+
+    orphan_id = in_app(client, orphan)
+    got = await ok(await client.get(f"/plans/{orphan_id}", headers=admin))
+    assert got["status"] == "failed" and "interrupted" in got["error"]

@@ -23,6 +23,7 @@ from resources.tables import (
     School,
 )
 from calendars.tables import FeedToken
+from scheduler.conference_tables import CONFERENCE_TABLES
 from scheduler.tables import (
     Child,
     ChildcareBooking,
@@ -63,6 +64,7 @@ TABLES = [
     Outbox,
     FeedToken,
     InterpreterBusy,
+    *CONFERENCE_TABLES,
 ]
 
 APP_CONFIG = AppConfig(

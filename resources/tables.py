@@ -29,6 +29,8 @@ class School(Table):
     languages = Array(base_column=Varchar(length=3))
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # hours before a published event when confirmed families get a reminder (scheduler/notifications)
+    reminder_hours = Array(base_column=Integer(), default=[48, 2])
 
 
 class Room(Table):

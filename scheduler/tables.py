@@ -33,6 +33,8 @@ class Family(Table):
     guardians = Array(base_column=Varchar(length=120))
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # {"reminder": false, ...}: kinds of e-mail the family switched off (absent = on); see scheduler/notifications
+    notification_prefs = Text(default="{}")
 
 
 class Child(Table):
@@ -84,6 +86,9 @@ class Event(Table):
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     cancelled_at = Timestamptz(null=True, default=None)
+    # what registered families were last told (time, status): the change sweep compares against these
+    notified_starts_at = Timestamptz(null=True, default=None)
+    notified_status = Varchar(length=16, default="")
 
 
 class EventInterest(Table):

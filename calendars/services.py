@@ -28,7 +28,6 @@ from calendars import feeds, tokens
 from calendars.feeds import FeedEvent, FeedSpec
 from calendars.ics_import import IcsImportError, import_busy
 from calendars.tables import FeedToken
-from resources.services import school_by_slug
 from resources.tables import Interpreter, InterpreterBusy, Room, School
 from scheduler.auth import Principal, require_admin, require_family_access, require_interpreter_access
 from scheduler.db import writing
@@ -129,6 +128,23 @@ def _feed_event(row: dict[str, Any], school: dict[str, Any], domain: str, *, tit
     )
 
 
+async def _school(where: Any) -> dict[str, Any] | None:
+    """Only the columns a feed uses: feeds must not break (or slow down) when a school gains columns."""
+    return await School.select(School.id, School.name, School.timezone).where(where).first().run()
+
+
+_OWNER_COLUMNS = {
+    "family": (Family, (Family.id, Family.school, Family.name, Family.language, Family.updated_at)),
+    "interpreter": (Interpreter, (Interpreter.id, Interpreter.school, Interpreter.name, Interpreter.updated_at)),
+    "room": (Room, (Room.id, Room.school, Room.name, Room.updated_at)),
+}
+
+
+async def _owner(kind: str, owner_id: int) -> dict[str, Any] | None:
+    table, columns = _OWNER_COLUMNS[kind]
+    return await table.select(*columns).where(table.id == owner_id).first().run()
+
+
 async def _max(table: type[Table], column: Any, where: Any) -> dt.datetime | None:
     row = await table.select(Max(column, alias="m")).where(where).first().run()
     return _as_utc(row["m"]) if row else None
@@ -188,7 +204,9 @@ def _finish(events: Iterable[FeedEvent], name: str, school: dict[str, Any], lang
 async def school_feed(settings: Settings, slug: str, language: str | None = None, audience: str | None = None
                       ) -> Feed:
     """The public feed: published events (cancelled ones for 30 days); nothing about any family."""
-    school = await school_by_slug(slug)
+    school = await _school(School.slug == slug)
+    if school is None:
+        raise NotFound(f"no school with slug {slug!r}", "slug")
     now = utcnow()
     rows = await _event_rows(Event.school == school["id"], now)
     if audience:
@@ -260,10 +278,11 @@ async def family_feed(settings: Settings, family: dict[str, Any], now: dt.dateti
     children, and every event it holds a place at, with the place in the
     title (``Registered: ...``, ``Waitlist #3: ...``) and childcare as a count.
     """
-    school = await School.select().where(School.id == family["school"]).first().run()
+    school = await _school(School.id == family["school"])
     domain = uid_domain(settings)
     grades = grade_tags(r["grade"] for r in await Child.select(Child.grade).where(Child.family == family["id"]).run())
-    regs = await Registration.select().where(Registration.family == family["id"]).run()
+    regs = await Registration.select(Registration.id, Registration.event, Registration.status,
+                                     Registration.waitlist_seq, Registration.updated_at).where(Registration.family == family["id"]).run()
     active = {r["event"]: r for r in regs if r["status"] != "cancelled"}
     care = Counter(b["event"] for b in await ChildcareBooking.select(ChildcareBooking.event).where(
         ChildcareBooking.registration.is_in([r["id"] for r in active.values()] or [-1])
@@ -290,9 +309,11 @@ async def family_feed(settings: Settings, family: dict[str, Any], now: dt.dateti
 
 async def interpreter_feed(settings: Settings, interpreter: dict[str, Any], now: dt.datetime) -> Feed:
     """The interpreter's claimed and confirmed assignments; a cancelled one shows cancelled for 30 days."""
-    school = await School.select().where(School.id == interpreter["school"]).first().run()
+    school = await _school(School.id == interpreter["school"])
     domain = uid_domain(settings)
-    assignments = await InterpreterAssignment.select().where(
+    assignments = await InterpreterAssignment.select(
+        InterpreterAssignment.event, InterpreterAssignment.language, InterpreterAssignment.status,
+        InterpreterAssignment.starts_at, InterpreterAssignment.ends_at, InterpreterAssignment.updated_at).where(
         (InterpreterAssignment.interpreter == interpreter["id"])
         & InterpreterAssignment.status.is_in(["claimed", "confirmed", "cancelled"])
         & (InterpreterAssignment.ends_at >= now - _PAST)).run()
@@ -322,7 +343,7 @@ async def interpreter_feed(settings: Settings, interpreter: dict[str, Any], now:
 
 async def room_feed(settings: Settings, room: dict[str, Any], now: dt.datetime) -> Feed:
     """Every published event in the room (cancelled ones for 30 days): the custodian's and front desk's view."""
-    school = await School.select().where(School.id == room["school"]).first().run()
+    school = await _school(School.id == room["school"])
     rows = await _event_rows((Event.school == school["id"]) & (Event.room == room["id"]), now)
     events = [_feed_event(r, school, uid_domain(settings)) for r in rows]
     lm = await _last_modified(school["id"], now)
@@ -338,13 +359,12 @@ async def private_feed(settings: Settings, token: str) -> Feed:
     Found by an indexed equality lookup on the token's HMAC: unknown, revoked
     and owner-gone links all take the same path to the same 404 body.
     """
-    row = await FeedToken.select().where(FeedToken.token_hash == tokens.hash_token(token, settings.secret_key)
-                                         ).first().run()
+    token_hash = tokens.hash_token(token, settings.secret_key)
+    row = await FeedToken.select(FeedToken.owner_kind, FeedToken.owner_id, FeedToken.revoked_at).where(
+        FeedToken.token_hash == token_hash).first().run()
     owner = None
-    if row is not None and row["revoked_at"] is None:
-        table = {"family": Family, "interpreter": Interpreter, "room": Room}.get(row["owner_kind"])
-        if table is not None:
-            owner = await table.select().where(table.id == row["owner_id"]).first().run()
+    if row is not None and row["revoked_at"] is None and row["owner_kind"] in _OWNER_COLUMNS:
+        owner = await _owner(row["owner_kind"], row["owner_id"])
     if owner is None:
         raise NotFound(_NO_FEED, "token")
     now = utcnow()
@@ -360,20 +380,14 @@ async def private_feed(settings: Settings, token: str) -> Feed:
 
 async def _authorize_owner(actor: Principal, kind: str, owner_id: int) -> dict[str, Any]:
     """The owner row, after checking the actor may manage its feed link."""
+    row = await _owner(kind, owner_id)
+    if row is None:
+        raise NotFound(f"no {kind} {owner_id}", f"{kind}_id")
     if kind == "family":
-        row = await Family.select().where(Family.id == owner_id).first().run()
-        if row is None:
-            raise NotFound(f"no family {owner_id}", "family_id")
         require_family_access(actor, owner_id, row["school"])
     elif kind == "interpreter":
-        row = await Interpreter.select().where(Interpreter.id == owner_id).first().run()
-        if row is None:
-            raise NotFound(f"no interpreter {owner_id}", "interpreter_id")
         require_interpreter_access(actor, owner_id, row["school"])
     else:
-        row = await Room.select().where(Room.id == owner_id).first().run()
-        if row is None:
-            raise NotFound(f"no room {owner_id}", "room_id")
         require_admin(actor, row["school"])
     return row
 

@@ -112,11 +112,14 @@ class ServerProcess:
 
         from tests.conftest import ROOT, cli_env
 
+        import tempfile
+
         port = free_port()
+        self.log = tempfile.NamedTemporaryFile("w+", prefix="fb-server-", suffix=".log", delete=False)
         self.proc = subprocess.Popen([sys.executable, "-m", "scheduler.cli", "serve", "--workers", str(self.workers)],
                                      cwd=ROOT,
                                      env=cli_env(self.database_url, FB_PORT=str(port), **self.env),
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                     stdout=self.log, stderr=subprocess.STDOUT, text=True)
         self.url = f"http://127.0.0.1:{port}"
         for _ in range(150):
             try:
@@ -125,7 +128,13 @@ class ServerProcess:
             except httpx.TransportError:
                 time.sleep(0.1)
         self.proc.kill()
-        raise RuntimeError(f"server did not start: {self.proc.stdout.read()}")
+        raise RuntimeError(f"server did not start: {self.output()}")
+
+    def output(self) -> str:
+        """What the server printed (its log file), for failure messages."""
+        self.log.flush()
+        with open(self.log.name) as f:
+            return f.read()
 
     def __exit__(self, *exc) -> None:
         self.proc.terminate()

@@ -14,11 +14,13 @@ content).
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import msgspec
 from piccolo.query.functions.aggregate import Max
@@ -113,18 +115,36 @@ async def _event_rows(where: Any, now: dt.datetime) -> list[dict[str, Any]]:
     return await Event.select(*_event_columns()).where(where).run()
 
 
+_ROW_FIELDS = ("id", "title", "kind", "description", "status", "starts_at", "ends_at", "sequence", "updated_at",
+               "cancelled_at", "audience", "interpreter_languages", "childcare_children", "room_name")
+
+
 def _feed_event(row: dict[str, Any], school: dict[str, Any], domain: str, *, title: str | None = None,
                 note: str = "", updated_at: dt.datetime | None = None) -> FeedEvent:
+    """The FeedEvent of an event row (plus, in private feeds, the owner's title, note and date)."""
+    key = tuple(tuple(v) if isinstance(v, list) else v for v in (row[f] for f in _ROW_FIELDS))
+    return _feed_event_of(key, school["name"], domain, title, note, updated_at)
+
+
+@lru_cache(maxsize=feeds.VEVENT_CACHE_SIZE)
+def _feed_event_of(key: tuple, school: str, domain: str, title: str | None, note: str,
+                   updated_at: dt.datetime | None) -> FeedEvent:
+    """Memoised on the row's full content (never stale: a changed row is a new key).
+
+    Returning the *same* FeedEvent object for unchanged rows also makes the
+    builder's caches cheap: equal tuples of identical objects compare by identity.
+    """
+    row = dict(zip(_ROW_FIELDS, key))
     cancelled = row["status"] == "cancelled"
     description = "\n\n".join(p for p in (note, row["description"].strip()) if p)
     return FeedEvent(
         uid=feeds.event_uid("event", row["id"], domain),
         title=title or row["title"], kind=row["kind"], start=row["starts_at"], end=row["ends_at"],
-        updated_at=max(row["updated_at"], updated_at or row["updated_at"]), school=school["name"],
+        updated_at=max(row["updated_at"], updated_at or row["updated_at"]), school=school,
         status="cancelled" if cancelled else "confirmed", sequence=row["sequence"], room=row["room_name"],
-        interpreted_languages=tuple(row["interpreter_languages"]), childcare=row["childcare_children"] > 0,
+        interpreted_languages=row["interpreter_languages"], childcare=row["childcare_children"] > 0,
         description=description, cancelled_at=row["cancelled_at"] if cancelled else None,
-        categories=tuple(row["audience"]),
+        categories=row["audience"],
     )
 
 
@@ -190,11 +210,38 @@ async def _last_modified(school_id: int, now: dt.datetime, *extra: dt.datetime |
     return result or now.replace(microsecond=0)
 
 
+_BODIES: OrderedDict[tuple, bytes] = OrderedDict()
+_BODIES_MAX = 32
+
+
+def build(events: Iterable[FeedEvent], spec: FeedSpec) -> bytes:
+    """``feeds.build_feed``, memoised on everything the bytes depend on.
+
+    The bytes are a pure function of the *visible* events, the name, zone,
+    language and refresh interval -- and of the current year only when no
+    event is visible (the VTIMEZONE span). That tuple is the key, so the memo
+    can never serve bytes that differ from a fresh build; it only skips
+    re-joining thousands of VEVENTs on every poll. Bounded LRU.
+    """
+    shown = tuple(e for e in events if feeds.visible(e, spec.now))
+    year = None if shown else spec.now.astimezone(ZoneInfo(spec.timezone)).year
+    key = (shown, spec.name, spec.timezone, spec.language, spec.refresh_minutes, year)
+    body = _BODIES.get(key)
+    if body is None:
+        body = feeds.build_feed(shown, spec)
+        _BODIES[key] = body
+        if len(_BODIES) > _BODIES_MAX:
+            _BODIES.popitem(last=False)
+    else:
+        _BODIES.move_to_end(key)
+    return body
+
+
 def _finish(events: Iterable[FeedEvent], name: str, school: dict[str, Any], language: str, now: dt.datetime,
             last_modified: dt.datetime) -> Feed:
     spec = FeedSpec(name=name, timezone=school["timezone"], language=language, refresh_minutes=REFRESH_MINUTES,
                     now=now)
-    body = feeds.build_feed(events, spec)
+    body = build(events, spec)
     return Feed(body=body, etag=feeds.feed_etag(body), last_modified=last_modified)
 
 

@@ -80,6 +80,26 @@ def serve(settings, workers: int = 1) -> int:
     return 0
 
 
+def worker(settings, once: bool = False, now: str | None = None) -> int:
+    """Scheduled jobs and the outbox sender as their own process (see scheduler/jobs.py)."""
+    import datetime as dt
+
+    from scheduler.jobs import run_worker
+
+    pending = check_migrated(settings)
+    if pending:
+        print(f"the database has {len(pending)} unapplied migration(s); run `family-bridge migrate` first",
+              file=sys.stderr)
+        return 1
+    fixed = dt.datetime.fromisoformat(now).astimezone(dt.timezone.utc) if now else None
+    clock = (lambda: fixed) if fixed else None
+
+    async def work() -> int:
+        return await (run_worker(settings, once, clock) if clock else run_worker(settings, once))
+
+    return asyncio.run(_with_engine(settings, work))
+
+
 def demo(settings, serve_after: bool, seed: int) -> int:
     from scheduler.demo import load_demo
 
@@ -115,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     p_serve = sub.add_parser("serve", help="run the HTTP service")
     p_serve.add_argument("--workers", type=int, default=1)
     sub.add_parser("migrate", help="apply database migrations")
+    p_worker = sub.add_parser("worker", help="run reminders, escalations and e-mail delivery (no HTTP)")
+    p_worker.add_argument("--once", action="store_true", help="one round of sweeps and delivery, then exit")
+    p_worker.add_argument("--now", help="ISO instant to use as the clock (tests, catch-up runs)")
     p_demo = sub.add_parser("demo", help="migrate, load the demo school if the database is empty, then serve")
     p_demo.add_argument("--no-serve", action="store_true", help="load the data and exit")
     p_demo.add_argument("--seed", type=int, default=2027)
@@ -142,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         return migrate(settings)
     if args.command == "serve":
         return serve(settings, args.workers)
+    if args.command == "worker":
+        return worker(settings, args.once, args.now)
     return demo(settings, serve_after=not args.no_serve, seed=args.seed)
 
 

@@ -29,6 +29,21 @@ class Settings:
     timezone: str = "America/Chicago"
     base_url: str = ""
     travel_buffer_minutes: int = 30
+    # e-mail delivery (scheduler/notifications/mailer.py); the default is a local debugging server
+    smtp_host: str = "localhost"
+    smtp_port: int = 1025
+    smtp_tls: str = "none"  # none / starttls / ssl
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "Family Bridge <no-reply@family-bridge.invalid>"
+    # Off in the dataclass so tests and tools that build Settings in code start no background
+    # jobs; on by default when read from the environment (FB_JOBS_IN_PROCESS=0 with a separate worker).
+    jobs_in_process: bool = False
+    sweep_seconds: int = 60  # reminders, escalations, event changes
+    send_seconds: int = 10  # outbox delivery
+    escalate_days: int = 3  # an interpreter assignment still open this close to the event is escalated
+    outbox_max_attempts: int = 8  # then the message is marked failed
+    outbox_backoff_seconds: int = 60  # first retry delay; doubles per attempt, capped at 6 h
 
     @property
     def public_url(self) -> str:
@@ -59,6 +74,23 @@ class Settings:
             travel = int(env.get("FB_TRAVEL_BUFFER_MINUTES", defaults.travel_buffer_minutes))
         except ValueError as exc:
             raise SettingsError("FB_TRAVEL_BUFFER_MINUTES must be a whole number") from exc
+        numbers = {}
+        for name, var in (("smtp_port", "FB_SMTP_PORT"), ("sweep_seconds", "FB_SWEEP_SECONDS"),
+                          ("send_seconds", "FB_SEND_SECONDS"), ("escalate_days", "FB_ESCALATE_DAYS"),
+                          ("outbox_max_attempts", "FB_OUTBOX_MAX_ATTEMPTS"),
+                          ("outbox_backoff_seconds", "FB_OUTBOX_BACKOFF_SECONDS")):
+            try:
+                numbers[name] = int(env.get(var, getattr(defaults, name)))
+            except ValueError as exc:
+                raise SettingsError(f"{var} must be a whole number") from exc
+            if numbers[name] < (0 if name == "escalate_days" else 1):
+                raise SettingsError(f"{var} is out of range")
+        smtp_tls = env.get("FB_SMTP_TLS", defaults.smtp_tls).lower()
+        if smtp_tls not in ("none", "starttls", "ssl"):
+            raise SettingsError("FB_SMTP_TLS must be none, starttls or ssl")
+        jobs = env.get("FB_JOBS_IN_PROCESS", "1").lower()
+        if jobs not in ("0", "1", "true", "false", "yes", "no", "on", "off"):
+            raise SettingsError("FB_JOBS_IN_PROCESS must be 1 or 0")
         tz = env.get("FB_TIMEZONE", defaults.timezone)
         try:
             ZoneInfo(tz)
@@ -72,6 +104,13 @@ class Settings:
             timezone=tz,
             base_url=env.get("FB_BASE_URL", ""),
             travel_buffer_minutes=travel,
+            smtp_host=env.get("FB_SMTP_HOST", defaults.smtp_host),
+            smtp_tls=smtp_tls,
+            smtp_user=env.get("FB_SMTP_USER", ""),
+            smtp_password=env.get("FB_SMTP_PASSWORD", ""),
+            smtp_from=env.get("FB_SMTP_FROM", defaults.smtp_from),
+            jobs_in_process=jobs in ("1", "true", "yes", "on"),
+            **numbers,
         )
         if not settings.secret_key:
             settings = dataclasses.replace(settings, secret_key=_local_secret(settings))

@@ -1,0 +1,176 @@
+"""What a notification says: subject, plain text, HTML and an .ics invitation, in the reader's language.
+
+PURE: no database, no SMTP, no clock. The sender reads rows, fills a
+:class:`Context` and gets an ``EmailMessage`` back, so wording, locale
+formatting and MIME structure are unit-tested without any I/O.
+
+Wording lives in gettext catalogues (``locales/<lang>/LC_MESSAGES/messages.po``)
+so translators edit the standard format; they are compiled in memory at
+import (Babel's ``write_mo``) rather than committed as binary ``.mo`` files,
+which would drift from the ``.po`` they were made from. Dates and times are
+formatted by CLDR (babel.dates) in the *school's* zone: a family reads
+"18:00" for an event at 18:00 local whatever the UTC offset that day.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import html
+import io
+from collections.abc import Mapping
+from email.message import EmailMessage
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+LOCALES = Path(__file__).with_name("locales")
+LANGUAGES = ("en", "es", "zh", "vi", "ar")
+RTL = frozenset({"ar", "fa", "he", "ur"})
+
+#: Kinds a family receives; each can be switched off in the family's preferences.
+FAMILY_KINDS = ("registration_confirmed", "registration_waitlisted", "waitlist_promoted", "reminder",
+                "event_rescheduled", "event_cancelled")
+#: Kinds staff (interpreters, school admins) receive; not switchable: they are work.
+STAFF_KINDS = ("assignment_open", "assignment_confirmed", "assignment_unclaimed")
+
+# kind -> (subject, first paragraph); msgids of the catalogues, wrapped by _() when rendered
+_N = str  # marks a msgid for extraction without translating at import
+TEMPLATES: dict[str, tuple[str, str]] = {
+    "reminder": (_N("Reminder: %(title)s on %(date)s"),
+                 _N("This is a reminder that %(title)s takes place on %(date)s at %(time)s.")),
+    "registration_confirmed": (_N("You are registered: %(title)s"),
+                               _N("You are registered for %(title)s on %(date)s at %(time)s.")),
+    "registration_waitlisted": (_N("You are on the waitlist: %(title)s"),
+                                _N("%(title)s on %(date)s at %(time)s is full. You are on the waitlist; "
+                                   "we will write to you if a place opens up.")),
+    "waitlist_promoted": (_N("A place opened up: %(title)s"),
+                          _N("A place opened up: you are now registered for %(title)s on %(date)s at %(time)s.")),
+    "event_rescheduled": (_N("New time: %(title)s"), _N("%(title)s has moved. The new time is %(date)s at %(time)s.")),
+    "event_cancelled": (_N("Cancelled: %(title)s"),
+                        _N("%(title)s on %(date)s at %(time)s has been cancelled. We are sorry for the inconvenience.")),
+    "assignment_open": (_N("Interpreter needed (%(language)s): %(title)s"),
+                        _N("An interpreter for %(language)s is needed at %(title)s on %(date)s at %(time)s.")),
+    "assignment_confirmed": (_N("Assignment confirmed: %(title)s"),
+                             _N("You are confirmed as interpreter at %(title)s on %(date)s at %(time)s.")),
+    "assignment_unclaimed": (_N("Still no interpreter (%(language)s): %(title)s"),
+                             _N("Nobody has claimed the %(language)s interpreting at %(title)s on %(date)s at "
+                                "%(time)s yet. Please claim it or find someone who can.")),
+}
+GREETING = _N("Hello,")
+PLACE = _N("Place: %(place)s")
+ATTACHED = _N("The attached invitation puts it in your calendar.")
+PREFERENCES = _N("Choose which e-mails you receive: %(url)s")
+SIGNATURE = _N("Family Bridge, %(school)s")
+#: Which kinds carry an invitation, and with which iTIP method.
+ICS_METHOD = {"reminder": "REQUEST", "registration_confirmed": "REQUEST", "waitlist_promoted": "REQUEST",
+              "event_rescheduled": "REQUEST", "event_cancelled": "CANCEL", "assignment_confirmed": "REQUEST"}
+
+
+def base_language(language: str) -> str:
+    """``es-MX`` -> ``es``; unknown languages read English."""
+    base = (language or "en").split("-")[0].lower()
+    return base if base in LANGUAGES else "en"
+
+
+@functools.cache
+def translations(language: str) -> NullTranslations:
+    """The compiled catalogue for a language (English is the msgids themselves)."""
+    po = LOCALES / language / "LC_MESSAGES" / "messages.po"
+    if language == "en" or not po.exists():
+        return NullTranslations()
+    with po.open("rb") as f:
+        catalog = read_po(f, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+@dataclasses.dataclass(frozen=True)
+class Context:
+    """Everything a message says, already read from the database."""
+
+    kind: str
+    language: str
+    title: str
+    starts_at: dt.datetime | None
+    timezone: str
+    school: str
+    place: str = ""
+    preferences_url: str | None = None
+    values: Mapping[str, str] = dataclasses.field(default_factory=dict)  # e.g. {"language": "Spanish"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Rendered:
+    language: str
+    subject: str
+    text: str
+    html: str
+
+
+def local_date_time(instant: dt.datetime | None, timezone: str, language: str) -> tuple[str, str]:
+    """("Monday, March 15, 2027", "6:00 PM") in the locale, read in the school's zone."""
+    if instant is None:
+        return "", ""
+    local = instant.astimezone(ZoneInfo(timezone))
+    return format_date(local, "full", locale=language), format_time(local, "short", locale=language)
+
+
+def render(ctx: Context) -> Rendered:
+    """Subject and bodies in the context's language (English when the kind or language is unknown)."""
+    language = base_language(ctx.language)
+    _ = translations(language).gettext
+    subject_id, body_id = TEMPLATES[ctx.kind]
+    date, time = local_date_time(ctx.starts_at, ctx.timezone, language)
+    values = {"title": ctx.title, "date": date, "time": time, "school": ctx.school, "language": "",
+              **ctx.values}
+    paragraphs = [_(GREETING), _(body_id) % values]
+    if ctx.place:
+        paragraphs.append(_(PLACE) % {"place": ctx.place})
+    if ctx.kind in ICS_METHOD:
+        paragraphs.append(_(ATTACHED))
+    footer = [_(SIGNATURE) % values]
+    if ctx.preferences_url:
+        footer.append(_(PREFERENCES) % {"url": ctx.preferences_url})
+    text = "\n\n".join(paragraphs) + "\n\n-- \n" + "\n".join(footer) + "\n"
+    direction = "rtl" if language in RTL else "ltr"
+    body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+    foot = html.escape(footer[0])
+    if ctx.preferences_url:
+        url = html.escape(ctx.preferences_url, quote=True)
+        link = html.escape(_(PREFERENCES) % {"url": "\x00"}).replace("\x00", f'<a href="{url}">{url}</a>')
+        foot += "<br>" + link
+    page = (f'<!DOCTYPE html><html lang="{language}" dir="{direction}"><head><meta charset="utf-8">'
+            f"<title>{html.escape(_(subject_id) % values)}</title></head>"
+            f'<body dir="{direction}">{body}<hr><p><small>{foot}</small></p></body></html>')
+    return Rendered(language=language, subject=_(subject_id) % values, text=text, html=page)
+
+
+def compose(rendered: Rendered, *, to: str, sender: str, message_id: str, ics: bytes | None = None,
+            method: str | None = None, unsubscribe: str | None = None) -> EmailMessage:
+    """multipart/mixed: (text | HTML) alternative, plus the invitation when there is one.
+
+    ``message_id`` is derived from the outbox row, so a receiving server that
+    sees a retried delivery can tell it is the same message.
+    """
+    msg = EmailMessage()
+    msg["Subject"] = rendered.subject
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Message-ID"] = message_id
+    if unsubscribe:
+        msg["List-Unsubscribe"] = f"<{unsubscribe}>"
+    msg.set_content(rendered.text)
+    msg.add_alternative(rendered.html, subtype="html")
+    if ics is not None:
+        msg.add_attachment(ics, maintype="text", subtype="calendar", filename="invitation.ics",
+                           params={"method": method or "REQUEST", "charset": "utf-8"})
+    msg["Content-Language"] = rendered.language  # after the parts: set_content drops Content-* headers
+    return msg

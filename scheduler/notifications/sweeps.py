@@ -1,0 +1,396 @@
+"""Sweeps over database state that queue messages, and the sender that delivers them.
+
+Every sweep is idempotent: what it queues is keyed by ``Outbox.dedupe_key``
+(unique; inserts are ``ON CONFLICT DO NOTHING``), so running it twice, or
+in two processes at the same moment, queues nothing twice. Each takes
+``now`` so tests (and a catch-up after downtime) can move the clock.
+
+Delivery never sends a message twice, even with several senders: a batch
+is *claimed* by setting ``lease_until`` on rows that are due and not
+leased, inside one write transaction -- on PostgreSQL the rows are picked
+with ``FOR UPDATE SKIP LOCKED`` so concurrent senders take disjoint
+batches without waiting; on SQLite ``BEGIN IMMEDIATE`` serialises the
+claims. Each row is marked sent in its own statement right after the SMTP
+server accepted it, so a crash between the two can at worst leave one
+message to be re-sent after the lease expires (the usual at-least-once
+edge of SMTP, reduced to one message, and recognisable by its stable
+Message-ID).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Protocol
+
+from calendars.feeds import FeedSpec, build_invitation
+from calendars.services import _event_columns, _feed_event, uid_domain
+from resources.tables import Interpreter, School
+from scheduler.db import locked, with_retries, writing
+from scheduler.languages import language_name
+from scheduler.notifications import messages
+from scheduler.notifications.mailer import ConnectionFailed, DeliveryError, SmtpMailer
+from scheduler.notifications.preferences import preferences_url
+from scheduler.settings import Settings
+from scheduler.tables import Event, Family, InterpreterAssignment, Outbox, Registration, User
+
+log = logging.getLogger("family_bridge.notifications")
+
+LEASE = dt.timedelta(minutes=5)
+MAX_BACKOFF = dt.timedelta(hours=6)
+INSERT_CHUNK = 500  # rows per INSERT: SQLite allows 32,766 bound parameters
+LIVE = ("confirmed", "waitlisted")
+
+
+async def _in_transaction(work: Callable[[], Awaitable[Any]]) -> Any:
+    async def attempt() -> Any:
+        async with writing():
+            return await work()
+
+    return await with_retries(attempt)
+
+
+async def queue(rows: list[Outbox]) -> int:
+    """Insert messages, skipping any whose dedupe_key exists; returns how many are new.
+
+    Runs inside the caller's transaction (if any): a sweep's messages and the
+    state it records go together or not at all.
+    """
+    new = 0
+    for i in range(0, len(rows), INSERT_CHUNK):
+        inserted = await Outbox.insert(*rows[i:i + INSERT_CHUNK]).on_conflict(
+            target=Outbox.dedupe_key, action="DO NOTHING").returning(Outbox.id).run()
+        new += len(inserted)
+    return new
+
+
+def _utc(value: dt.datetime | str | None) -> dt.datetime | None:
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.astimezone(dt.timezone.utc) if value is not None else None
+
+
+def _epoch(value: dt.datetime) -> int:
+    return int(value.timestamp())
+
+
+async def _family_rows(event_id: int, statuses: Iterable[str]) -> list[dict[str, Any]]:
+    return await Registration.select(
+        Registration.id, Registration.family, Registration.family.email.as_alias("email"),
+        Registration.family.language.as_alias("language")).where(
+        (Registration.event == event_id) & Registration.status.is_in(list(statuses))).order_by(Registration.id).run()
+
+
+def _family_message(kind: str, key: str, event: dict[str, Any], reg: dict[str, Any], **payload: Any) -> Outbox:
+    return Outbox(kind=kind, dedupe_key=key, to_email=reg["email"], language=reg["language"], school=event["school"],
+                  family=reg["family"], event=event["id"],
+                  payload=json.dumps({"registration": reg["id"], **payload}, sort_keys=True))
+
+
+# ---------------------------------------------------------------- reminders
+
+
+def reminder_offset(starts_at: dt.datetime, hours: Iterable[int], now: dt.datetime) -> int | None:
+    """The reminder due now: the smallest offset whose moment has come, or None.
+
+    Smallest, so a family registering three hours before an event (or a
+    sender back after downtime) gets one reminder, not the 48 h and the 2 h
+    one at once; the 2 h one still follows when its moment comes.
+    """
+    due = [h for h in hours if h > 0 and starts_at - dt.timedelta(hours=h) <= now < starts_at]
+    return min(due) if due else None
+
+
+async def due_reminders(now: dt.datetime) -> int:
+    """Queue a reminder to each confirmed family of each published event whose reminder is due.
+
+    The key names the registration, the offset and the event's start, so an
+    event moved after its reminder went out gets reminded again at the new time.
+    """
+    hours = {s["id"]: s["reminder_hours"] or [] for s in await School.select(School.id, School.reminder_hours).run()}
+    horizon = max((h for hs in hours.values() for h in hs), default=0)
+    if horizon <= 0:
+        return 0
+    events = await Event.select(Event.id, Event.school, Event.starts_at).where(
+        (Event.status == "published") & Event.starts_at.is_not_null() & (Event.starts_at > now)
+        & (Event.starts_at <= now + dt.timedelta(hours=horizon))).order_by(Event.id).run()
+    queued = 0
+    for event in events:
+        start = _utc(event["starts_at"])
+        offset = reminder_offset(start, hours.get(event["school"], []), now)
+        if offset is None:
+            continue
+        regs = await _family_rows(event["id"], ["confirmed"])
+        rows = [_family_message("reminder", f"reminder:{r['id']}:{offset}h:{_epoch(start)}", event, r,
+                                hours=offset, starts=_epoch(start)) for r in regs]
+        queued += await _in_transaction(lambda rows=rows: queue(rows))
+    return queued
+
+
+# ---------------------------------------------------------------- event changes
+
+
+async def _settle_event(event_id: int) -> int:
+    """Tell live registrations that the event moved or was cancelled, then record what they know.
+
+    Runs under the event's lock, so a concurrent edit waits and is settled
+    by the next sweep; the first sighting of a published event only records.
+    """
+    event = await locked(Event.select(Event.id, Event.school, Event.status, Event.starts_at, Event.notified_status,
+                                      Event.notified_starts_at).where(Event.id == event_id)).first().run()
+    if event is None:
+        return 0
+    start, told = _utc(event["starts_at"]), _utc(event["notified_starts_at"])
+    rows: list[Outbox] = []
+    if event["status"] == "cancelled" and event["notified_status"] != "cancelled":
+        rows = [_family_message("event_cancelled", f"event-cancelled:{event_id}:{r['id']}", event, r)
+                for r in await _family_rows(event_id, LIVE)]
+    elif event["status"] == "published" and event["notified_status"] == "published" and start != told:
+        rows = [_family_message("event_rescheduled", f"event-moved:{event_id}:{_epoch(start)}:{r['id']}", event, r,
+                                starts=_epoch(start)) for r in await _family_rows(event_id, LIVE)]
+    queued = await queue(rows)
+    await Event.update({Event.notified_status: event["status"], Event.notified_starts_at: event["starts_at"]}
+                       ).where(Event.id == event_id).run()
+    return queued
+
+
+async def event_changes(now: dt.datetime) -> int:
+    """Queue "new time" / "cancelled" messages for events changed since families were last told."""
+    candidates = await Event.select(Event.id, Event.status, Event.starts_at, Event.notified_status,
+                                    Event.notified_starts_at).where(
+        Event.status.is_in(["published", "cancelled"]) & Event.starts_at.is_not_null()
+        & (Event.ends_at > now - dt.timedelta(days=1))).order_by(Event.id).run()
+    queued = 0
+    for e in candidates:
+        if e["notified_status"] != e["status"] or _utc(e["notified_starts_at"]) != _utc(e["starts_at"]):
+            queued += await _in_transaction(lambda event_id=e["id"]: _settle_event(event_id))
+    return queued
+
+
+# ---------------------------------------------------------------- unclaimed assignments
+
+
+def _email_key(email: str) -> str:
+    """Recipients in keys are hashed: keys are shown to admins and must stay short."""
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:16]
+
+
+async def unclaimed_assignments(now: dt.datetime, days: int) -> int:
+    """Escalate assignments still open ``days`` before the event: to the school's admins and to
+    every interpreter of that language in the district (any school)."""
+    open_rows = await InterpreterAssignment.select(
+        InterpreterAssignment.id, InterpreterAssignment.event, InterpreterAssignment.school,
+        InterpreterAssignment.language).where(
+        (InterpreterAssignment.status == "open") & (InterpreterAssignment.starts_at > now)
+        & (InterpreterAssignment.starts_at <= now + dt.timedelta(days=days))).order_by(InterpreterAssignment.id).run()
+    queued = 0
+    for a in open_rows:
+        admins = await User.select(User.email).where((User.role == "admin") & (User.school == a["school"])).run()
+        people = await Interpreter.select(Interpreter.id, Interpreter.email).where(
+            Interpreter.languages.any(a["language"])).order_by(Interpreter.id).run()
+        recipients: dict[str, int | None] = {}
+        for p in people:
+            recipients.setdefault(p["email"], p["id"])
+        for u in admins:
+            recipients.setdefault(u["email"], None)
+        payload = json.dumps({"assignment": a["id"], "language": language_name(a["language"])}, sort_keys=True)
+        rows = [Outbox(kind="assignment_unclaimed", dedupe_key=f"assignment-unclaimed:{a['id']}:{_email_key(email)}",
+                       to_email=email, language="en", school=a["school"], interpreter=who, event=a["event"],
+                       payload=payload) for email, who in recipients.items() if email]
+        queued += await _in_transaction(lambda rows=rows: queue(rows))
+    return queued
+
+
+# ---------------------------------------------------------------- delivery
+
+
+class Mailer(Protocol):
+    async def send(self, message: Any) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+@dataclasses.dataclass
+class DeliveryReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+    def add(self, other: DeliveryReport) -> None:
+        for f in dataclasses.fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+
+def backoff(attempts: int, base_seconds: int) -> dt.timedelta:
+    """Exponential: base, 2*base, 4*base... capped at six hours."""
+    return min(dt.timedelta(seconds=base_seconds * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+async def claim(now: dt.datetime, limit: int) -> list[int]:
+    """Lease up to ``limit`` due rows to this sender (see the module docstring)."""
+    async def work() -> list[int]:
+        query = Outbox.select(Outbox.id).where(
+            (Outbox.status == "pending") & (Outbox.next_attempt_at <= now)
+            & (Outbox.lease_until.is_null() | (Outbox.lease_until < now))
+        ).order_by(Outbox.next_attempt_at).order_by(Outbox.id).limit(limit)
+        if Outbox._meta.db.engine_type == "postgres":
+            query = query.lock_rows("UPDATE", skip_locked=True)
+        ids = [r["id"] for r in await query.run()]
+        if ids:
+            await Outbox.update({Outbox.lease_until: now + LEASE}).where(Outbox.id.is_in(ids)).run()
+        return ids
+
+    return await _in_transaction(work)
+
+
+async def _finish(row_id: int, values: dict) -> None:
+    """One statement, its own transaction: the outcome is durable the moment it is known."""
+    await Outbox.update({Outbox.lease_until: None, **values}).where(
+        (Outbox.id == row_id) & (Outbox.status == "pending")).run()
+
+
+async def _retry(row: dict[str, Any], reason: str, now: dt.datetime, settings: Settings,
+                 report: DeliveryReport) -> None:
+    attempts = row["attempts"] + 1
+    if attempts >= settings.outbox_max_attempts:
+        await _finish(row["id"], {Outbox.status: "failed", Outbox.attempts: attempts,
+                                  Outbox.last_error: f"gave up after {attempts} attempts: {reason}"})
+        report.failed += 1
+    else:
+        await _finish(row["id"], {Outbox.attempts: attempts, Outbox.last_error: reason,
+                                  Outbox.next_attempt_at: now + backoff(attempts, settings.outbox_backoff_seconds)})
+        report.retried += 1
+
+
+class _Batch:
+    """The rows of one claimed batch with everything their messages need, read in a few queries."""
+
+    def __init__(self, settings: Settings, now: dt.datetime) -> None:
+        self.settings, self.now, self.domain = settings, now, uid_domain(settings)
+
+    async def load(self, ids: list[int]) -> list[dict[str, Any]]:
+        rows = await Outbox.select().where(Outbox.id.is_in(ids)).order_by(Outbox.id).run()
+        event_ids = sorted({r["event"] for r in rows if r["event"] is not None})
+        self.events = {e["id"]: e for e in await Event.select(*_event_columns(), Event.school).where(
+            Event.id.is_in(event_ids)).run()} if event_ids else {}
+        school_ids = sorted({e["school"] for e in self.events.values()})
+        self.schools = {s["id"]: s for s in await School.select().where(School.id.is_in(school_ids)).run()
+                        } if school_ids else {}
+        family_ids = sorted({r["family"] for r in rows if r["family"] is not None})
+        self.prefs = {f["id"]: json.loads(f["notification_prefs"] or "{}") for f in await Family.select(
+            Family.id, Family.notification_prefs).where(Family.id.is_in(family_ids)).run()} if family_ids else {}
+        return rows
+
+    def skip_reason(self, row: dict[str, Any]) -> str | None:
+        """Why a family message should not go at all (documented in the README)."""
+        if row["family"] is not None and self.prefs.get(row["family"], {}).get(row["kind"]) is False:
+            return "switched off in the family's preferences"
+        event = self.events.get(row["event"])
+        if event is None:
+            return "the event no longer exists"
+        if row["kind"] in messages.FAMILY_KINDS and row["kind"] != "event_cancelled" and event["status"] == "cancelled":
+            return "the event was cancelled"
+        if row["kind"] == "reminder":
+            starts = json.loads(row["payload"]).get("starts")
+            if event["starts_at"] is None or _utc(event["starts_at"]) <= self.now:
+                return "the event has started"
+            if starts is not None and starts != _epoch(_utc(event["starts_at"])):
+                return "the event moved; a new reminder follows"
+        return None
+
+    def message(self, row: dict[str, Any]):
+        event = self.events[row["event"]]
+        school = self.schools[event["school"]]
+        payload = json.loads(row["payload"] or "{}")
+        language = messages.base_language(row["language"])
+        prefs = preferences_url(self.settings, row["family"]) if row["family"] is not None else None
+        ctx = messages.Context(kind=row["kind"], language=language, title=event["title"],
+                               starts_at=_utc(event["starts_at"]), timezone=school["timezone"], school=school["name"],
+                               place=event["room_name"] or "", preferences_url=prefs,
+                               values={"language": str(payload.get("language", ""))})
+        method = messages.ICS_METHOD.get(row["kind"])
+        ics = None
+        if method and event["starts_at"] is not None:
+            spec = FeedSpec(name=school["name"], timezone=school["timezone"], language=language, refresh_minutes=60,
+                            now=self.now)
+            ics = build_invitation(_feed_event(event, school, self.domain), spec, method,
+                                   organizer=f"mailto:{_address(self.settings.smtp_from)}",
+                                   attendees=[f"mailto:{row['to_email']}"])
+        return messages.compose(messages.render(ctx), to=row["to_email"], sender=self.settings.smtp_from,
+                                message_id=f"<outbox-{row['id']}@{self.domain}>", ics=ics, method=method,
+                                unsubscribe=prefs)
+
+
+def _address(sender: str) -> str:
+    from email.utils import parseaddr
+
+    return parseaddr(sender)[1] or sender
+
+
+async def deliver(settings: Settings, now: dt.datetime, *, batch: int = 200,
+                  mailer_factory: Callable[[Settings], Mailer] = SmtpMailer) -> DeliveryReport:
+    """Send every due message, batch by batch, until none is due or the server is unreachable."""
+    report = DeliveryReport()
+    while True:
+        ids = await claim(now, batch)
+        if not ids:
+            return report
+        claimed_at = time.monotonic()
+        ctx = _Batch(settings, now)
+        rows = await ctx.load(ids)
+        mailer = mailer_factory(settings)
+        down: str | None = None
+        try:
+            for row in rows:
+                if down is not None:
+                    await _retry(row, down, now, settings, report)
+                    continue
+                if time.monotonic() - claimed_at > (LEASE - dt.timedelta(minutes=1)).total_seconds():
+                    await _finish(row["id"], {})  # lease nearly over: release, another run sends it
+                    continue
+                reason = ctx.skip_reason(row)
+                if reason is not None:
+                    await _finish(row["id"], {Outbox.status: "skipped", Outbox.last_error: reason})
+                    report.skipped += 1
+                    continue
+                try:
+                    await mailer.send(ctx.message(row))
+                except ConnectionFailed as exc:
+                    down = exc.reason
+                    await _retry(row, exc.reason, now, settings, report)
+                except DeliveryError as exc:
+                    if exc.permanent:
+                        await _finish(row["id"], {Outbox.status: "failed", Outbox.attempts: row["attempts"] + 1,
+                                                  Outbox.last_error: f"refused: {exc.reason}"})
+                        report.failed += 1
+                    else:
+                        await _retry(row, exc.reason, now, settings, report)
+                else:
+                    await _finish(row["id"], {Outbox.status: "sent", Outbox.sent_at: now, Outbox.last_error: ""})
+                    report.sent += 1
+        finally:
+            await mailer.close()
+        log.info("outbox batch: %d sent, %d retried, %d failed, %d skipped", report.sent, report.retried,
+                 report.failed, report.skipped)
+        if down is not None:
+            return report
+
+
+async def run_sweeps(settings: Settings, now: dt.datetime) -> dict[str, int]:
+    """Every queueing sweep once; counts of newly queued messages per sweep."""
+    counts = {"event_changes": await event_changes(now), "reminders": await due_reminders(now),
+              "unclaimed": await unclaimed_assignments(now, settings.escalate_days)}
+    log.info("sweeps queued %s", counts)
+    return counts
+
+
+async def run_once(settings: Settings, now: dt.datetime) -> tuple[dict[str, int], DeliveryReport]:
+    """Sweeps then delivery: what the worker does on each tick, and what ``worker --once`` does."""
+    counts = await run_sweeps(settings, now)
+    return counts, await deliver(settings, now)

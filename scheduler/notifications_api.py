@@ -1,0 +1,83 @@
+"""HTTP routes for notifications: the admin outbox view, family e-mail preferences, reminder offsets."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from litestar import Controller, Request, get, post, put
+from litestar.params import FromPath, JSONBody, QueryParameter
+from msgspec import Meta, Struct
+
+from resources.api import Actor, Limit, Offset, PathId
+from scheduler.notifications import admin, preferences
+from scheduler.notifications.admin import OutboxItem, OutboxPage
+from scheduler.paging import PageRequest
+from scheduler.settings import Settings
+
+OutboxStatus = Annotated[Literal["pending", "sent", "failed", "skipped"] | None,
+                         QueryParameter(description="only messages in this state")]
+Hours = Annotated[int, Meta(ge=1, le=24 * 30)]
+
+
+class PreferencesIO(Struct, forbid_unknown_fields=True):
+    """``email``: kind -> on/off; every family kind is listed in answers, a PUT may name only some."""
+
+    email: dict[str, bool]
+
+
+class ReminderHours(Struct, forbid_unknown_fields=True):
+    hours: Annotated[list[Hours], Meta(max_length=6)]
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+class NotificationController(Controller):
+    tags = ["notifications"]
+
+    @get("/schools/{slug:str}/outbox")
+    async def outbox(self, actor: Actor, slug: FromPath[str], status: OutboxStatus = None, limit: Limit = 50,
+                     offset: Offset = 0) -> OutboxPage:
+        return await admin.list_outbox(actor, slug, PageRequest(limit, offset), status)
+
+    @post("/outbox/{outbox_id:int}/resend", status_code=200)
+    async def resend(self, actor: Actor, outbox_id: PathId) -> OutboxItem:
+        return await admin.resend(actor, outbox_id)
+
+    @get("/schools/{slug:str}/reminder-hours")
+    async def reminder_hours(self, actor: Actor, slug: FromPath[str]) -> ReminderHours:
+        return ReminderHours(hours=await admin.get_reminder_hours(actor, slug))
+
+    @put("/schools/{slug:str}/reminder-hours")
+    async def set_reminder_hours(self, actor: Actor, slug: FromPath[str], data: JSONBody[ReminderHours]
+                                 ) -> ReminderHours:
+        return ReminderHours(hours=await admin.set_reminder_hours(actor, slug, data.hours))
+
+    @get("/families/{family_id:int}/preferences", tags=["families"])
+    async def preferences(self, actor: Actor, family_id: PathId) -> PreferencesIO:
+        return PreferencesIO(email=await preferences.get(family_id, actor))
+
+    @put("/families/{family_id:int}/preferences", tags=["families"])
+    async def set_preferences(self, actor: Actor, family_id: PathId, data: JSONBody[PreferencesIO]) -> PreferencesIO:
+        return PreferencesIO(email=await preferences.put(family_id, data.email, actor))
+
+
+class PreferenceLinkController(Controller):
+    """The link in every family e-mail: the signed token is the credential (no sign-in)."""
+
+    tags = ["notifications"]
+    security = [{}]
+
+    @get("/preferences/{token:str}")
+    async def read(self, request: Request, token: FromPath[str]) -> PreferencesIO:
+        family_id = preferences.family_from_token(_settings(request), token)
+        return PreferencesIO(email=await preferences.get(family_id))
+
+    @put("/preferences/{token:str}")
+    async def update(self, request: Request, token: FromPath[str], data: JSONBody[PreferencesIO]) -> PreferencesIO:
+        family_id = preferences.family_from_token(_settings(request), token)
+        return PreferencesIO(email=await preferences.put(family_id, data.email))
+
+
+ROUTES = [NotificationController, PreferenceLinkController]

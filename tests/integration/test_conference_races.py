@@ -1,0 +1,102 @@
+"""Conference moves racing through the real server process on each engine.
+
+Twenty families each hold a meeting with one teacher and all ask, at the
+same moment, for the teacher's one free slot: exactly one wins, the rest
+get 409, and the database shows the teacher never double-booked. Each
+scenario runs several times, because one lucky interleaving proves little.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import shutil
+import uuid
+from collections import Counter
+
+import httpx
+import pytest
+
+from resources.tables import Room, School
+from scheduler.auth import hash_api_token, new_api_token
+from scheduler.conference_tables import (
+    ConferenceClass,
+    ConferenceEvening,
+    ConferenceMeeting,
+    ConferenceTeacher,
+    ConferenceWindow,
+)
+from scheduler.tables import Child, Family, User
+from tests.conftest import ENGINES, _pg_url, create_pg_database, drop_pg_database, run_cli
+from tests.integration.helpers import BoundDatabase, ServerProcess
+
+EVENING = dt.datetime(2027, 3, 16, 21, 0, tzinfo=dt.timezone.utc)  # Tue 16 March 2027, 16:00 in Chicago (CDT)
+FAMILIES = 20
+REPEATS = 3
+FREE_SLOT = "2027-03-16T19:30"
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def server(request, tmp_path_factory):
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("conference-races") / "races.sqlite"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        url, name = f"sqlite:///{path}", None
+    else:
+        name = create_pg_database()
+        url = _pg_url(name)
+        assert run_cli(url, "migrate").returncode == 0
+    with ServerProcess(url) as proc:
+        yield proc
+    if name:
+        drop_pg_database(name)
+
+
+async def _one_teacher_full_but_one_slot() -> tuple[int, list[int], list[str]]:
+    """A published window: one teacher, twenty families each with a 10-minute meeting, 19:30 free."""
+    slug = f"race-{uuid.uuid4().hex[:8]}"
+    school = (await School.insert(School(name=slug, slug=slug, timezone="America/Chicago", languages=["en"]))
+              .returning(School.id).run())[0]["id"]
+    room = (await Room.insert(Room(school=school, name="Room 12", capacity=20, tags=[])).returning(Room.id).run())[0]["id"]
+    window = (await ConferenceWindow.insert(ConferenceWindow(school=school, name="Spring", status="published"))
+              .returning(ConferenceWindow.id).run())[0]["id"]
+    await ConferenceEvening.insert(ConferenceEvening(window=window, starts_at=EVENING,
+                                                     ends_at=EVENING + dt.timedelta(hours=4))).run()
+    teacher = (await ConferenceTeacher.insert(ConferenceTeacher(window=window, name="Ms Lee", email="lee@example.org",
+                                                                room=room)).returning(ConferenceTeacher.id).run())[0]["id"]
+    fams = [r["id"] for r in await Family.insert(*[
+        Family(school=school, name=f"F{i}", language="en", email=f"f{i}@example.org", guardians=[f"P{i}"])
+        for i in range(FAMILIES)]).returning(Family.id).run()]
+    kids = [r["id"] for r in await Child.insert(*[
+        Child(family=f, first_name="K", grade="2", age_band="school-age") for f in fams]).returning(Child.id).run()]
+    await ConferenceClass.insert(*[ConferenceClass(teacher=teacher, child=k) for k in kids]).run()
+    meetings = [r["id"] for r in await ConferenceMeeting.insert(*[
+        ConferenceMeeting(window=window, teacher=teacher, family=f, child_ids=[k],
+                          starts_at=EVENING + dt.timedelta(minutes=10 * i),
+                          ends_at=EVENING + dt.timedelta(minutes=10 * i + 10), status="proposed")
+        for i, (f, k) in enumerate(zip(fams, kids))]).returning(ConferenceMeeting.id).run()]
+    tokens = [new_api_token() for _ in fams]
+    await User.insert(*[User(role="family", name="P", email="p@example.org", school=school, family=f,
+                             token_hash=hash_api_token(t)) for f, t in zip(fams, tokens)]).run()
+    return teacher, meetings, tokens
+
+
+@pytest.mark.parametrize("attempt", range(REPEATS))
+async def test_20_families_move_into_one_free_slot(server, attempt):
+    async with BoundDatabase(server.database_url):
+        teacher, meetings, tokens = await _one_teacher_full_but_one_slot()
+    limits = httpx.Limits(max_connections=FAMILIES, max_keepalive_connections=0)
+    async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=120) as client:
+        answers = await asyncio.gather(*[
+            client.post(f"/conference-meetings/{m}/move", json={"start": FREE_SLOT},
+                        headers={"Authorization": f"Bearer {t}"}) for m, t in zip(meetings, tokens)])
+    assert Counter(r.status_code for r in answers) == {200: 1, 409: FAMILIES - 1}, \
+        [r.text for r in answers if r.status_code not in (200, 409)][:3]
+    async with BoundDatabase(server.database_url):
+        live = await ConferenceMeeting.select().where((ConferenceMeeting.teacher == teacher)
+                                                      & (ConferenceMeeting.status != "cancelled")).run()
+    live.sort(key=lambda r: r["starts_at"])
+    assert len(live) == FAMILIES
+    assert all(b["starts_at"] >= a["ends_at"] for a, b in zip(live, live[1:]))  # never double-booked
+    winner = next(r.json() for r in answers if r.status_code == 200)
+    assert [r["id"] for r in live if r["moved"]] == [winner["id"]] and winner["start"].startswith(FREE_SLOT)

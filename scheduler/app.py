@@ -20,6 +20,7 @@ from calendars import api as calendars_api
 from resources import api as resources_api
 from scheduler import api as scheduler_api
 from scheduler import bookings_api
+from scheduler import notifications_api
 from scheduler import conference_api
 from scheduler import plans_api
 from scheduler import services
@@ -99,15 +100,23 @@ def create_app(settings: Settings | None = None) -> Litestar:
         bind(engine)
         if is_postgres(engine):
             await engine.start_connection_pool(min_size=1, max_size=10)
+        jobs = None
+        if settings.jobs_in_process:  # reminders and e-mail in this process (FB_JOBS_IN_PROCESS)
+            from scheduler.jobs import build_scheduler
+
+            jobs = build_scheduler(settings)
+            jobs.start()
         try:
             yield
         finally:
+            if jobs is not None:
+                jobs.shutdown(wait=False)
             if is_postgres(engine):
                 await engine.close_connection_pool()
 
     app = Litestar(
         route_handlers=[health, *resources_api.ROUTES, *scheduler_api.ROUTES, *calendars_api.ROUTES,
-                        *bookings_api.ROUTES, *plans_api.ROUTES, *conference_api.ROUTES],
+                        *bookings_api.ROUTES, *plans_api.ROUTES, *notifications_api.ROUTES, *conference_api.ROUTES],
         dependencies={"actor": Provide(provide_actor)},
         lifespan=[database],
         exception_handlers={

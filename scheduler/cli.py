@@ -111,6 +111,12 @@ def demo(settings, serve_after: bool, seed: int) -> int:
         started = time.perf_counter()
         token_file = settings.sqlite_path.parent / "demo-tokens.txt" if settings.sqlite_path else None
         loaded = await load_demo(seed=seed, base_url=settings.public_url, token_file=token_file)
+        if loaded is not None:  # a solved, published conference week on top of the school
+            from scheduler.conference_demo import load_conference_week
+
+            week = await load_conference_week(seed=seed)
+            if week is not None:
+                loaded.summary += f"; {week.summary}"
         return loaded, time.perf_counter() - started
 
     loaded, seconds = asyncio.run(_with_engine(settings, work))

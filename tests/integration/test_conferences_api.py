@@ -217,3 +217,25 @@ async def test_feed_items_name_teacher_and_room_not_children(client, week):
     assert all("Nguyen" not in i.title and i.status == "tentative" for i in items)
     day = in_app(client, teacher_day_items, week["teachers"][0]["id"], dt.date(2027, 3, 16))
     assert len(day) == 3 and len({i.uid_seed for i in day}) == 3
+
+
+async def test_demo_includes_a_solved_published_conference_week(client, database_url):
+    import re
+
+    from tests.conftest import run_cli
+
+    loaded = run_cli(database_url, "demo", "--no-serve", timeout=180)
+    assert loaded.returncode == 0, loaded.stderr
+    assert "conference week 2027-03-16/17: 24 teachers" in loaded.stdout
+    tokens = dict(re.findall(r"^(\w+)\s+token: (\S+)$", loaded.stdout, re.M))
+    admin, family = ({"Authorization": f"Bearer {tokens[k]}"} for k in ("admin", "family"))
+    (window,) = await ok(await client.get("/schools/riverside/conference-windows", headers=admin))
+    assert window["status"] == "published" and window["teachers"] == 24 and len(window["evenings"]) == 2
+    assert 0 < window["summary"]["placed"] <= window["summary"]["requested"]
+    assert len(window["unplaced"]) == window["summary"]["requested"] - window["summary"]["placed"]
+    assert all(u["reason"] for u in window["unplaced"])
+    events = await ok(await client.get("/schools/riverside/events?kind=conference", headers=admin))
+    assert events["total"] >= 2 and {e["status"] for e in events["items"]} == {"published"}
+    me = await ok(await client.get("/users/me", headers=family))
+    mine = await ok(await client.get(f"/families/{me['family_id']}/conferences", headers=family))
+    assert len(mine["meetings"]) + len(mine["unplaced"]) >= 1

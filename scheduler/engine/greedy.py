@@ -8,6 +8,7 @@ events. Deterministic: every tie is broken by index.
 from __future__ import annotations
 
 import bisect
+import random
 from dataclasses import dataclass
 
 from .candidates import Candidates
@@ -46,27 +47,52 @@ class Calendar:
         bisect.insort(self.busy.setdefault(key, []), (s, e))
 
 
-def greedy(inst: Instance, cands: list[Candidates], only: list[int] | None = None) -> dict[int, Placement]:
-    """Place events one by one; returns event index -> Placement."""
+def greedy(inst: Instance, cands: list[Candidates], only: list[int] | None = None,
+           rng: random.Random | None = None) -> dict[int, Placement]:
+    """Place events one by one; returns event index -> Placement.
+
+    With `rng`, the order is perturbed (constrainedness times a random
+    factor) and starts are sometimes taken earliest-first, for restarts.
+    """
     events = inst.events
     todo = only if only is not None else list(range(len(events)))
-    order = sorted(todo, key=lambda e: (events[e].fixed_start is None, len(cands[e].starts),
+    noise = {e: (rng.uniform(0.5, 2.0) if rng else 1.0) for e in todo}
+    order = sorted(todo, key=lambda e: (events[e].fixed_start is None, len(cands[e].starts) * noise[e],
                                         -(int(cands[e].att.max()) if len(cands[e].att) else 0), e))
+    by_time = rng is not None and rng.random() < 0.3
     cal = Calendar()
     out: dict[int, Placement] = {}
     for e in order:
-        p = place_one(inst, cands[e], cal)
+        p = place_one(inst, cands[e], cal, by_time)
         if p is not None:
             out[e] = p
     return out
 
 
-def place_one(inst: Instance, c: Candidates, cal: Calendar) -> Placement | None:
-    """Best-attended start at which the event fits among current bookings."""
+def best_greedy(inst: Instance, cands: list[Candidates], seed: int, restarts: int) -> dict[int, Placement]:
+    """Plain greedy, then `restarts` randomised ones; the lexicographic best wins.
+
+    A fixed restart count (not a time budget) keeps the result reproducible.
+    """
+    def key(pl: dict[int, Placement]) -> tuple[int, int]:
+        return len(pl), sum(int(cands[e].att[p.pos]) for e, p in pl.items())
+
+    best = greedy(inst, cands)
+    rng = random.Random(seed)
+    for _ in range(restarts):
+        cand = greedy(inst, cands, rng=rng)
+        if key(cand) > key(best):
+            best = cand
+    return best
+
+
+def place_one(inst: Instance, c: Candidates, cal: Calendar, by_time: bool = False) -> Placement | None:
+    """Best-attended (or earliest) start at which the event fits among current bookings."""
     ev = inst.events[c.event]
     if len(c.starts) == 0:
         return None
-    order = sorted(range(len(c.starts)), key=lambda k: (-int(c.att[k]), int(c.starts[k])))
+    order = (list(range(len(c.starts))) if by_time else
+             sorted(range(len(c.starts)), key=lambda k: (-int(c.att[k]), int(c.starts[k]))))
     rooms = sorted(c.rooms, key=lambda rm: (inst.rooms[rm[0]].capacity, rm[0]))
     cares = sorted(c.cares, key=lambda cm: (inst.childcare[cm[0]].capacity, cm[0]))
     langs = sorted(ev.interpreter_languages, key=lambda lang: (len(c.interps[lang]), lang))

@@ -25,7 +25,7 @@ from .cpsat import solve_component, value_of
 from .greedy import Placement
 from .model import Instance
 
-SUB_LITERALS = 2500  # start literals per neighbourhood: solves in well under a second
+SUB_LITERALS = 1200  # start literals of unscheduled events added per neighbourhood
 
 
 def _blocked(starts: np.ndarray, d: int, bookings: list[tuple[int, int]]) -> np.ndarray:
@@ -37,8 +37,8 @@ def _blocked(starts: np.ndarray, d: int, bookings: list[tuple[int, int]]) -> np.
 
 
 def residual(inst: Instance, cands: list[Candidates], free: list[int], fixed: dict[int, Placement],
-             day_lo: int, day_hi: int) -> tuple[list[Candidates], dict[tuple[int, int], int]]:
-    """Candidates of the freed events restricted to days [day_lo, day_hi] and
+             ranges: dict[int, tuple[int, int]]) -> tuple[list[Candidates], dict[tuple[int, int], int]]:
+    """Candidates of the freed events restricted to their day range and
     to what the fixed placements leave free; plus remaining daily limits."""
     busy: dict[object, list[tuple[int, int]]] = {}
     per_day: dict[tuple[int, int], int] = {}
@@ -59,6 +59,7 @@ def residual(inst: Instance, cands: list[Candidates], free: list[int], fixed: di
         c = cands[e]
         ev = inst.events[e]
         d = ev.duration
+        day_lo, day_hi = ranges[e]
         keep = (c.day >= day_lo) & (c.day <= day_hi)
         for tag in ev.audience:
             keep &= ~_blocked(c.starts, d, busy.get(("a", tag), []))
@@ -121,26 +122,44 @@ def lns(inst: Instance, cands: list[Candidates], events: list[int], w: int, curr
             break
         if rounds % len(days) == 0:
             rng.shuffle(days)
-        d0 = days[rounds % len(days)]
         span = rng.choice([1, 2, 2, 3])
+        waiting_all = [e for e in events if e not in cur]
+        if rounds % 2 == 1 and waiting_all:
+            # focused: a slab on a day where some unscheduled event could go
+            u = rng.choice(waiting_all)
+            d0 = int(rng.choice(sorted(set(int(v) for v in cands[u].day))))
+            d0 = max(0, d0 - rng.randrange(span))
+            first = [u]
+        else:
+            d0 = days[rounds % len(days)]
+            first = []
         lo, hi = d0, min(n_days - 1, d0 + span - 1)
+        ranges: dict[int, tuple[int, int]] = {}
         placed_in = [e for e, p in cur.items() if lo <= int(cands[e].day[p.pos]) <= hi]
-        waiting = [e for e in events if e not in cur and bool(((cands[e].day >= lo) & (cands[e].day <= hi)).any())]
+        for e in placed_in:  # placed events may also move to a neighbouring day
+            ranges[e] = (lo, hi)
+        waiting = [e for e in waiting_all if bool(((cands[e].day >= lo) & (cands[e].day <= hi)).any())]
         rng.shuffle(waiting)
         free = sorted(placed_in)
-        size = sum(int(((cands[e].day >= lo) & (cands[e].day <= hi)).sum()) for e in free)
-        for e in waiting:
-            extra = int(((cands[e].day >= lo) & (cands[e].day <= hi)).sum())
-            if size + extra > SUB_LITERALS:
+
+        def n_lits(e: int) -> int:
+            a, b = ranges.get(e, (lo, hi))
+            return int(((cands[e].day >= a) & (cands[e].day <= b)).sum())
+
+        size = sum(n_lits(e) for e in free)
+        for e in first + [e for e in waiting if e not in first]:
+            extra = n_lits(e)
+            if size + extra > SUB_LITERALS and e not in first:
                 continue
             free.append(e)
+            ranges.setdefault(e, (lo, hi))
             size += extra
         free = sorted(set(free))
         rounds += 1
         if not free:
             continue
         fixed = {e: p for e, p in cur.items() if e not in set(free)}
-        sub, limits = residual(inst, cands, free, fixed, lo, hi)
+        sub, limits = residual(inst, cands, free, fixed, ranges)
         live = [e for e in free if len(sub[e].starts)]
         hint = {}
         for e in live:

@@ -14,7 +14,7 @@ from .candidates import AttendanceTable, Candidates, Grid, build_candidates, bui
 from .cpsat import ComponentResult, components, solve_component, trivial_bound, value_of, weight
 from .lns import lns
 from .explain import EventDetail, details_for, explain
-from .greedy import Placement, greedy
+from .greedy import Placement, best_greedy, greedy
 from .model import Instance
 from .parse import parse_instance
 from .timeutil import fmt_local
@@ -26,6 +26,9 @@ from .verify import verify
 # so that, on an unloaded machine, the deterministic limit stops the search
 # first and the answer is reproducible bit for bit.
 DTIME_PER_SECOND = 0.25
+# The whole-component model after LNS runs slower per deterministic second
+# (large presolve); its own, smaller rate keeps it stopping deterministically.
+DIRECT_DTIME_PER_SECOND = 0.25
 # Components with more start literals than this are improved by slab LNS
 # (lns.py) instead of one monolithic CP-SAT model; their bound is then the
 # trivial one (every schedulable event at its best turnout).
@@ -84,7 +87,10 @@ def solve(instance: Instance | dict, time_limit: float = 30.0, seed: int = 0,
     grid = build_grid(inst)
     cands = build_candidates(inst, grid, table=AttendanceTable(inst))
     w = weight(cands)
-    hint = greedy(inst, cands)
+    hint = greedy(inst, cands)  # the plain greedy baseline
+    if use_cpsat:
+        # randomised restarts: cheap, and often one more event than plain greedy
+        hint = best_greedy(inst, cands, seed, max(10, min(200, 12000 // max(1, len(inst.events)))))
     comps = components(inst, cands)
     stats: dict[str, Any] = {"components": len(comps), "greedy_scheduled": len(hint),
                              "greedy_attendance": value_of(hint, cands, w) - w * len(hint)}
@@ -131,7 +137,8 @@ def solve(instance: Instance | dict, time_limit: float = 30.0, seed: int = 0,
                 if frac < 1.0:
                     wall_rest = wall_i - (time.monotonic() - t_l)
                     full = solve_component(inst, cands, comps[i], w, got, max(0.5, wall_rest),
-                                           max(0.1, dt_i - used_dt), seed, workers, report)
+                                           max(0.1, min(dt_i - used_dt, wall_rest * DIRECT_DTIME_PER_SECOND)),
+                                           seed, workers, report, light=True)
                     full.dtime += used_dt
                     full.by_wall = full.by_wall or lns_wall
                     res = full

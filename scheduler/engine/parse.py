@@ -181,8 +181,8 @@ def _interp(c: _Ctx, v: Any, p: str) -> Interpreter | None:
         return None
     iid = _str(c, d.get("id"), _join(p, "id")) if "id" in d else None
     langs = _strs(c, d.get("languages", []), _join(p, "languages"), _lang(c))
-    mx = d.get("max_events_per_day")
-    if mx is not None or "max_events_per_day" in d:
+    mx = d.get("max_events_per_day")  # absent or null: no limit
+    if mx is not None:
         mx = _int(c, mx, _join(p, "max_events_per_day"), 1)
         if mx is None:
             return None

@@ -1,7 +1,7 @@
 """Each hard rule: a breaking and a non-breaking case, via the rule function and via verify."""
 from __future__ import annotations
 
-import copy
+from dataclasses import replace
 
 import pytest
 from engine_fixtures import base_instance, base_solution
@@ -51,11 +51,8 @@ def test_matches_fixed_start(inst) -> None:
 def test_room_fits(inst) -> None:
     ev = inst.event("budget")
     assert rules.room_fits(ev, inst.room("library"))
-    small = copy.replace(inst.room("library"), capacity=39) if hasattr(copy, "replace") else None
-    from dataclasses import replace
     assert not rules.room_fits(ev, replace(inst.room("library"), capacity=39))
     assert not rules.room_fits(ev, replace(inst.room("library"), tags=frozenset()))
-    del small
 
 
 def test_inside_availability() -> None:
@@ -68,7 +65,6 @@ def test_interpreter_speaks_and_childcare_fits(inst) -> None:
     ana = inst.interpreter("ana")
     assert rules.interpreter_speaks(ana, "es") and not rules.interpreter_speaks(ana, "so")
     ev = inst.event("budget")
-    from dataclasses import replace
     care = inst.care("kinder")
     assert rules.childcare_fits(ev, care) and not rules.childcare_fits(ev, replace(care, capacity=11))
 
@@ -83,7 +79,6 @@ def test_daily_limit_and_audience(inst) -> None:
     ana = inst.interpreter("ana")
     assert rules.within_daily_limit(ana, 1) and not rules.within_daily_limit(ana, 2)
     ev = inst.event("budget")
-    from dataclasses import replace
     assert rules.share_audience(ev, replace(inst.event("art"), audience=frozenset({"grade-3"})))
     assert not rules.share_audience(ev, inst.event("art"))
 

@@ -98,3 +98,18 @@ def test_verify_failure_falls_back_to_greedy(monkeypatch) -> None:
     assert res.stats.get("verify_errors") == ["injected"] or res.stats["greedy_scheduled"] == \
         res.solution["objective"]["scheduled"]
     assert real(data, res.solution) == []
+
+
+def test_components_split_events_that_cannot_interact() -> None:
+    from scheduler.engine.cpsat import components
+    data = base_instance()
+    data["events"][0]["window"] = ["2027-03-01T00:00", "2027-03-02T23:59"]
+    data["events"][1]["window"] = ["2027-03-04T00:00", "2027-03-05T23:59"]
+    inst = parse_instance(data)
+    cands = build_candidates(inst, build_grid(inst))
+    assert components(inst, cands) == [[0], [1]]
+    data["events"][1]["window"] = ["2027-03-02T00:00", "2027-03-05T23:59"]  # now both may use the library on 03-02
+    inst = parse_instance(data)
+    assert components(inst, build_candidates(inst, build_grid(inst))) == [[0, 1]]
+    res = solve(data, time_limit=5, seed=1)
+    assert res.stats["components"] == 1 and verify(data, res.solution) == []

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -28,7 +29,9 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Protocol
 
-from calendars.feeds import FeedSpec, build_invitation
+from icalendar import Event as ICalEvent
+
+from calendars.feeds import FeedEvent, FeedSpec, build_invitation
 from calendars.services import _event_columns, _feed_event, uid_domain
 from resources.tables import Interpreter, School
 from scheduler.db import locked, with_retries, writing
@@ -319,12 +322,29 @@ class _Batch:
         if method and event["starts_at"] is not None:
             spec = FeedSpec(name=school["name"], timezone=school["timezone"], language=language, refresh_minutes=60,
                             now=self.now)
-            ics = build_invitation(_feed_event(event, school, self.domain), spec, method,
-                                   organizer=f"mailto:{_address(self.settings.smtp_from)}",
-                                   attendees=[f"mailto:{row['to_email']}"])
+            ics = with_attendee(_invitation(_feed_event(event, school, self.domain), spec, method,
+                                            f"mailto:{_address(self.settings.smtp_from)}"), row["to_email"])
         return messages.compose(messages.render(ctx), to=row["to_email"], sender=self.settings.smtp_from,
                                 message_id=f"<outbox-{row['id']}@{self.domain}>", ics=ics, method=method,
                                 unsubscribe=prefs)
+
+
+@functools.lru_cache(maxsize=256)
+def _invitation(event: FeedEvent, spec: FeedSpec, method: str, organizer: str) -> bytes:
+    """One invitation per event, zone, language and method; recipients differ only in ATTENDEE.
+
+    Serialising the VTIMEZONE and VEVENT costs milliseconds, and a reminder
+    sweep sends the same event to hundreds of families.
+    """
+    return build_invitation(event, spec, method, organizer=organizer)
+
+
+def with_attendee(ics: bytes, email: str) -> bytes:
+    """The invitation with the recipient as ATTENDEE (a folded content line from icalendar)."""
+    holder = ICalEvent()
+    holder.add("ATTENDEE", f"mailto:{email}")
+    line = holder.to_ical().split(b"\r\n", 1)[1].rsplit(b"END:VEVENT", 1)[0]
+    return ics.replace(b"END:VEVENT\r\n", line + b"END:VEVENT\r\n", 1)
 
 
 def _address(sender: str) -> str:

@@ -1,0 +1,139 @@
+"""Outbox throughput: 10,000 reminders queued by the sweep and delivered into a local SMTP server.
+
+    .venv/bin/python tests/bench/outbox.py                        # PostgreSQL and SQLite
+    .venv/bin/python tests/bench/outbox.py --engines sqlite --reminders 2000 --senders 2
+
+A throwaway database (SQLite file, or a PostgreSQL database on 127.0.0.1:5432,
+user postgres) gets one school, 20 published events and N families each
+confirmed at one event; an aiosmtpd server on 127.0.0.1 counts what arrives.
+Timed: the reminder sweep (N rows queued), then delivery -- each message
+rendered (Babel, locale dates), given its .ics invitation, sent over SMTP
+and marked sent in its own statement -- by ``--senders`` concurrent senders
+(asyncio tasks in this process, competing for batches through the leases).
+Prints messages/s and checks nothing was sent twice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import datetime as dt
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import TEST_SECRET, _pg_admin, run_cli  # noqa: E402
+from tests.integration.helpers import BoundDatabase, free_port  # noqa: E402
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+UTC = dt.timezone.utc
+START = dt.datetime(2027, 3, 15, 23, 0, tzinfo=UTC)
+LANGUAGES = ["en", "es", "zh", "vi", "ar"]
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        message_id = next((line for line in envelope.content.split(b"\r\n") if line.startswith(b"Message-ID:")), b"")
+        with self.lock:
+            self.ids.append(message_id.decode())
+        return "250 OK"
+
+
+async def seed(n: int, events: int) -> None:
+    from resources.tables import School
+    from scheduler.tables import Event, Family, Registration
+
+    school = (await School.insert(School(name="Bench Elementary", slug="bench", timezone="America/Chicago",
+                                         languages=LANGUAGES)).returning(School.id).run())[0]["id"]
+    event_ids = [r["id"] for r in await Event.insert(*[
+        Event(school=school, kind="workshop", title=f"Workshop {i}", duration_minutes=90,
+              earliest_date=START.date(), latest_date=START.date(), status="published",
+              starts_at=START + dt.timedelta(minutes=i), ends_at=START + dt.timedelta(minutes=90 + i), seats=n)
+        for i in range(events)]).returning(Event.id).run()]
+    for lo in range(0, n, 500):
+        chunk = range(lo, min(n, lo + 500))
+        fams = [r["id"] for r in await Family.insert(*[
+            Family(school=school, name=f"Family {i}", language=LANGUAGES[i % 5], email=f"family{i}@example.org")
+            for i in chunk]).returning(Family.id).run()]
+        await Registration.insert(*[Registration(event=event_ids[i % events], family=f, status="confirmed")
+                                    for i, f in zip(chunk, fams)]).run()
+
+
+async def run(url: str, n: int, events: int, senders: int, port: int) -> dict:
+    from scheduler.notifications import sweeps
+    from scheduler.settings import Settings
+    from scheduler.tables import Outbox
+
+    settings = Settings(database_url=url, secret_key=TEST_SECRET, smtp_host="127.0.0.1", smtp_port=port)
+    now = START - dt.timedelta(hours=47)
+    async with BoundDatabase(url):
+        await seed(n, events)
+        t0 = time.perf_counter()
+        queued = await sweeps.due_reminders(now)
+        t1 = time.perf_counter()
+        reports = await asyncio.gather(*[sweeps.deliver(dataclasses.replace(settings), now) for _ in range(senders)])
+        t2 = time.perf_counter()
+        statuses = await Outbox.select(Outbox.status).run()
+    return {"queued": queued, "sweep_s": t1 - t0, "send_s": t2 - t1, "sent": sum(r.sent for r in reports),
+            "per_sender": [r.sent for r in reports], "not_sent": sum(1 for s in statuses if s["status"] != "sent")}
+
+
+def bench(engine: str, args) -> dict:
+    tmp = Path(tempfile.mkdtemp())
+    name = None
+    if engine == "sqlite":
+        url = f"sqlite:///{tmp / 'bench.sqlite'}"
+    else:
+        name = f"fb_bench_{uuid.uuid4().hex[:8]}"
+        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+        url = f"{PG_ADMIN.rpartition('/')[0]}/{name}"
+    counter = Counter()
+    port = free_port()
+    controller = Controller(counter, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        assert run_cli(url, "migrate").returncode == 0
+        result = asyncio.run(run(url, args.reminders, args.events, args.senders, port))
+    finally:
+        controller.stop()
+        if name:
+            asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        shutil.rmtree(tmp, ignore_errors=True)
+    result["received"] = len(counter.ids)
+    result["duplicates"] = len(counter.ids) - len(set(counter.ids))
+    return {"engine": engine, **result}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--engines", default="postgres,sqlite")
+    ap.add_argument("--reminders", type=int, default=10_000)
+    ap.add_argument("--events", type=int, default=20)
+    ap.add_argument("--senders", type=int, default=2)
+    args = ap.parse_args()
+    rows = [bench(e, args) for e in args.engines.split(",")]
+    print(f"\n{args.reminders} reminders ({args.events} events, 5 languages), {args.senders} concurrent senders, "
+          "local aiosmtpd")
+    print("| engine | sweep (queue) s | delivery s | messages/s | sent per sender | received | duplicates | not sent |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['engine']} | {r['sweep_s']:.1f} | {r['send_s']:.1f} | {r['sent'] / r['send_s']:.0f} | "
+              f"{r['per_sender']} | {r['received']} | {r['duplicates']} | {r['not_sent']} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -193,21 +193,22 @@ async def _last_modified(school_id: int, now: dt.datetime, *extra: dt.datetime |
     The ETag, a hash of the exact bytes, stays the precise validator.
     """
     scope = (Event.school == school_id) & Event.status.is_in(list(FEED_STATUSES))
-    stamps = [
+    edited = [
         await _max(Event, Event.updated_at, scope),
         await _max(School, School.updated_at, School.id == school_id),
         await _max(Room, Room.updated_at, Room.school == school_id),
         *extra,
     ]
+    # a stamp ahead of this server's clock (skew between servers) counts as "now": never a future date
+    stamps = [min(s, now) for s in edited if s is not None]
     ended = await _max(Event, Event.ends_at, scope & (Event.ends_at <= now - _PAST))
-    if ended is not None:
+    if ended is not None:  # the query kept only drop instants that have passed
         stamps.append(ended + _PAST)
     cancelled = await _max(Event, Event.cancelled_at,
                            scope & (Event.status == "cancelled") & (Event.cancelled_at <= now - _CANCELLED))
     if cancelled is not None:
         stamps.append(cancelled + _CANCELLED)
-    result = feeds.last_modified([s for s in stamps if s is not None and s <= now])
-    return result or now.replace(microsecond=0)
+    return feeds.last_modified(stamps) or now.replace(microsecond=0)
 
 
 _BODIES: OrderedDict[tuple, bytes] = OrderedDict()

@@ -178,7 +178,7 @@ def compose(rendered: Rendered, *, to: str, sender: str, message_id: str, ics: b
         invitation.set_param("method", method or "REQUEST")
         invitation.add_header("Content-Disposition", "attachment", filename="invitation.ics")
         msg.attach(invitation)
-    msg["Subject"] = Header(rendered.subject, "utf-8").encode()
+    msg["Subject"] = Header(rendered.subject, "utf-8", header_name="Subject")
     msg["From"] = sender
     msg["To"] = to
     msg["Message-ID"] = message_id

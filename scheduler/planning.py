@@ -388,3 +388,35 @@ def build_instance(rows: PlanningRows) -> dict[str, Any]:
 def kept_event_ids(instance: dict[str, Any]) -> set[str]:
     """Engine ids of the pinned (kept published) events of an instance built here."""
     return {r["id"].removeprefix("kept-") for r in instance.get("rooms", []) if r["id"].startswith("kept-event-")}
+
+
+def main() -> int:
+    """``python -m scheduler.planning``: the solver process of a plan (see ``scheduler.plans``).
+
+    Reads ``{"instance", "time_limit", "seed"}`` as JSON on stdin; writes JSON
+    lines: ``{"progress": [scheduled, attendance, bound]}`` as the search
+    improves, then ``{"solution", "details", "stats"}`` or ``{"error"}``.
+    """
+    import json
+    import sys
+
+    from scheduler.engine import solve
+
+    def emit(obj: dict[str, Any]) -> None:
+        sys.stdout.write(json.dumps(obj, separators=(",", ":"), default=str) + "\n")
+        sys.stdout.flush()
+
+    job = json.load(sys.stdin)
+    try:
+        result = solve(job["instance"], float(job["time_limit"]), int(job["seed"]),
+                       progress=lambda s, a, b: emit({"progress": [s, a, b]}))
+    except Exception as exc:  # the engine's own failure: the plan says so
+        emit({"error": f"{type(exc).__name__}: {exc}"[:2000]})
+        return 1
+    emit({"solution": result.solution, "stats": result.stats,
+          "details": {k: dataclasses.asdict(v) for k, v in result.details.items()}})
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,12 +1,15 @@
 """Plans: build an instance from the database, solve it in the background, review, publish.
 
 One use case per function, domain errors out. The solve itself runs in a
-worker thread (``asyncio.to_thread``; OR-Tools releases the GIL while CP-SAT
-searches) from a task kept in ``_RUNNING`` so it is not garbage-collected and
-so a long-poll can wait on it directly. The task writes the outcome in its
-own transaction: ``ready`` with the solution, or ``failed`` with the error.
-A plan left ``solving`` by a server that stopped is reported ``failed``
-("interrupted") once its time limit plus a grace period has passed.
+separate process (``python -m scheduler.planning``: instance in on stdin,
+progress and the result out as JSON lines), so the event loop spends no
+CPU on it, a crash in the solver cannot take the server down, and stopping
+the server (which cancels the task) kills the solve. The task is kept in
+``_RUNNING`` (so it is not garbage-collected, and so a long-poll can wait on
+it directly) and writes the outcome in its own transaction: ``ready`` with
+the solution, or ``failed`` with the error. One plan per school solves at a
+time. A plan left ``solving`` by a server that stopped is reported
+``failed`` ("interrupted") once its time limit plus a grace period has passed.
 
 Publishing applies a ready plan in one transaction (see ``publish_plan``).
 """
@@ -14,10 +17,10 @@ Publishing applies a ready plan in one transaction (see ``publish_plan``).
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
 import json
 import logging
+import sys
 from typing import Annotated, Any
 
 from msgspec import Meta, Struct
@@ -36,7 +39,7 @@ from resources.tables import (
 )
 from scheduler.auth import Principal, require_admin
 from scheduler.db import is_postgres, writing
-from scheduler.engine import InstanceError, parse_instance, solve
+from scheduler.engine import InstanceError, parse_instance
 from scheduler.errors import Conflict, InvalidInput, NotFound
 from scheduler.paging import PageRequest, fetch_page
 from scheduler.planning import NothingToPlan, PlanningRows, build_instance, event_key, kept_event_ids, parse_key
@@ -185,12 +188,15 @@ async def create_plan(actor: Principal, slug: str, data: PlanIn) -> PlanOut:
     started = utcnow()  # before reading: any later change to an event makes the plan stale
     rows = await load_rows(school, data.keep_published)
     try:  # ~0.6 s for the demo school: off the event loop
-        instance, parsed = await asyncio.to_thread(_build_and_parse, rows)
+        instance, _ = await asyncio.to_thread(_build_and_parse, rows)
     except NothingToPlan as exc:
         raise InvalidInput([("events", str(exc))]) from None
     except InstanceError as exc:  # stored data the engine refuses: name where
         raise InvalidInput([(f"instance.{path}", msg) for path, msg in exc.errors[:20]]) from None
+    await _refuse_if_solving(school["id"])  # also retires plans interrupted by a stopped server
     async with writing():
+        await _lock_school(school["id"])
+        await _refuse_if_solving(school["id"], retire=False)  # again under the lock: two POSTs at once
         row = (await Plan.insert(Plan(
             school=school["id"], status="solving", instance=json.dumps(instance, separators=(",", ":")),
             details=json.dumps({"seed": data.seed}), time_limit=data.time_limit,
@@ -198,7 +204,7 @@ async def create_plan(actor: Principal, slug: str, data: PlanIn) -> PlanOut:
         )).returning(Plan.id).run())[0]
     plan_id = row["id"]
     task = asyncio.get_running_loop().create_task(
-        _run(plan_id, parsed, data.time_limit, data.seed, kept_event_ids(instance)))
+        _run(plan_id, instance, data.time_limit, data.seed, kept_event_ids(instance)))
     _RUNNING[plan_id] = task
     task.add_done_callback(lambda t: _forget(plan_id, t))
     return await _plan_out(await _plan(plan_id))
@@ -211,26 +217,80 @@ def _forget(plan_id: int, task: asyncio.Task) -> None:
         log.error("plan %s: storing the outcome failed: %r", plan_id, task.exception())
 
 
-async def _run(plan_id: int, instance: Any, time_limit: int, seed: int, kept: set[str]) -> None:
-    """Solve off the event loop and store the outcome (ready or failed).
+async def _lock_school(school_id: int) -> None:
+    """Serialise plan creation and publication per school (SQLite: the write transaction already does)."""
+    if is_postgres(School._meta.db):
+        await School.raw("SELECT id FROM school WHERE id = {} FOR UPDATE", school_id).run()
+
+
+async def _refuse_if_solving(school_id: int, retire: bool = True) -> None:
+    """409 while another plan of the school is solving: a solve already uses every core."""
+    for other in await Plan.select(Plan.id).where((Plan.school == school_id) & (Plan.status == "solving")).run():
+        if not retire or (await _plan(other["id"]))["status"] == "solving":
+            raise Conflict(f"plan {other['id']} of this school is still solving; wait for it "
+                           f"(GET /plans/{other['id']}?wait=60) before planning again", "status")
+
+
+SOLVER_COMMAND = [sys.executable, "-m", "scheduler.planning"]  # the solver process (tests swap it)
+_LINE_LIMIT = 1 << 28  # a whole solution arrives as one JSON line
+
+
+async def _solve_elsewhere(plan_id: int, instance: dict[str, Any], time_limit: int, seed: int,
+                           kept: set[str]) -> dict[str, Any]:
+    """Run the solver process; relay its progress; return its last message (solution or error)."""
+    proc = await asyncio.create_subprocess_exec(
+        *SOLVER_COMMAND, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE, limit=_LINE_LIMIT)
+    errors = asyncio.get_running_loop().create_task(proc.stderr.read())
+    final: dict[str, Any] | None = None
+    try:
+        async with asyncio.timeout(time_limit + INTERRUPTED_GRACE.total_seconds()):
+            proc.stdin.write(json.dumps({"instance": instance, "time_limit": time_limit, "seed": seed}).encode())
+            await proc.stdin.drain()
+            proc.stdin.close()
+            while line := await proc.stdout.readline():
+                try:
+                    msg = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(msg, dict) and "progress" in msg:
+                    scheduled, attendance, bound = msg["progress"]
+                    _PROGRESS[plan_id] = {"scheduled": max(0, scheduled - len(kept)), "attendance": attendance,
+                                          "bound": bound}
+                elif isinstance(msg, dict):
+                    final = msg
+            await proc.wait()
+    except TimeoutError:
+        return {"error": "the solver did not answer within its time limit"}
+    finally:
+        if proc.returncode is None:  # cancelled (the server is stopping) or timed out: stop the solve too
+            proc.kill()
+        errors.cancel() if not errors.done() else None
+    if final is None:
+        tail = (errors.result() if errors.done() and not errors.cancelled() else b"").decode(errors="replace")
+        tail = tail.strip().splitlines()[-1:] or [""]
+        return {"error": f"the solver process stopped unexpectedly (exit code {proc.returncode}) {tail[0]}".strip()}
+    return final
+
+
+async def _run(plan_id: int, instance: dict[str, Any], time_limit: int, seed: int, kept: set[str]) -> None:
+    """Solve in a child process and store the outcome (ready or failed).
 
     ``scheduled`` counts the events this plan places, not the kept (pinned)
     published ones the instance also holds.
     """
-    def progress(scheduled: int, attendance: int, bound: int) -> None:
-        _PROGRESS[plan_id] = {"scheduled": max(0, scheduled - len(kept)), "attendance": attendance, "bound": bound}
-
     try:
-        result = await asyncio.to_thread(solve, instance, float(time_limit), seed, progress=progress)
-    except Exception as exc:  # the engine's own failure: tell the planner, keep the service up
-        log.exception("plan %s failed", plan_id)
-        await _finish(plan_id, {Plan.status: "failed", Plan.error: f"{type(exc).__name__}: {exc}"[:2000]})
+        msg = await _solve_elsewhere(plan_id, instance, time_limit, seed, kept)
+    except Exception as exc:  # could not even start the process: say so on the plan
+        log.exception("plan %s: solver process", plan_id)
+        msg = {"error": f"could not run the solver: {type(exc).__name__}: {exc}"}
+    if "solution" not in msg:
+        log.warning("plan %s failed: %s", plan_id, msg.get("error"))
+        await _finish(plan_id, {Plan.status: "failed", Plan.error: str(msg.get("error", "no solution"))[:2000]})
         return
-    sol = result.solution
+    sol = msg["solution"]
     kept_placed = sum(1 for a in sol["assignments"] if a["event"] in kept)
-    details = {"seed": seed,
-               "events": {k: dataclasses.asdict(v) for k, v in result.details.items()},
-               "stats": result.stats}
+    details = {"seed": seed, "events": msg.get("details", {}), "stats": msg.get("stats", {})}
     obj = sol.get("objective", {})
     await _finish(plan_id, {
         Plan.status: "ready", Plan.solution: json.dumps(sol, separators=(",", ":")),
@@ -321,8 +381,10 @@ async def _plan_out(row: dict[str, Any]) -> PlanOut:
         ))
     for u in solution.get("unscheduled", []):
         eid = parse_key(u["event"], "event")
+        # a kept event stays published where it is even if the engine could not pin it (e.g. two kept
+        # events with one audience overlap): the reason says why
         out.append(PlanEventOut(event_id=eid, title=events.get(eid, {}).get("title", "(deleted event)"),
-                                outcome="unscheduled", reason=u["reason"]))
+                                outcome="kept" if u["event"] in kept else "unscheduled", reason=u["reason"]))
     out.sort(key=lambda e: e.event_id)
     return PlanOut(
         id=row["id"], school_id=row["school"], status=row["status"], objective=_objective(row),
@@ -391,8 +453,7 @@ async def publish_plan(actor: Principal, plan_id: int) -> PlanOut:
     in_plan = {parse_key(e["id"], "event"): e for e in instance["events"]}
     now = utcnow()
     async with writing():
-        if is_postgres(School._meta.db):  # one publication per school at a time
-            await School.raw("SELECT id FROM school WHERE id = {} FOR UPDATE", school["id"]).run()
+        await _lock_school(school["id"])  # one publication per school at a time
         taken = await Plan.update({Plan.status: "published", Plan.published_at: now}).where(
             (Plan.id == plan_id) & (Plan.status == "ready")).returning(Plan.id).run()
         if not taken:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 import time
 
 from tests.integration.helpers import family_user, in_app, make_school, make_user, ok
@@ -274,37 +275,32 @@ async def test_demo_school_plan_places_or_explains_every_event(client):
           f"request to ready {elapsed:.1f} s, families in instance {len(instance['families'])}")
 
 
-async def test_background_solve_failure_wait_and_interrupted_plans(client, monkeypatch):
-    import threading
+SLOW_SOLVER = [sys.executable, "-c", "import runpy, sys, time; time.sleep(2); "
+               "runpy.run_module('scheduler.planning', run_name='__main__')"]
+CRASHING_SOLVER = [sys.executable, "-c", "import sys; sys.stderr.write('solver boom'); sys.exit(3)"]
 
+
+async def test_background_solve_crash_wait_one_at_a_time_and_interrupted_plans(client, monkeypatch):
     from scheduler import plans
     from scheduler.tables import Plan
 
     w = await small_school(client)
     admin = w["admin"]
-    release = threading.Event()
-    real_solve = plans.solve
-
-    def slow_solve(instance, time_limit, seed, progress=None):
-        release.wait(20)
-        return real_solve(instance, time_limit, seed, progress=progress)
-
-    monkeypatch.setattr(plans, "solve", slow_solve)
+    monkeypatch.setattr(plans, "SOLVER_COMMAND", SLOW_SOLVER)
     created = await ok(await client.post("/schools/lincoln/plans", json={"time_limit": 1}, headers=admin), 202)
     waited = await ok(await client.get(f"/plans/{created['id']}?wait=0.3", headers=admin))
     assert waited["status"] == "solving" and waited["events"] == []
     busy = await client.post(f"/plans/{created['id']}/publish", headers=admin)
     assert busy.status_code == 409 and "still solving" in busy.json()["detail"]
-    release.set()
+    second = await client.post("/schools/lincoln/plans", json={"time_limit": 1}, headers=admin)
+    assert second.status_code == 409 and f"plan {created['id']}" in second.json()["detail"]
     assert (await ok(await client.get(f"/plans/{created['id']}?wait=30", headers=admin)))["status"] == "ready"
 
-    def broken_solve(instance, time_limit, seed, progress=None):
-        raise RuntimeError("engine produced an invalid solution: test")
-
-    monkeypatch.setattr(plans, "solve", broken_solve)
+    monkeypatch.setattr(plans, "SOLVER_COMMAND", CRASHING_SOLVER)
     created = await ok(await client.post("/schools/lincoln/plans", json={"time_limit": 1}, headers=admin), 202)
     failed = await ok(await client.get(f"/plans/{created['id']}?wait=30", headers=admin))
-    assert failed["status"] == "failed" and "invalid solution" in failed["error"] and failed["finished_at"]
+    assert failed["status"] == "failed" and "exit code 3" in failed["error"] and "solver boom" in failed["error"]
+    assert failed["finished_at"]
 
     async def orphan() -> int:  # a plan whose server stopped while it was solving
         long_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
@@ -313,5 +309,8 @@ async def test_background_solve_failure_wait_and_interrupted_plans(client, monke
         return rows[0]["id"]
 
     orphan_id = in_app(client, orphan)
+    monkeypatch.undo()
+    fresh = await plan_and_wait(client, admin)  # the orphan does not block planning: it is retired
+    assert fresh["status"] == "ready"
     got = await ok(await client.get(f"/plans/{orphan_id}", headers=admin))
     assert got["status"] == "failed" and "interrupted" in got["error"]

@@ -495,8 +495,12 @@ def _parse_busy(data: bytes, tz: str, start: dt.datetime, end: dt.datetime) -> l
     try:
         return [(i.start, i.end) for i in import_busy(data, start, end, tz)]
     except IcsImportError as error:
+        # the field says where (the line, else the component); the message says what, naming the component
         field = f"line {error.line}" if error.line is not None else error.component or "body"
-        raise InvalidInput([(field, str(error))]) from None
+        message = error.message
+        if error.line is not None and error.component and error.component not in message:
+            message = f"{error.component}: {message}"
+        raise InvalidInput([(field, message)]) from None
 
 
 async def import_busy_times(actor: Principal, kind: str, owner_id: int, data: bytes,

@@ -191,6 +191,12 @@ async def _last_modified(school_id: int, now: dt.datetime, *extra: dt.datetime |
     date conservative (a change elsewhere in the school may date a feed that
     did not change): that costs a client one full download, never a stale 304.
     The ETag, a hash of the exact bytes, stays the precise validator.
+
+    Not covered, because the rows carry no timestamp: a child's grade edited
+    or deleted (``update_child``/``delete_child`` do not bump the family's
+    ``updated_at``) and a room deleted (its events' room is set to NULL). The
+    ETag still changes then; only an ``If-Modified-Since``-only client could
+    keep its old copy until the next dated change.
     """
     scope = (Event.school == school_id) & Event.status.is_in(list(FEED_STATUSES))
     edited = [

@@ -393,20 +393,30 @@ def kept_event_ids(instance: dict[str, Any]) -> set[str]:
 def main() -> int:
     """``python -m scheduler.planning``: the solver process of a plan (see ``scheduler.plans``).
 
-    Reads ``{"instance", "time_limit", "seed"}`` as JSON on stdin; writes JSON
-    lines: ``{"progress": [scheduled, attendance, bound]}`` as the search
-    improves, then ``{"solution", "details", "stats"}`` or ``{"error"}``.
+    Reads one line ``{"instance", "time_limit", "seed"}`` of JSON on stdin;
+    writes JSON lines: ``{"progress": [scheduled, attendance, bound]}`` as the
+    search improves, then ``{"solution", "details", "stats"}`` or ``{"error"}``.
+    Exits at once when stdin closes: the server that asked is gone.
     """
     import json
+    import os
     import sys
+    import threading
 
     from scheduler.engine import solve
+
+    job = json.loads(sys.stdin.readline())
+
+    def orphaned() -> None:
+        sys.stdin.read()  # returns at end of file: the parent closed the pipe or died
+        os._exit(2)
+
+    threading.Thread(target=orphaned, daemon=True).start()
 
     def emit(obj: dict[str, Any]) -> None:
         sys.stdout.write(json.dumps(obj, separators=(",", ":"), default=str) + "\n")
         sys.stdout.flush()
 
-    job = json.load(sys.stdin)
     try:
         result = solve(job["instance"], float(job["time_limit"]), int(job["seed"]),
                        progress=lambda s, a, b: emit({"progress": [s, a, b]}))

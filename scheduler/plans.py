@@ -1,10 +1,11 @@
 """Plans: build an instance from the database, solve it in the background, review, publish.
 
 One use case per function, domain errors out. The solve itself runs in a
-separate process (``python -m scheduler.planning``: instance in on stdin,
-progress and the result out as JSON lines), so the event loop spends no
-CPU on it, a crash in the solver cannot take the server down, and stopping
-the server (which cancels the task) kills the solve. The task is kept in
+separate process (``python -m scheduler.planning``: the job in as one JSON
+line on stdin, progress and the result out as JSON lines), so the event
+loop spends no CPU on it and a crash in the solver cannot take the server
+down. The solver exits as soon as its stdin closes, so a server that stops
+(even one killed outright) leaves no solve running behind it. The task is kept in
 ``_RUNNING`` (so it is not garbage-collected, and so a long-poll can wait on
 it directly) and writes the outcome in its own transaction: ``ready`` with
 the solution, or ``failed`` with the error. One plan per school solves at a
@@ -245,9 +246,12 @@ async def _solve_elsewhere(plan_id: int, instance: dict[str, Any], time_limit: i
     final: dict[str, Any] | None = None
     try:
         async with asyncio.timeout(time_limit + INTERRUPTED_GRACE.total_seconds()):
-            proc.stdin.write(json.dumps({"instance": instance, "time_limit": time_limit, "seed": seed}).encode())
-            await proc.stdin.drain()
-            proc.stdin.close()
+            try:  # stdin stays open: the solver stops by itself when it closes (this process died)
+                proc.stdin.write(json.dumps({"instance": instance, "time_limit": time_limit, "seed": seed}).encode()
+                                 + b"\n")
+                await proc.stdin.drain()
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the process is already gone; its exit code and stderr say why
             while line := await proc.stdout.readline():
                 try:
                     msg = json.loads(line)
@@ -263,6 +267,7 @@ async def _solve_elsewhere(plan_id: int, instance: dict[str, Any], time_limit: i
     except TimeoutError:
         return {"error": "the solver did not answer within its time limit"}
     finally:
+        proc.stdin.close()
         if proc.returncode is None:  # cancelled (the server is stopping) or timed out: stop the solve too
             proc.kill()
         errors.cancel() if not errors.done() else None

@@ -1,7 +1,7 @@
 """Benchmark: the school feed of 2,000 published events, in-process and over HTTP, on PostgreSQL.
 
 Run:  .venv/bin/python tests/bench/feeds.py [--events 2000] [--seconds 10] [--clients 16]
-      [--pg postgresql://postgres@127.0.0.1:5432/postgres]
+      [--servers uvicorn,granian] [--pg postgresql://postgres@127.0.0.1:5432/postgres]
 
 What it does, and why each figure:
 
@@ -13,8 +13,9 @@ What it does, and why each figure:
    after a start or after every row changed) and warm (rows unchanged: what
    every poll costs); then the whole use case ``services.school_feed``
    (queries + FeedEvents + build), warm.
-3. Starts the real server (``family-bridge serve``: uvicorn, 1 worker) and
-   drives it with ``--clients`` concurrent keep-alive httpx clients for
+3. Starts the real server (``family-bridge serve``: uvicorn, 1 worker; with
+   ``--servers uvicorn,granian`` also granian, 1 worker, after
+   ``pip install granian``) and drives it with ``--clients`` concurrent keep-alive httpx clients for
    ``--seconds`` each: ``GET /health`` (a plain JSON Litestar route: the
    framework's ceiling on this machine), the full feed, and the feed with a
    matching ``If-None-Match`` (304). A 304 still reads the rows and rebuilds
@@ -160,6 +161,52 @@ async def _load(url: str, headers: dict[str, str], clients: int, seconds: float)
     return len(latencies) / elapsed, statuses.pop(), statistics.median(latencies) * 1000
 
 
+def _start(server: str, database_url: str) -> tuple[subprocess.Popen, str]:
+    """The real app under ``server``: ``family-bridge serve`` (uvicorn) or granian, one worker each."""
+    port = _free_port()
+    if server == "uvicorn":
+        cmd = [sys.executable, "-m", "scheduler.cli", "serve"]
+    elif server == "granian":
+        cmd = [str(Path(sys.executable).parent / "granian"), "--interface", "asgi", "--host", "127.0.0.1",
+               "--port", str(port), "--workers", "1", "--log-level", "warning", "scheduler.asgi:app"]
+    else:
+        raise SystemExit(f"unknown server {server!r} (uvicorn or granian)")
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(database_url, FB_PORT=str(port)), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            if httpx.get(f"{base}/health").status_code == 200:
+                return proc, base
+        except httpx.TransportError:
+            if proc.poll() is not None:
+                raise SystemExit(f"{server} exited: {proc.stderr.read() if proc.stderr else ''}") from None
+            time.sleep(0.1)
+    _stop(proc)
+    raise SystemExit(f"{server} did not answer /health")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _drive(base: str, clients: int, seconds: float) -> dict[str, tuple[float, int, float]]:
+    feed = f"{base}/calendars/schools/lincoln.ics"
+    etag = httpx.get(feed).headers["etag"]
+    results = {}
+    for label, url, headers in (("GET /health (plain JSON)", f"{base}/health", {}),
+                                ("GET feed, full 200", feed, {}),
+                                ("GET feed, If-None-Match -> 304", feed, {"If-None-Match": etag})):
+        asyncio.run(_load(url, headers, clients, 1.0))  # warm-up
+        results[label] = asyncio.run(_load(url, headers, clients, seconds))
+    return results
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -172,13 +219,13 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--servers", default="uvicorn", help="comma-separated: uvicorn,granian (granian: pip install)")
     parser.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
     args = parser.parse_args()
 
     name = f"fb_bench_{uuid.uuid4().hex[:8]}"
     database_url = _url(args.pg, name)
     asyncio.run(_admin(args.pg, f'CREATE DATABASE "{name}"'))
-    proc = None
     try:
         migrated = subprocess.run([sys.executable, "-m", "scheduler.cli", "migrate"], cwd=ROOT,
                                   env=_env(database_url), capture_output=True, text=True)
@@ -186,34 +233,14 @@ def main() -> int:
         asyncio.run(_fill(database_url, args.events))
         inproc = asyncio.run(_in_process(database_url, args.runs))
 
-        port = _free_port()
-        proc = subprocess.Popen([sys.executable, "-m", "scheduler.cli", "serve"], cwd=ROOT,
-                                env=_env(database_url, FB_PORT=str(port)), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, text=True)
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
+        results: dict[str, dict[str, tuple[float, int, float]]] = {}
+        for server in args.servers.split(","):
+            proc, base = _start(server, database_url)
             try:
-                if httpx.get(f"{base}/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                if proc.poll() is not None:
-                    raise SystemExit(f"server exited: {proc.stderr.read() if proc.stderr else ''}") from None
-                time.sleep(0.1)
-        feed = f"{base}/calendars/schools/lincoln.ics"
-        etag = httpx.get(feed).headers["etag"]
-        results = {}
-        for label, url, headers in (("GET /health (plain JSON)", f"{base}/health", {}),
-                                    ("GET feed, full 200", feed, {}),
-                                    ("GET feed, If-None-Match -> 304", feed, {"If-None-Match": etag})):
-            asyncio.run(_load(url, headers, args.clients, 1.0))  # warm-up
-            results[label] = asyncio.run(_load(url, headers, args.clients, args.seconds))
+                results[server] = _drive(base, args.clients, args.seconds)
+            finally:
+                _stop(proc)
     finally:
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
         asyncio.run(_admin(args.pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
     print(f"\nfeed of {inproc['events']} published events on PostgreSQL: {inproc['bytes']:,} bytes")
@@ -221,14 +248,15 @@ def main() -> int:
     print(f"{'pure build_feed, cold (VEVENT cache cleared)':<44} {inproc['cold']:>9.1f}")
     print(f"{'pure build_feed, warm (rows unchanged)':<44} {inproc['warm']:>9.1f}")
     print(f"{'services.school_feed (queries + build), warm':<44} {inproc['use_case']:>9.1f}")
-    print(f"\nuvicorn, 1 worker; {args.clients} concurrent httpx clients, {args.seconds:.0f} s each (same machine)")
-    print(f"{'route':<34} {'status':>6} {'req/s':>9} {'median ms':>10}")
-    for label, (rps, status, median) in results.items():
-        print(f"{label:<34} {status:>6} {rps:>9.1f} {median:>10.1f}")
-    plain = results["GET /health (plain JSON)"][0]
-    not_modified = results["GET feed, If-None-Match -> 304"][0]
-    verdict = "yes" if not_modified >= plain / 2 else "no"
-    print(f"\n304 path at least half the plain route's rate: {verdict} ({not_modified / plain:.0%} of it)")
+    for server, rows in results.items():
+        print(f"\n{server}, 1 worker; {args.clients} concurrent httpx clients, {args.seconds:.0f} s each (same machine)")
+        print(f"{'route':<34} {'status':>6} {'req/s':>9} {'median ms':>10}")
+        for label, (rps, status, median) in rows.items():
+            print(f"{label:<34} {status:>6} {rps:>9.1f} {median:>10.1f}")
+        plain = rows["GET /health (plain JSON)"][0]
+        not_modified = rows["GET feed, If-None-Match -> 304"][0]
+        verdict = "yes" if not_modified >= plain / 2 else "no"
+        print(f"304 path at least half the plain route's rate: {verdict} ({not_modified / plain:.0%} of it)")
     return 0
 
 

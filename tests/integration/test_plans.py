@@ -252,7 +252,7 @@ async def test_empty_body_uses_defaults_and_list_is_newest_first(client):
 async def test_demo_school_plan_places_or_explains_every_event(client):
     from scheduler.demo import load_demo
     from scheduler.engine import parse_instance, verify
-    from scheduler.tables import Plan
+    from scheduler.tables import Event, Plan
 
     loaded = in_app(client, load_demo)
     assert loaded is not None
@@ -261,7 +261,8 @@ async def test_demo_school_plan_places_or_explains_every_event(client):
     plan = await plan_and_wait(client, admin, {"time_limit": 5}, slug="riverside")
     elapsed = time.perf_counter() - started
     events = plan["events"]
-    assert len(events) == 40
+    drafts = _rows(client, Event, Event.status == "draft")
+    assert len(events) == len(drafts) >= 40
     for e in events:
         assert (e["outcome"] == "placed" and e["start"] and e["room"]) or (e["outcome"] == "unscheduled" and e["reason"])
     placed = [e for e in events if e["outcome"] == "placed"]
@@ -270,7 +271,7 @@ async def test_demo_school_plan_places_or_explains_every_event(client):
     row = _rows(client, Plan, Plan.id == plan["id"])[0]
     instance, solution = json.loads(row["instance"]), json.loads(row["solution"])
     assert verify(parse_instance(instance), solution) == []
-    print(f"demo plan: scheduled {plan['objective']['scheduled']}/40, attendance {plan['objective']['attendance']}, "
+    print(f"demo plan: scheduled {plan['objective']['scheduled']}/{len(events)}, attendance {plan['objective']['attendance']}, "
           f"bound {plan['objective']['bound']}, solver {plan['stats'].get('wall_seconds')} s, "
           f"request to ready {elapsed:.1f} s, families in instance {len(instance['families'])}")
 

@@ -42,6 +42,7 @@ def build_scheduler(settings: Settings, clock: Clock = utcnow) -> AsyncIOSchedul
         except Exception:
             log.exception("delivery failed")
 
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per tick
     scheduler = AsyncIOScheduler(timezone=dt.timezone.utc)
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
     scheduler.add_job(sweep_job, "interval", seconds=settings.sweep_seconds, id="sweeps", **common)

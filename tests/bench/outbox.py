@@ -5,8 +5,9 @@
 
 A throwaway database (SQLite file, or a PostgreSQL database on 127.0.0.1:5432,
 user postgres) gets one school, 20 published events and N families each
-confirmed at one event; an aiosmtpd server on 127.0.0.1 counts what arrives.
-Timed: the reminder sweep (N rows queued), then delivery -- each message
+confirmed at one event; an aiosmtpd server on 127.0.0.1 records the
+Message-ID of what arrives.
+aiosmtpd runs in its own process, as a mail server would. Timed: the reminder sweep (N rows queued), then delivery -- each message
 rendered (Babel, locale dates), given its .ics invitation, sent over SMTP
 and marked sent in its own statement -- by ``--senders`` concurrent senders
 (asyncio tasks in this process, competing for batches through the leases).
@@ -22,12 +23,10 @@ import datetime as dt
 import shutil
 import sys
 import tempfile
-import threading
+import subprocess
 import time
 import uuid
 from pathlib import Path
-
-from aiosmtpd.controller import Controller
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -41,16 +40,39 @@ START = dt.datetime(2027, 3, 15, 23, 0, tzinfo=UTC)
 LANGUAGES = ["en", "es", "zh", "vi", "ar"]
 
 
-class Counter:
-    def __init__(self) -> None:
-        self.ids: list[str] = []
-        self.lock = threading.Lock()
-
+SMTP_SERVER = """
+import sys, threading, time
+from aiosmtpd.controller import Controller
+out, lock = open(sys.argv[2], "a"), threading.Lock()
+class Handler:
     async def handle_DATA(self, server, session, envelope):
-        message_id = next((line for line in envelope.content.split(b"\r\n") if line.startswith(b"Message-ID:")), b"")
-        with self.lock:
-            self.ids.append(message_id.decode())
+        mid = next((l for l in envelope.content.split(b"\\r\\n") if l.startswith(b"Message-ID:")), b"")
+        with lock:
+            out.write(mid.decode() + "\\n"); out.flush()
         return "250 OK"
+c = Controller(Handler(), hostname="127.0.0.1", port=int(sys.argv[1])); c.start()
+print("ready", flush=True); sys.stdin.read(); c.stop()
+"""
+
+
+class SmtpProcess:
+    """aiosmtpd in its own process (as a real mail server would be): it must not share our GIL."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.port, self.log = free_port(), tmp / "received.txt"
+
+    def __enter__(self) -> SmtpProcess:
+        self.proc = subprocess.Popen([sys.executable, "-c", SMTP_SERVER, str(self.port), str(self.log)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout.readline().strip() == "ready"
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=10)
+
+    def received(self) -> list[str]:
+        return self.log.read_text().splitlines() if self.log.exists() else []
 
 
 async def seed(n: int, events: int) -> None:
@@ -101,20 +123,17 @@ def bench(engine: str, args) -> dict:
         name = f"fb_bench_{uuid.uuid4().hex[:8]}"
         asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
         url = f"{PG_ADMIN.rpartition('/')[0]}/{name}"
-    counter = Counter()
-    port = free_port()
-    controller = Controller(counter, hostname="127.0.0.1", port=port)
-    controller.start()
     try:
         assert run_cli(url, "migrate").returncode == 0
-        result = asyncio.run(run(url, args.reminders, args.events, args.senders, port))
+        with SmtpProcess(tmp) as smtp:
+            result = asyncio.run(run(url, args.reminders, args.events, args.senders, smtp.port))
+        ids = smtp.received()
     finally:
-        controller.stop()
         if name:
             asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         shutil.rmtree(tmp, ignore_errors=True)
-    result["received"] = len(counter.ids)
-    result["duplicates"] = len(counter.ids) - len(set(counter.ids))
+    result["received"] = len(ids)
+    result["duplicates"] = len(ids) - len(set(ids))
     return {"engine": engine, **result}
 
 

@@ -387,3 +387,20 @@ async def test_demo_family_gets_a_48h_reminder_in_its_language(client, mail_sett
     assert "提醒您" in text_of(reminder)
     payload = json.loads(by_kind(client, "reminder")[0]["payload"])
     assert payload["hours"] == 48
+
+
+async def test_serve_runs_the_jobs_in_process(client, smtp, database_url):
+    """``family-bridge serve`` (a real process): the booking's confirmation goes out without a worker."""
+    import time
+
+    from tests.integration.helpers import ServerProcess
+
+    await booked_event(client, "es")
+    with ServerProcess(database_url, FB_SEND_SECONDS="1", FB_SMTP_HOST="127.0.0.1",
+                       FB_SMTP_PORT=str(smtp.port)):
+        for _ in range(150):  # the first delivery tick comes one FB_SEND_SECONDS after start
+            if rows(client, Outbox)[0]["status"] == "sent":
+                break
+            time.sleep(0.1)
+    assert smtp.inbox.subjects() == ["Inscripción confirmada: Math Night"]
+    assert rows(client, Outbox)[0]["status"] == "sent"

@@ -19,6 +19,7 @@ import datetime as dt
 import functools
 import html
 import io
+import logging
 from collections.abc import Mapping
 from email.header import Header
 from email.message import Message
@@ -85,7 +86,10 @@ def base_language(language: str) -> str:
 def translations(language: str) -> NullTranslations:
     """The compiled catalogue for a language (English is the msgids themselves)."""
     po = LOCALES / language / "LC_MESSAGES" / "messages.po"
-    if language == "en" or not po.exists():
+    if language == "en":
+        return NullTranslations()
+    if not po.exists():  # e.g. an install that left the .po files out: say so once, write English
+        logging.getLogger("family_bridge.notifications").warning("no catalogue for %s; writing English", language)
         return NullTranslations()
     with po.open("rb") as f:
         catalog = read_po(f, locale=language)

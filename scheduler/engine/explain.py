@@ -34,7 +34,14 @@ def language_name(code: str) -> str:
 @dataclass(frozen=True)
 class EventDetail:
     """Extra facts for a scheduled event (kept out of the solution JSON,
-    whose keys the format fixes)."""
+    whose keys the format fixes).
+
+    expected_turnout: interested families available for the whole event at
+    the chosen start. runner_up_start/turnout: the best-attended *other*
+    candidate start (one where a room, interpreters and childcare are each
+    available; it may clash with other scheduled events) - what moving the
+    event would gain or cost.
+    """
 
     expected_turnout: int
     runner_up_start: str | None

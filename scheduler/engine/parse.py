@@ -320,7 +320,6 @@ def parse_instance(data: Any) -> Instance:
         _unique(c, out, key, raw)
         lists[key] = out
 
-    event_ids = {e.id for e in lists["events"] if e is not None}
     raw_events = {x.get("id") for x in top.get("events", []) if isinstance(x, dict)} if isinstance(
         top.get("events"), list) else set()
     raw_fams = top.get("families", []) if isinstance(top.get("families"), list) else []
@@ -329,7 +328,6 @@ def parse_instance(data: Any) -> Instance:
             for j, name in enumerate(f["interests"]):
                 if isinstance(name, str) and name and name not in raw_events:
                     c.err(f"families[{i}].interests[{j}]", f"refers to unknown event {name!r}")
-    del event_ids
 
     if c.errors or c.tz is None or slot is None or hz is None:
         if not c.errors:  # pragma: no cover - defensive

@@ -769,6 +769,8 @@ class SlotContext:
     party_busy: list[tuple[dt.datetime, dt.datetime, int]]  # (start, end, room id)
     room: int
     teacher_name: str
+    block: tuple[dt.datetime, dt.datetime] | None = None  # the interpreter assignment this meeting sits in
+    interpreter_busy: list[tuple[dt.datetime, dt.datetime]] = dataclasses.field(default_factory=list)
 
 
 async def _meeting_for(actor: Principal, meeting_id: int) -> dict[str, Any]:
@@ -794,13 +796,21 @@ async def _slot_context(meeting: dict[str, Any]) -> SlotContext:
     party_rows = await ConferenceMeeting.select(ConferenceMeeting.starts_at, ConferenceMeeting.ends_at,
                                                 ConferenceMeeting.teacher.room.as_alias("room")).where(party).run()
     available = [(t["starts_at"], t["ends_at"]) for t in times if t["kind"] == "available"] or evenings
+    block, interpreter_busy = None, []
+    if meeting["assignment"] is not None:  # an interpreted meeting stays inside its interpreter's block
+        a = await InterpreterAssignment.select().where(InterpreterAssignment.id == meeting["assignment"]).first().run()
+        block = (a["starts_at"], a["ends_at"])
+        interpreter_busy = [(r["starts_at"], r["ends_at"]) for r in await ConferenceMeeting.select(
+            ConferenceMeeting.starts_at, ConferenceMeeting.ends_at).where(
+            others & (ConferenceMeeting.assignment == meeting["assignment"])).run()]
     return SlotContext(
         meeting=meeting, window=window, tz=school["timezone"],
         minutes=int((meeting["ends_at"] - meeting["starts_at"]).total_seconds() // 60), evenings=evenings,
         available=available, breaks=[(t["starts_at"], t["ends_at"]) for t in times if t["kind"] == "break"],
         teacher_busy=[(r["starts_at"], r["ends_at"]) for r in teacher_rows],
         party_busy=[(r["starts_at"], r["ends_at"], r["room"]) for r in party_rows],
-        room=meeting["room_id"], teacher_name=meeting["teacher_name"])
+        room=meeting["room_id"], teacher_name=meeting["teacher_name"], block=block,
+        interpreter_busy=interpreter_busy)
 
 
 def slot_problem(ctx: SlotContext, start: dt.datetime, now: dt.datetime) -> tuple[str, str] | None:
@@ -825,6 +835,12 @@ def slot_problem(ctx: SlotContext, start: dt.datetime, now: dt.datetime) -> tupl
         gap = dt.timedelta(0) if room == ctx.room else passing
         if a < end + gap and start < b + gap:
             return "taken", "clashes with your other conference (with time to walk between rooms)"
+    if ctx.block is not None:
+        if not (ctx.block[0] <= start and end <= ctx.block[1]):
+            return "taken", (f"your interpreter is booked for these conferences from {_local(ctx.block[0], ctx.tz)[11:]} "
+                             f"to {_local(ctx.block[1], ctx.tz)[11:]} only")
+        if any(a < end + passing and start < b + passing for a, b in ctx.interpreter_busy):
+            return "taken", "your interpreter is with another family then"
     return None
 
 
@@ -845,9 +861,8 @@ def _movable(ctx: SlotContext) -> None:
         raise Conflict("these conferences are not published yet", "meeting_id")
     if ctx.meeting["status"] not in LIVE:
         raise Conflict(f"conference meeting {ctx.meeting['id']} is {ctx.meeting['status']}", "meeting_id")
-    if ctx.meeting["language"] is not None:
-        raise Conflict("an interpreter is booked for this conference; ask the school office to move it",
-                       "meeting_id")
+    if ctx.meeting["language"] is not None and ctx.meeting["assignment"] is None:
+        raise Conflict("no interpreter block holds this conference; ask the school office to move it", "meeting_id")
 
 
 async def free_slots(actor: Principal, meeting_id: int) -> list[FreeSlotOut]:
@@ -862,7 +877,8 @@ async def free_slots(actor: Principal, meeting_id: int) -> list[FreeSlotOut]:
 async def move(actor: Principal, meeting_id: int, data: MoveIn) -> MeetingOut:
     """Move one meeting to a free slot; runs in the caller's write transaction.
 
-    Locks the family row, then the teacher row, then re-reads everything,
+    Locks the family row, then the teacher row (then, for an interpreted
+    meeting, its interpreter assignment, which it must stay inside), then re-reads everything,
     so two families racing for one slot are served one after the other and
     the second sees the slot taken (409). The unique index on (teacher,
     start) and PostgreSQL's exclusion constraints stand behind that.
@@ -875,6 +891,9 @@ async def move(actor: Principal, meeting_id: int, data: MoveIn) -> MeetingOut:
         raise InvalidInput([("start", str(exc))]) from exc
     await locked(Family.select(Family.id).where(Family.id == meeting["family"])).run()
     await locked(ConferenceTeacher.select(ConferenceTeacher.id).where(ConferenceTeacher.id == meeting["teacher"])).run()
+    if meeting["assignment"] is not None:  # last in the order: family, teacher, interpreter block
+        await locked(InterpreterAssignment.select(InterpreterAssignment.id).where(
+            InterpreterAssignment.id == meeting["assignment"])).run()
     meeting = await _meeting_for(actor, meeting_id)
     ctx = await _slot_context(meeting)
     _movable(ctx)

@@ -147,11 +147,24 @@ async def test_accept_and_move_to_a_free_slot_then_a_taken_slot_is_409(client, w
     live = [(r["starts_at"], r["ends_at"]) for r in after if r["status"] != "cancelled"]
     for i, (a, b) in enumerate(sorted(live)[1:]):
         assert a >= sorted(live)[i][1]  # the teacher is never double-booked
-    interpreted = next(m for m in (await ok(await client.get(
-        f"/conference-windows/{week['window']['id']}/meetings", headers=week["admin"]))) if m["language"])
-    refused = await client.post(f"/conference-meetings/{interpreted['id']}/move", json={"start": target},
-                                headers=week["admin"])
-    assert refused.status_code == 409 and "interpreter" in refused.json()["detail"]
+
+
+async def test_an_interpreted_meeting_moves_only_inside_its_interpreter_block(client, week):
+    garcia_user = await family_user(client, week["admin"], week["garcia"])
+    (meeting,) = (await ok(await client.get(f"/families/{week['garcia']}/conferences", headers=garcia_user)))["meetings"]
+    (block,) = [a for a in rows(client, InterpreterAssignment)
+                if a["starts_at"] <= _t(meeting["start"]) < a["ends_at"]]
+    free = await ok(await client.get(f"/conference-meetings/{meeting['id']}/free-slots", headers=garcia_user))
+    assert all(block["starts_at"] <= _t(f["starts_at"]) and _t(f["starts_at"]) + dt.timedelta(minutes=20)
+               <= block["ends_at"] for f in free)
+    lee = await ok(await client.get(f"/teachers/{meeting['teacher_id']}/day?date=2027-03-16", headers=week["admin"]))
+    late = next(t for t in (f"2027-03-16T17:{m:02d}" for m in range(40, 15, -5))  # Ms Lee is free then ...
+                if all(_t(f"{t}:00-05:00") + dt.timedelta(minutes=20 + PASSING) <= _t(x["start"])
+                       or _t(x["end"]) + dt.timedelta(minutes=PASSING) <= _t(f"{t}:00-05:00") for x in lee["meetings"]))
+    assert _t(f"{late}:00-05:00") >= block["ends_at"]  # ... but the interpreter's block is over by then
+    refused = await client.post(f"/conference-meetings/{meeting['id']}/move", json={"start": late},
+                                headers=garcia_user)
+    assert refused.status_code == 409 and "interpreter" in refused.json()["detail"], refused.text
 
 
 async def test_bad_input_names_the_field_and_writes_nothing(client, week):

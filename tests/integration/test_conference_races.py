@@ -100,3 +100,42 @@ async def test_20_families_move_into_one_free_slot(server, attempt):
     assert all(b["starts_at"] >= a["ends_at"] for a, b in zip(live, live[1:]))  # never double-booked
     winner = next(r.json() for r in answers if r.status_code == 200)
     assert [r["id"] for r in live if r["moved"]] == [winner["id"]] and winner["start"].startswith(FREE_SLOT)
+
+
+@pytest.mark.parametrize("attempt", range(REPEATS))
+async def test_one_family_moves_two_meetings_to_the_same_time_at_once(server, attempt):
+    """Different teachers, so only the family row stands between the two moves: one wins."""
+    async with BoundDatabase(server.database_url):
+        slug = f"pair-{uuid.uuid4().hex[:8]}"
+        school = (await School.insert(School(name=slug, slug=slug, timezone="America/Chicago", languages=["en"]))
+                  .returning(School.id).run())[0]["id"]
+        rooms = [r["id"] for r in await Room.insert(*[Room(school=school, name=f"Room {n}", capacity=20, tags=[])
+                                                      for n in (11, 12)]).returning(Room.id).run()]
+        window = (await ConferenceWindow.insert(ConferenceWindow(school=school, name="Spring", status="published"))
+                  .returning(ConferenceWindow.id).run())[0]["id"]
+        await ConferenceEvening.insert(ConferenceEvening(window=window, starts_at=EVENING,
+                                                         ends_at=EVENING + dt.timedelta(hours=4))).run()
+        teachers = [r["id"] for r in await ConferenceTeacher.insert(*[
+            ConferenceTeacher(window=window, name=n, email="t@example.org", room=room)
+            for n, room in zip(("Ms Lee", "Mr Kim"), rooms)]).returning(ConferenceTeacher.id).run()]
+        family = (await Family.insert(Family(school=school, name="F", language="en", email="f@example.org",
+                                             guardians=["P"])).returning(Family.id).run())[0]["id"]
+        kids = [r["id"] for r in await Child.insert(*[Child(family=family, first_name=f"K{i}", grade=str(i),
+                                                            age_band="school-age") for i in (1, 2)])
+                .returning(Child.id).run()]
+        meetings = [r["id"] for r in await ConferenceMeeting.insert(*[
+            ConferenceMeeting(window=window, teacher=t, family=family, child_ids=[k],
+                              starts_at=EVENING + dt.timedelta(minutes=15 * i),
+                              ends_at=EVENING + dt.timedelta(minutes=15 * i + 10), status="proposed")
+            for i, (t, k) in enumerate(zip(teachers, kids))]).returning(ConferenceMeeting.id).run()]
+        token = new_api_token()
+        await User.insert(User(role="family", name="P", email="p@example.org", school=school, family=family,
+                               token_hash=hash_api_token(token))).run()
+    async with httpx.AsyncClient(base_url=server.url, timeout=120) as client:
+        answers = await asyncio.gather(*[client.post(f"/conference-meetings/{m}/move", json={"start": FREE_SLOT},
+                                                     headers={"Authorization": f"Bearer {token}"}) for m in meetings])
+    assert sorted(r.status_code for r in answers) == [200, 409], [r.text for r in answers]
+    async with BoundDatabase(server.database_url):
+        live = await ConferenceMeeting.select().where(ConferenceMeeting.family == family).run()
+    live.sort(key=lambda r: r["starts_at"])
+    assert live[1]["starts_at"] >= live[0]["ends_at"] + dt.timedelta(minutes=5)  # passing time kept

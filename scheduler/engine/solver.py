@@ -26,9 +26,6 @@ from .verify import verify
 # so that, on an unloaded machine, the deterministic limit stops the search
 # first and the answer is reproducible bit for bit.
 DTIME_PER_SECOND = 0.25
-# The whole-component model after LNS runs slower per deterministic second
-# (large presolve); its own, smaller rate keeps it stopping deterministically.
-DIRECT_DTIME_PER_SECOND = 0.25
 # Components with more start literals than this are improved by slab LNS
 # (lns.py) instead of one monolithic CP-SAT model; their bound is then the
 # trivial one (every schedulable event at its best turnout).
@@ -145,7 +142,7 @@ def solve(instance: Instance | dict, time_limit: float = 30.0, seed: int = 0,
                 if frac < 1.0:
                     wall_rest = wall_i - (time.monotonic() - t_l)
                     full = solve_component(inst, cands, comps[i], w, got, max(0.5, wall_rest),
-                                           max(0.1, min(dt_i - used_dt, wall_rest * DIRECT_DTIME_PER_SECOND)),
+                                           max(0.1, dt_i * (1 - frac)),
                                            seed, workers, report, light=True)
                     full.dtime += used_dt
                     full.by_wall = full.by_wall or lns_wall

@@ -137,8 +137,15 @@ class ServerProcess:
             return f.read()
 
     def __exit__(self, *exc) -> None:
+        import subprocess
+
         self.proc.terminate()
-        self.proc.wait(timeout=10)
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:  # never leave a server behind, but say so
+            self.proc.kill()
+            self.proc.wait()
+            raise RuntimeError(f"server ignored SIGTERM for 15 s: {self.output()[-2000:]}")
 
 
 class BoundDatabase:

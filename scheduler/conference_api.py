@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 
-from litestar import Controller, Response, get, post, put
+from litestar import Controller, HttpMethod, Request, Response, get, post, put, route
 from litestar.params import FromPath, FromQuery, JSONBody
+
+from calendars.api import ICS, feed_response
+from calendars.services import FeedTokenOut
 
 from resources.api import Actor, PathId
 from scheduler import conference_services as svc
 from scheduler.bookings_api import IdempotencyKey
+from scheduler.errors import NotFound
 from scheduler.idempotency import once
+
+
+def _ics_token(name: str) -> str:
+    """``abc.ics`` -> ``abc``; anything else is not a feed address."""
+    if not name.endswith(".ics") or len(name) == 4:
+        raise NotFound(f"no feed {name!r}; feed addresses end in .ics", "path")
+    return name.removesuffix(".ics")
 
 
 def _json(status: int, body: bytes) -> Response:
@@ -98,4 +109,20 @@ class ConferenceFamilyController(Controller):
         return _json(status, body)
 
 
-ROUTES = [ConferenceAdminController, ConferenceFamilyController]
+class TeacherFeedController(Controller):
+    """A teacher's private conference calendar: admins make the link, calendar apps read it without signing in."""
+
+    tags = ["calendars"]
+
+    @post("/conference-teachers/{teacher_id:int}/feed-token", status_code=201)
+    async def rotate(self, request: Request, actor: Actor, teacher_id: PathId) -> FeedTokenOut:
+        return await svc.rotate_teacher_feed_token(request.app.state.settings, actor, teacher_id)
+
+    @route("/calendars/teachers/{name:str}", http_method=[HttpMethod.GET, HttpMethod.HEAD], media_type=ICS,
+           security=[{}])
+    async def feed(self, request: Request, name: FromPath[str]) -> Response[bytes]:
+        feed = await svc.teacher_feed(request.app.state.settings, _ics_token(name))
+        return feed_response(request, feed, "private, max-age=300", private=True)
+
+
+ROUTES = [ConferenceAdminController, ConferenceFamilyController, TeacherFeedController]

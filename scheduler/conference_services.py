@@ -962,3 +962,63 @@ async def teacher_day_items(teacher_id: int, day: dt.date) -> list[ConferenceFee
                            & (ConferenceMeeting.starts_at >= a) & (ConferenceMeeting.starts_at < b))
     return [_feed_item(r, f"Conference: {_guardian_name(r) or r['family_name']}") for r in rows]
 
+
+
+# ---------------------------------------------------------------- teacher feed (optional private .ics)
+
+
+async def rotate_teacher_feed_token(settings: Any, actor: Principal, teacher_id: int) -> Any:
+    """A new private link to a teacher's conference calendar; earlier links stop working.
+
+    Stored in ``calendars.FeedToken`` with owner kind ``teacher`` (only the
+    HMAC is kept, so the link is shown once), served by
+    ``GET /calendars/teachers/{token}.ics`` — not by ``/calendars/private``.
+    """
+    from calendars import tokens
+    from calendars.services import FeedTokenOut
+    from calendars.tables import FeedToken
+
+    teacher = await _teacher(teacher_id)
+    await _admin_window(actor, teacher["window"])
+    token = tokens.new_token()
+    async with writing():
+        await FeedToken.update({FeedToken.revoked_at: utcnow()}).where(
+            (FeedToken.owner_kind == "teacher") & (FeedToken.owner_id == teacher_id)
+            & FeedToken.revoked_at.is_null()).run()
+        await FeedToken.insert(FeedToken(owner_kind="teacher", owner_id=teacher_id,
+                                         token_hash=tokens.hash_token(token, settings.secret_key))).run()
+    links = tokens.subscribe_links(settings.public_url, f"/calendars/teachers/{token}.ics")
+    return FeedTokenOut(token=token, https=links["https"], webcal=links["webcal"])
+
+
+async def teacher_feed(settings: Any, token: str) -> Any:
+    """The teacher's meetings of a published window as an .ics feed (family names, no children).
+
+    Last-Modified is the newest meeting or window change; meetings are never
+    deleted once published (they are cancelled), so it never goes back.
+    """
+    from calendars import feeds, tokens
+    from calendars.services import Feed, uid_domain
+    from calendars.tables import FeedToken
+
+    row = await FeedToken.select().where(FeedToken.token_hash == tokens.hash_token(token, settings.secret_key)).first().run()
+    teacher = None
+    if row is not None and row["revoked_at"] is None and row["owner_kind"] == "teacher":
+        teacher = await ConferenceTeacher.select().where(ConferenceTeacher.id == row["owner_id"]).first().run()
+    if teacher is None:
+        raise NotFound("no calendar feed at this address (unknown or revoked link)", "token")
+    window = await _window(teacher["window"])
+    school = await _school(window["school"])
+    rows = await _meetings(ConferenceMeeting.teacher == teacher["id"]) if window["status"] == "published" else []
+    domain = uid_domain(settings)
+    events = [feeds.FeedEvent(
+        uid=feeds.event_uid("conference", r["id"], domain), title=f"Conference: {_guardian_name(r) or r['family_name']}",
+        kind="conference", start=r["starts_at"], end=r["ends_at"], updated_at=r["updated_at"], school=school["name"],
+        status="cancelled" if r["status"] == "cancelled" else "confirmed", room=r["room_name"],
+        description=f"Interpreter: {r['language']}" if r["language"] else "") for r in rows]
+    now = utcnow()
+    spec = feeds.FeedSpec(name=f"{school['name']} - {teacher['name']} - conferences", timezone=school["timezone"],
+                          language="en", refresh_minutes=15, now=now)
+    body = feeds.build_feed(events, spec)
+    modified = feeds.last_modified([r["updated_at"] for r in rows], window["updated_at"])
+    return Feed(body=body, etag=feeds.feed_etag(body), last_modified=modified)

@@ -252,3 +252,18 @@ async def test_demo_includes_a_solved_published_conference_week(client, database
     me = await ok(await client.get("/users/me", headers=family))
     mine = await ok(await client.get(f"/families/{me['family_id']}/conferences", headers=family))
     assert len(mine["meetings"]) + len(mine["unplaced"]) >= 1
+
+
+async def test_teacher_feed_lists_the_teachers_meetings_by_private_link(client, week):
+    teacher = week["teachers"][1]["id"]
+    link = await ok(await client.post(f"/conference-teachers/{teacher}/feed-token", headers=week["admin"]), 201)
+    r = await client.get(f"/calendars/teachers/{link['token']}.ics")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/calendar"), r.text
+    assert r.text.count("BEGIN:VEVENT") == 4 and "Conference: Ana Baker" in r.text and "Room 12" in r.text
+    assert (await client.get(f"/calendars/teachers/{link['token']}.ics",
+                             headers={"If-None-Match": r.headers["etag"]})).status_code == 304
+    newer = await ok(await client.post(f"/conference-teachers/{teacher}/feed-token", headers=week["admin"]), 201)
+    assert (await client.get(f"/calendars/teachers/{link['token']}.ics")).status_code == 404  # rotated away
+    assert (await client.get(f"/calendars/teachers/{newer['token']}.ics")).status_code == 200
+    family = await family_user(client, week["admin"], week["trio"])
+    assert (await client.post(f"/conference-teachers/{teacher}/feed-token", headers=family)).status_code == 403

@@ -31,6 +31,8 @@ class School(Table):
     updated_at = Timestamptz(default=TimestamptzNow())
     # hours before a published event when confirmed families get a reminder (scheduler/notifications)
     reminder_hours = Array(base_column=Integer(), default=[48, 2])
+    # 0: a freed seat confirms the next waiting family at once; N: it is offered to them for N hours
+    waitlist_offer_hours = Integer(default=0)
 
 
 class Room(Table):

@@ -9,6 +9,7 @@ taken under the same lock — never check-then-insert across transactions.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from typing import Any
 
@@ -26,7 +27,8 @@ from scheduler.schemas import RegistrationIn, RegistrationOut
 from scheduler.tables import Child, ChildcareBooking, Event, Family, InterpreterAssignment, Registration
 from scheduler.timeutil import utcnow
 
-LIVE = ("confirmed", "waitlisted")
+LIVE = ("confirmed", "waitlisted", "offered")
+HOLDING = ["confirmed", "offered"]  # statuses that occupy a seat and childcare places
 
 
 async def lock_event(event_id: int) -> dict[str, Any]:
@@ -59,7 +61,7 @@ class Capacity:
     @classmethod
     async def load(cls, event: dict[str, Any], tz: str) -> Capacity:
         used = await Registration.select(Sum(Registration.adults)).where(
-            (Registration.event == event["id"]) & (Registration.status == "confirmed")).first().run()
+            (Registration.event == event["id"]) & Registration.status.is_in(HOLDING)).first().run()
         return cls(event, tz, used["sum"] or 0)
 
     async def _childcare(self) -> tuple[int, dict[str, int], int, Counter]:
@@ -80,7 +82,7 @@ class Capacity:
                 staff = staff_on_duty([(w["start_minute"], w["end_minute"], w["staff"]) for w in windows],
                                       start.hour * 60 + start.minute, end_minute)
             bookings = await ChildcareBooking.select(ChildcareBooking.age_band).where(
-                (ChildcareBooking.event == event["id"]) & (ChildcareBooking.status == "confirmed")).run()
+                (ChildcareBooking.event == event["id"]) & ChildcareBooking.status.is_in(HOLDING)).run()
             self.childcare = (staff, ratios, room_cap, Counter(b["age_band"] for b in bookings))
         return self.childcare
 
@@ -236,11 +238,15 @@ async def register(actor: Principal, event_id: int, data: RegistrationIn) -> Reg
                            language=language, child_ids=list(data.child_ids), created_at=reg["created_at"])
 
 
-async def promote(event: dict[str, Any], tz: str) -> list[int]:
-    """Confirm, in waitlist order, every waiting family whose seat and childcare now fit together.
+async def promote(event: dict[str, Any], tz: str, offer_hours: int = 0, now: dt.datetime | None = None
+                  ) -> list[int]:
+    """Confirm (or, with ``offer_hours``, offer) in waitlist order every waiting family whose seat
+    and childcare now fit together.
 
     One pass suffices: confirming someone only uses capacity, so a family
-    skipped because it did not fit cannot fit later in the same pass.
+    skipped because it did not fit cannot fit later in the same pass. An
+    offer holds the seat like a confirmation until it is accepted or expires
+    (``scheduler.notifications.sweeps.expired_offers`` passes it on).
     """
     if event["status"] != "published":
         return []
@@ -256,14 +262,72 @@ async def promote(event: dict[str, Any], tz: str) -> list[int]:
         if not await capacity.fits(reg["adults"], bands):
             continue
         await capacity.take(reg["adults"], bands)
+        family = await Family.select().where(Family.id == reg["family"]).first().run()
+        if offer_hours > 0:
+            await _offer(reg, event, family, offer_hours, now or utcnow())
+            promoted.append(reg["id"])
+            continue
         await Registration.update({Registration.status: "confirmed", Registration.updated_at: utcnow()}).where(
             Registration.id == reg["id"]).run()
         await ChildcareBooking.update({ChildcareBooking.status: "confirmed"}).where(
             ChildcareBooking.registration == reg["id"]).run()
-        family = await Family.select().where(Family.id == reg["family"]).first().run()
         await _confirm(reg, event, family, "waitlist_promoted")
         promoted.append(reg["id"])
     return promoted
+
+
+async def _offer(reg: dict[str, Any], event: dict[str, Any], family: dict[str, Any], hours: int,
+                 now: dt.datetime) -> None:
+    until = now + dt.timedelta(hours=hours)
+    await Registration.update({Registration.status: "offered", Registration.offered_until: until,
+                               Registration.updated_at: now}).where(Registration.id == reg["id"]).run()
+    await ChildcareBooking.update({ChildcareBooking.status: "offered"}).where(
+        ChildcareBooking.registration == reg["id"]).run()
+    await notify("waitlist_offered", f"registration:{reg['id']}:offered:{int(until.timestamp())}", family["email"],
+                 family["language"], family=family["id"], event=event["id"], school=event["school"],
+                 payload={"registration": reg["id"], "offered_until": until.isoformat()})
+
+
+async def accept(actor: Principal, event_id: int, registration_id: int) -> RegistrationOut:
+    """The family takes the seat it was offered, before the offer runs out."""
+    event = await lock_event(event_id)
+    reg = await Registration.select().where((Registration.id == registration_id)
+                                            & (Registration.event == event_id)).first().run()
+    if reg is None:
+        raise NotFound(f"no registration {registration_id} for event {event_id}", "registration_id")
+    require_family_access(actor, reg["family"], event["school"])
+    if reg["status"] == "confirmed":
+        return await _out(reg)
+    if reg["status"] != "offered" or reg["offered_until"] is None or reg["offered_until"] <= utcnow():
+        raise Conflict(f"registration {registration_id} has no open offer (it is {reg['status']})", "registration_id")
+    await Registration.update({Registration.status: "confirmed", Registration.updated_at: utcnow()}).where(
+        Registration.id == registration_id).run()
+    await ChildcareBooking.update({ChildcareBooking.status: "confirmed"}).where(
+        ChildcareBooking.registration == registration_id).run()
+    family = await Family.select().where(Family.id == reg["family"]).first().run()
+    await _confirm(reg, event, family, "waitlist_promoted")
+    return await _out(await Registration.select().where(Registration.id == registration_id).first().run())
+
+
+async def expire_offers(event_id: int, now: dt.datetime) -> list[int]:
+    """Offers of one event that ran out become cancellations, and the seat goes to the next family.
+
+    Idempotent: under the event lock an offer is expired once; a second run
+    finds none and offers nothing new.
+    """
+    event = await lock_event(event_id)
+    expired = await Registration.select(Registration.id).where(
+        (Registration.event == event_id) & (Registration.status == "offered")
+        & (Registration.offered_until <= now)).run()
+    if not expired:
+        return []
+    ids = [r["id"] for r in expired]
+    await Registration.update({Registration.status: "cancelled", Registration.updated_at: utcnow()}).where(
+        Registration.id.is_in(ids)).run()
+    await ChildcareBooking.update({ChildcareBooking.status: "cancelled"}).where(
+        ChildcareBooking.registration.is_in(ids)).run()
+    school = await _school(event["school"])
+    return await promote(event, school["timezone"], school["waitlist_offer_hours"], now)
 
 
 async def cancel(actor: Principal, event_id: int, registration_id: int) -> RegistrationOut:
@@ -281,7 +345,7 @@ async def cancel(actor: Principal, event_id: int, registration_id: int) -> Regis
         await ChildcareBooking.update({ChildcareBooking.status: "cancelled"}).where(
             ChildcareBooking.registration == registration_id).run()
         school = await _school(event["school"])
-        await promote(event, school["timezone"])
+        await promote(event, school["timezone"], school["waitlist_offer_hours"])
         reg = await Registration.select().where(Registration.id == registration_id).first().run()
     return await _out(reg)
 
@@ -294,7 +358,7 @@ async def promote_for_childcare(childcare_id: int) -> list[int]:
     for row in upcoming:
         event = await lock_event(row["id"])
         school = await _school(event["school"])
-        promoted += await promote(event, school["timezone"])
+        promoted += await promote(event, school["timezone"], school["waitlist_offer_hours"])
     return promoted
 
 

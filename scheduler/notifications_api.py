@@ -9,9 +9,12 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from msgspec import Meta, Struct
 
 from resources.api import Actor, Limit, Offset, PathId
+from scheduler import bookings
+from scheduler.bookings_api import _in_transaction
 from scheduler.notifications import admin, preferences
 from scheduler.notifications.admin import OutboxItem, OutboxPage
 from scheduler.paging import PageRequest
+from scheduler.schemas import RegistrationOut
 from scheduler.settings import Settings
 
 OutboxStatus = Annotated[Literal["pending", "sent", "failed", "skipped"] | None,
@@ -25,8 +28,11 @@ class PreferencesIO(Struct, forbid_unknown_fields=True):
     email: dict[str, bool]
 
 
-class ReminderHours(Struct, forbid_unknown_fields=True):
-    hours: Annotated[list[Hours], Meta(max_length=6)]
+class SchoolNotifications(Struct, forbid_unknown_fields=True):
+    """Reminder offsets (hours before each event) and how long a freed seat is held (0 = confirm at once)."""
+
+    reminder_hours: Annotated[list[Hours], Meta(max_length=6)]
+    waitlist_offer_hours: Annotated[int, Meta(ge=0, le=168)] = 0
 
 
 def _settings(request: Request) -> Settings:
@@ -45,14 +51,15 @@ class NotificationController(Controller):
     async def resend(self, actor: Actor, outbox_id: PathId) -> OutboxItem:
         return await admin.resend(actor, outbox_id)
 
-    @get("/schools/{slug:str}/reminder-hours")
-    async def reminder_hours(self, actor: Actor, slug: FromPath[str]) -> ReminderHours:
-        return ReminderHours(hours=await admin.get_reminder_hours(actor, slug))
+    @get("/schools/{slug:str}/notification-settings")
+    async def school_settings(self, actor: Actor, slug: FromPath[str]) -> SchoolNotifications:
+        return SchoolNotifications(**await admin.get_school_settings(actor, slug))
 
-    @put("/schools/{slug:str}/reminder-hours")
-    async def set_reminder_hours(self, actor: Actor, slug: FromPath[str], data: JSONBody[ReminderHours]
-                                 ) -> ReminderHours:
-        return ReminderHours(hours=await admin.set_reminder_hours(actor, slug, data.hours))
+    @put("/schools/{slug:str}/notification-settings")
+    async def set_school_settings(self, actor: Actor, slug: FromPath[str], data: JSONBody[SchoolNotifications]
+                                  ) -> SchoolNotifications:
+        return SchoolNotifications(**await admin.set_school_settings(actor, slug, data.reminder_hours,
+                                                                      data.waitlist_offer_hours))
 
     @get("/families/{family_id:int}/preferences", tags=["families"])
     async def preferences(self, actor: Actor, family_id: PathId) -> PreferencesIO:
@@ -61,6 +68,15 @@ class NotificationController(Controller):
     @put("/families/{family_id:int}/preferences", tags=["families"])
     async def set_preferences(self, actor: Actor, family_id: PathId, data: JSONBody[PreferencesIO]) -> PreferencesIO:
         return PreferencesIO(email=await preferences.put(family_id, data.email, actor))
+
+
+class OfferController(Controller):
+    tags = ["registrations"]
+
+    @post("/events/{event_id:int}/registrations/{registration_id:int}/accept", status_code=200)
+    async def accept(self, actor: Actor, event_id: PathId, registration_id: PathId) -> RegistrationOut:
+        """Take a seat offered from the waitlist (schools with waitlist offers); 409 once the offer ran out."""
+        return await _in_transaction(lambda: bookings.accept(actor, event_id, registration_id))
 
 
 class PreferenceLinkController(Controller):
@@ -80,4 +96,4 @@ class PreferenceLinkController(Controller):
         return PreferencesIO(email=await preferences.put(family_id, data.email))
 
 
-ROUTES = [NotificationController, PreferenceLinkController]
+ROUTES = [NotificationController, OfferController, PreferenceLinkController]

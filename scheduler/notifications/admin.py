@@ -84,16 +84,19 @@ async def resend(actor: Principal, outbox_id: int) -> OutboxItem:
     return await with_retries(work)
 
 
-async def get_reminder_hours(actor: Principal, slug: str) -> list[int]:
+async def get_school_settings(actor: Principal, slug: str) -> dict[str, Any]:
     school = await school_by_slug(slug)
     require_admin(actor, school["id"])
-    return sorted(school["reminder_hours"] or [], reverse=True)
+    return {"reminder_hours": sorted(school["reminder_hours"] or [], reverse=True),
+            "waitlist_offer_hours": school["waitlist_offer_hours"]}
 
 
-async def set_reminder_hours(actor: Principal, slug: str, hours: list[int]) -> list[int]:
+async def set_school_settings(actor: Principal, slug: str, hours: list[int], offer_hours: int) -> dict[str, Any]:
+    """Reminder offsets and the waitlist offer period; offers already made keep their deadline."""
     school = await school_by_slug(slug)
     require_admin(actor, school["id"])
     hours = sorted(set(hours), reverse=True)
     async with writing():
-        await School.update({School.reminder_hours: hours}).where(School.id == school["id"]).run()
-    return hours
+        await School.update({School.reminder_hours: hours, School.waitlist_offer_hours: offer_hours}).where(
+            School.id == school["id"]).run()
+    return {"reminder_hours": hours, "waitlist_offer_hours": offer_hours}

@@ -38,8 +38,8 @@ LANGUAGES = ("en", "es", "zh", "vi", "ar")
 RTL = frozenset({"ar", "fa", "he", "ur"})
 
 #: Kinds a family receives; each can be switched off in the family's preferences.
-FAMILY_KINDS = ("registration_confirmed", "registration_waitlisted", "waitlist_promoted", "reminder",
-                "event_rescheduled", "event_cancelled")
+FAMILY_KINDS = ("registration_confirmed", "registration_waitlisted", "waitlist_offered", "waitlist_promoted",
+                "reminder", "event_rescheduled", "event_cancelled")
 #: Kinds staff (interpreters, school admins) receive; not switchable: they are work.
 STAFF_KINDS = ("assignment_open", "assignment_confirmed", "assignment_unclaimed")
 
@@ -53,6 +53,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "registration_waitlisted": (_N("You are on the waitlist: %(title)s"),
                                 _N("%(title)s on %(date)s at %(time)s is full. You are on the waitlist; "
                                    "we will write to you if a place opens up.")),
+    "waitlist_offered": (_N("A place is held for you: %(title)s"),
+                         _N("A place opened up at %(title)s on %(date)s at %(time)s. It is held for you until "
+                            "%(deadline_date)s at %(deadline_time)s: accept it in Family Bridge before then, or it "
+                            "goes to the next family on the waitlist.")),
     "waitlist_promoted": (_N("A place opened up: %(title)s"),
                           _N("A place opened up: you are now registered for %(title)s on %(date)s at %(time)s.")),
     "event_rescheduled": (_N("New time: %(title)s"), _N("%(title)s has moved. The new time is %(date)s at %(time)s.")),
@@ -111,6 +115,7 @@ class Context:
     school: str
     place: str = ""
     preferences_url: str | None = None
+    deadline: dt.datetime | None = None  # until when a waitlist offer is held
     values: Mapping[str, str] = dataclasses.field(default_factory=dict)  # e.g. {"language": "Spanish"}
 
 
@@ -136,8 +141,9 @@ def render(ctx: Context) -> Rendered:
     _ = translations(language).gettext
     subject_id, body_id = TEMPLATES[ctx.kind]
     date, time = local_date_time(ctx.starts_at, ctx.timezone, language)
+    deadline_date, deadline_time = local_date_time(ctx.deadline, ctx.timezone, language)
     values = {"title": ctx.title, "date": date, "time": time, "school": ctx.school, "language": "",
-              **ctx.values}
+              "deadline_date": deadline_date, "deadline_time": deadline_time, **ctx.values}
     paragraphs = [_(GREETING), _(body_id) % values]
     if ctx.place:
         paragraphs.append(_(PLACE) % {"place": ctx.place})

@@ -34,6 +34,7 @@ from icalendar import Event as ICalEvent
 from calendars.feeds import FeedEvent, FeedSpec, build_invitation
 from calendars.services import _event_columns, _feed_event, uid_domain
 from resources.tables import Interpreter, School
+from scheduler import bookings
 from scheduler.db import locked, with_retries, writing
 from scheduler.languages import language_name
 from scheduler.notifications import messages
@@ -173,6 +174,19 @@ async def event_changes(now: dt.datetime) -> int:
         if e["notified_status"] != e["status"] or _utc(e["notified_starts_at"]) != _utc(e["starts_at"]):
             queued += await _in_transaction(lambda event_id=e["id"]: _settle_event(event_id))
     return queued
+
+
+# ---------------------------------------------------------------- waitlist offers
+
+
+async def expired_offers(now: dt.datetime) -> int:
+    """Offers not accepted in time pass to the next waiting family (schools with ``waitlist_offer_hours``)."""
+    rows = await Registration.select(Registration.event).where(
+        (Registration.status == "offered") & (Registration.offered_until <= now)).run()
+    passed = 0
+    for event_id in sorted({r["event"] for r in rows}):
+        passed += len(await _in_transaction(lambda event_id=event_id: bookings.expire_offers(event_id, now)))
+    return passed
 
 
 # ---------------------------------------------------------------- unclaimed assignments
@@ -316,6 +330,7 @@ class _Batch:
         ctx = messages.Context(kind=row["kind"], language=language, title=event["title"],
                                starts_at=_utc(event["starts_at"]), timezone=school["timezone"], school=school["name"],
                                place=event["room_name"] or "", preferences_url=prefs,
+                               deadline=_utc(payload["offered_until"]) if payload.get("offered_until") else None,
                                values={"language": str(payload.get("language", ""))})
         method = messages.ICS_METHOD.get(row["kind"])
         ics = None
@@ -404,7 +419,8 @@ async def deliver(settings: Settings, now: dt.datetime, *, batch: int = 200,
 
 async def run_sweeps(settings: Settings, now: dt.datetime) -> dict[str, int]:
     """Every queueing sweep once; counts of newly queued messages per sweep."""
-    counts = {"event_changes": await event_changes(now), "reminders": await due_reminders(now),
+    counts = {"offers": await expired_offers(now), "event_changes": await event_changes(now),
+              "reminders": await due_reminders(now),
               "unclaimed": await unclaimed_assignments(now, settings.escalate_days)}
     log.info("sweeps queued %s", counts)
     return counts

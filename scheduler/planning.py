@@ -97,6 +97,14 @@ class NothingToPlan(ValueError):
     """No draft (or re-plannable) event: there is no instance to build."""
 
 
+class HorizonTooLong(ValueError):
+    """The events to plan span more days than one plan covers; ``field`` names the event to fix."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 # ---------------------------------------------------------------- ids
 
 
@@ -236,10 +244,33 @@ def staffed_levels(staffing: Sequence[Row], capacity: int, ratio: int, dates: Se
 # ---------------------------------------------------------------- the instance
 
 
+MAX_HORIZON_DAYS = 366
+YEARS = (1900, 9998)
+
+
 def horizon_of(events: Sequence[Row]) -> tuple[dt.date, dt.date]:
+    """First and last date of the events' windows; at most MAX_HORIZON_DAYS apart.
+
+    A plan expands every weekly pattern over its horizon, so a draft with a
+    window of centuries (a typo) would make planning endless: refused, naming it.
+    """
     if not events:
         raise NothingToPlan("nothing to plan: the school has no draft events")
-    return min(e["earliest_date"] for e in events), max(e["latest_date"] for e in events)
+    for e in events:
+        if not (YEARS[0] <= e["earliest_date"].year and e["latest_date"].year <= YEARS[1]):
+            raise HorizonTooLong(f"events.{e['id']}", f"event {e['id']} {e.get('title', '')!r} has the window "
+                                 f"{e['earliest_date']}..{e['latest_date']}, outside the years {YEARS[0]}..{YEARS[1]}")
+    first = min(events, key=lambda e: (e["earliest_date"], e["id"]))
+    last = max(events, key=lambda e: (e["latest_date"], -e["id"]))
+    days_ = (last["latest_date"] - first["earliest_date"]).days + 1
+    if days_ > MAX_HORIZON_DAYS:
+        wide = max(events, key=lambda e: ((e["latest_date"] - e["earliest_date"]).days, -e["id"]))
+        culprit = wide if (wide["latest_date"] - wide["earliest_date"]).days + 1 > MAX_HORIZON_DAYS else last
+        raise HorizonTooLong(f"events.{culprit['id']}", (
+            f"the draft events span {days_} days ({first['earliest_date']}..{last['latest_date']}); a plan covers at "
+            f"most {MAX_HORIZON_DAYS}: narrow the window of event {culprit['id']} {culprit.get('title', '')!r} "
+            f"({culprit['earliest_date']}..{culprit['latest_date']}) or cancel it"))
+    return first["earliest_date"], last["latest_date"]
 
 
 def _slot_minutes(fixed: Iterable[int], tz: ZoneInfo) -> int:
@@ -396,7 +427,8 @@ def main() -> int:
     Reads one line ``{"instance", "time_limit", "seed"}`` of JSON on stdin;
     writes JSON lines: ``{"progress": [scheduled, attendance, bound]}`` as the
     search improves, then ``{"solution", "details", "stats"}`` or ``{"error"}``.
-    Exits at once when stdin closes: the server that asked is gone.
+    Exits at once when stdin closes: the server that asked is gone. Runs at a
+    lower CPU priority (nice 10) so the server stays responsive meanwhile.
     """
     import json
     import os
@@ -406,6 +438,10 @@ def main() -> int:
     from scheduler.engine import solve
 
     job = json.loads(sys.stdin.readline())
+    try:  # the web server that started us answers requests first
+        os.nice(10)
+    except (AttributeError, OSError):
+        pass
 
     def orphaned() -> None:
         sys.stdin.read()  # returns at end of file: the parent closed the pipe or died

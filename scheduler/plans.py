@@ -43,7 +43,15 @@ from scheduler.db import is_postgres, writing
 from scheduler.engine import InstanceError, parse_instance
 from scheduler.errors import Conflict, InvalidInput, NotFound
 from scheduler.paging import PageRequest, fetch_page
-from scheduler.planning import NothingToPlan, PlanningRows, build_instance, event_key, kept_event_ids, parse_key
+from scheduler.planning import (
+    HorizonTooLong,
+    NothingToPlan,
+    PlanningRows,
+    build_instance,
+    event_key,
+    kept_event_ids,
+    parse_key,
+)
 from scheduler.tables import (
     ChildcareBooking,
     Event,
@@ -62,6 +70,7 @@ log = logging.getLogger("family_bridge.plans")
 INTERRUPTED_GRACE = dt.timedelta(seconds=120)
 _RUNNING: dict[int, asyncio.Task] = {}
 _PROGRESS: dict[int, dict[str, int]] = {}
+_PREPARING: set[int] = set()  # schools whose plan is being built in this process
 
 # ---------------------------------------------------------------- shapes
 
@@ -186,29 +195,41 @@ async def create_plan(actor: Principal, slug: str, data: PlanIn) -> PlanOut:
     """Build the instance now (so bad data is a 422 at once), solve in the background."""
     school = await school_by_slug(slug)
     require_admin(actor, school["id"])
-    started = utcnow()  # before reading: any later change to an event makes the plan stale
-    rows = await load_rows(school, data.keep_published)
-    try:  # ~0.6 s for the demo school: off the event loop
-        instance, _ = await asyncio.to_thread(_build_and_parse, rows)
-    except NothingToPlan as exc:
-        raise InvalidInput([("events", str(exc))]) from None
-    except InstanceError as exc:  # stored data the engine refuses: name where
-        raise InvalidInput([(f"instance.{path}", msg) for path, msg in exc.errors[:20]]) from None
-    await _refuse_if_solving(school["id"])  # also retires plans interrupted by a stopped server
-    async with writing():
-        await _lock_school(school["id"])
-        await _refuse_if_solving(school["id"], retire=False)  # again under the lock: two POSTs at once
-        row = (await Plan.insert(Plan(
-            school=school["id"], status="solving", instance=json.dumps(instance, separators=(",", ":")),
-            details=json.dumps({"seed": data.seed}), time_limit=data.time_limit,
-            keep_published=data.keep_published, created_at=started,
-        )).returning(Plan.id).run())[0]
-    plan_id = row["id"]
+    await _refuse_if_solving(school["id"])  # cheap, before the work; also retires interrupted plans
+    if school["id"] in _PREPARING:
+        raise Conflict(f"a plan of this school is being prepared; see GET /schools/{slug}/plans", "status")
+    _PREPARING.add(school["id"])
+    try:
+        started = utcnow()  # before reading: any later change to an event makes the plan stale
+        rows = await load_rows(school, data.keep_published)
+        try:  # ~0.6 s for the demo school: off the event loop
+            instance, _ = await asyncio.to_thread(_build_and_parse, rows)
+        except NothingToPlan as exc:
+            raise InvalidInput([("events", str(exc))]) from None
+        except HorizonTooLong as exc:
+            raise InvalidInput([(exc.field, str(exc))]) from None
+        except InstanceError as exc:  # stored data the engine refuses: name where
+            raise InvalidInput([(f"instance.{path}", msg) for path, msg in exc.errors[:20]]) from None
+        plan_id = await _insert_plan(school["id"], instance, data, started)
+    finally:
+        _PREPARING.discard(school["id"])
     task = asyncio.get_running_loop().create_task(
         _run(plan_id, instance, data.time_limit, data.seed, kept_event_ids(instance)))
     _RUNNING[plan_id] = task
     task.add_done_callback(lambda t: _forget(plan_id, t))
     return await _plan_out(await _plan(plan_id))
+
+
+async def _insert_plan(school_id: int, instance: dict[str, Any], data: PlanIn, started: dt.datetime) -> int:
+    async with writing():
+        await _lock_school(school_id)
+        await _refuse_if_solving(school_id, retire=False)  # again under the lock: other processes, same school
+        row = (await Plan.insert(Plan(
+            school=school_id, status="solving", instance=json.dumps(instance, separators=(",", ":")),
+            details=json.dumps({"seed": data.seed}), time_limit=data.time_limit,
+            keep_published=data.keep_published, created_at=started,
+        )).returning(Plan.id).run())[0]
+    return row["id"]
 
 
 def _forget(plan_id: int, task: asyncio.Task) -> None:
@@ -244,6 +265,7 @@ async def _solve_elsewhere(plan_id: int, instance: dict[str, Any], time_limit: i
         stderr=asyncio.subprocess.PIPE, limit=_LINE_LIMIT)
     errors = asyncio.get_running_loop().create_task(proc.stderr.read())
     final: dict[str, Any] | None = None
+    stderr = b""
     try:
         async with asyncio.timeout(time_limit + INTERRUPTED_GRACE.total_seconds()):
             try:  # stdin stays open: the solver stops by itself when it closes (this process died)
@@ -264,17 +286,18 @@ async def _solve_elsewhere(plan_id: int, instance: dict[str, Any], time_limit: i
                 elif isinstance(msg, dict):
                     final = msg
             await proc.wait()
+            stderr = await errors
     except TimeoutError:
         return {"error": "the solver did not answer within its time limit"}
     finally:
         proc.stdin.close()
         if proc.returncode is None:  # cancelled (the server is stopping) or timed out: stop the solve too
             proc.kill()
-        errors.cancel() if not errors.done() else None
+        if not errors.done():
+            errors.cancel()
     if final is None:
-        tail = (errors.result() if errors.done() and not errors.cancelled() else b"").decode(errors="replace")
-        tail = tail.strip().splitlines()[-1:] or [""]
-        return {"error": f"the solver process stopped unexpectedly (exit code {proc.returncode}) {tail[0]}".strip()}
+        last = (stderr.decode(errors="replace").strip().splitlines() or [""])[-1][:500]
+        return {"error": f"the solver process stopped unexpectedly (exit code {proc.returncode}) {last}".strip()}
     return final
 
 

@@ -228,6 +228,12 @@ async def test_plan_input_errors_and_access(client):
     assert (await client.post("/plans/999/publish", headers=admin)).status_code == 404
     assert (await client.get("/plans/1?wait=61", headers=admin)).status_code == 400
     assert (await client.post("/schools/nowhere/plans", json={}, headers=admin)).status_code == 404
+    endless = await _post(client, "/schools/lincoln/events", {
+        "title": "Typo", "kind": "meeting", "duration_minutes": 60, "earliest_date": "2027-03-01",
+        "latest_date": "2999-12-31"}, admin)
+    long = await client.post("/schools/lincoln/plans", json={"time_limit": 1}, headers=admin)
+    assert long.status_code == 422 and long.json()["errors"][0]["field"] == f"events.{endless['id']}"
+    assert "narrow the window" in long.json()["detail"]
     fam = await _post(client, "/schools/lincoln/families", {"name": "F", "language": "es", "email": "f@example.org"}, admin)
     family = await family_user(client, admin, fam["id"])
     assert (await client.post("/schools/lincoln/plans", json={}, headers=family)).status_code == 403

@@ -9,6 +9,7 @@ import pytest
 
 from scheduler.engine import parse_instance, solve, verify
 from scheduler.planning import (
+    HorizonTooLong,
     NothingToPlan,
     PlanningRows,
     build_instance,
@@ -150,6 +151,18 @@ def test_fixed_start_off_the_grid_refines_the_slot_and_nothing_to_plan():
     assert inst["slot_minutes"] == 5 and inst["events"][0]["fixed_start"] == "2027-03-16T18:10"
     with pytest.raises(NothingToPlan, match="nothing to plan"):
         build_instance(rows(events=[]))
+
+
+def test_a_horizon_of_centuries_is_refused_naming_the_event():
+    with pytest.raises(HorizonTooLong, match="narrow the window of event 2") as err:
+        build_instance(rows(events=[event(1), event(2, earliest_date=dt.date(2027, 1, 1),
+                                                   latest_date=dt.date(2999, 12, 31))]))
+    assert err.value.field == "events.2"
+    with pytest.raises(HorizonTooLong, match="event 3"):  # two ordinary windows, too far apart
+        build_instance(rows(events=[event(1), event(3, earliest_date=dt.date(2028, 6, 1),
+                                                   latest_date=dt.date(2028, 6, 2))]))
+    with pytest.raises(HorizonTooLong, match="outside the years"):
+        build_instance(rows(events=[event(4, earliest_date=dt.date(1, 1, 1), latest_date=dt.date(1, 1, 2))]))
 
 
 def test_full_instance_parses_solves_and_verifies():

@@ -44,6 +44,7 @@ class Settings:
     escalate_days: int = 3  # an interpreter assignment still open this close to the event is escalated
     outbox_max_attempts: int = 8  # then the message is marked failed
     outbox_backoff_seconds: int = 60  # first retry delay; doubles per attempt, capped at 6 h
+    outbox_batch: int = 200  # rows one sender claims at a time (one SMTP connection per batch)
 
     @property
     def public_url(self) -> str:
@@ -78,7 +79,8 @@ class Settings:
         for name, var in (("smtp_port", "FB_SMTP_PORT"), ("sweep_seconds", "FB_SWEEP_SECONDS"),
                           ("send_seconds", "FB_SEND_SECONDS"), ("escalate_days", "FB_ESCALATE_DAYS"),
                           ("outbox_max_attempts", "FB_OUTBOX_MAX_ATTEMPTS"),
-                          ("outbox_backoff_seconds", "FB_OUTBOX_BACKOFF_SECONDS")):
+                          ("outbox_backoff_seconds", "FB_OUTBOX_BACKOFF_SECONDS"),
+                          ("outbox_batch", "FB_OUTBOX_BATCH")):
             try:
                 numbers[name] = int(env.get(var, getattr(defaults, name)))
             except ValueError as exc:

@@ -368,12 +368,12 @@ def _address(sender: str) -> str:
     return parseaddr(sender)[1] or sender
 
 
-async def deliver(settings: Settings, now: dt.datetime, *, batch: int = 200,
+async def deliver(settings: Settings, now: dt.datetime, *, batch: int | None = None,
                   mailer_factory: Callable[[Settings], Mailer] = SmtpMailer) -> DeliveryReport:
     """Send every due message, batch by batch, until none is due or the server is unreachable."""
     report = DeliveryReport()
     while True:
-        ids = await claim(now, batch)
+        ids = await claim(now, batch or settings.outbox_batch)
         if not ids:
             return report
         claimed_at = time.monotonic()

@@ -242,7 +242,8 @@ async def test_two_sweeps_at_once_send_each_message_exactly_once(client, mail_se
 
 def _worker(database_url: str, port: int, now: dt.datetime) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "scheduler.cli", "worker", "--once", "--now", now.isoformat()],
-                            cwd=ROOT, env=cli_env(database_url, FB_SMTP_HOST="127.0.0.1", FB_SMTP_PORT=str(port)),
+                            cwd=ROOT, env=cli_env(database_url, FB_SMTP_HOST="127.0.0.1", FB_SMTP_PORT=str(port),
+                                                  FB_OUTBOX_BATCH="4"),  # small batches: the two compete
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -260,6 +261,9 @@ async def test_two_worker_processes_send_each_message_exactly_once(client, mail_
     assert len(ids) == 42 and len(set(ids)) == 42, outputs
     assert {r["status"] for r in rows(client, Outbox)} == {"sent"}
     assert len(by_kind(client, "reminder")) == 21
+    sent_by = [int(re.search(r"sent (\d+)", out).group(1)) for out in outputs]
+    assert sum(sent_by) == 42
+    print("sent per worker process:", sent_by)
 
 
 async def test_smtp_down_backs_off_then_delivers_everything(client, mail_settings, smtp):

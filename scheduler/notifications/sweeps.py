@@ -1,4 +1,5 @@
-"""Sweeps over database state that queue messages, and the sender that delivers them.
+"""Sweeps over database state that queue messages (reminders, event changes, expired waitlist
+offers, unclaimed interpreter assignments), and the sender that delivers them.
 
 Every sweep is idempotent: what it queues is keyed by ``Outbox.dedupe_key``
 (unique; inserts are ``ON CONFLICT DO NOTHING``), so running it twice, or
@@ -251,17 +252,20 @@ def backoff(attempts: int, base_seconds: int) -> dt.timedelta:
 
 async def claim(now: dt.datetime, limit: int) -> list[int]:
     """Lease up to ``limit`` due rows to this sender (see the module docstring)."""
+    due = ((Outbox.status == "pending") & (Outbox.next_attempt_at <= now)
+           & (Outbox.lease_until.is_null() | (Outbox.lease_until < now)))
+
     async def work() -> list[int]:
-        query = Outbox.select(Outbox.id).where(
-            (Outbox.status == "pending") & (Outbox.next_attempt_at <= now)
-            & (Outbox.lease_until.is_null() | (Outbox.lease_until < now))
-        ).order_by(Outbox.next_attempt_at).order_by(Outbox.id).limit(limit)
+        query = Outbox.select(Outbox.id).where(due).order_by(Outbox.next_attempt_at).order_by(Outbox.id).limit(limit)
         if Outbox._meta.db.engine_type == "postgres":
             query = query.lock_rows("UPDATE", skip_locked=True)
         ids = [r["id"] for r in await query.run()]
-        if ids:
-            await Outbox.update({Outbox.lease_until: now + LEASE}).where(Outbox.id.is_in(ids)).run()
-        return ids
+        if not ids:
+            return []
+        # conditional: only rows still due and unleased are taken (belt and braces over the locks)
+        taken = await Outbox.update({Outbox.lease_until: now + LEASE}).where(
+            Outbox.id.is_in(ids) & due).returning(Outbox.id).run()
+        return sorted(r["id"] for r in taken)
 
     return await _in_transaction(work)
 

@@ -92,7 +92,8 @@ class FeedController(Controller):
     async def school(self, request: Request, name: FromPath[str], lang: Lang = None,
                      audience: Audience = None) -> Response[bytes]:
         """Public feed of a school (``/calendars/schools/{slug}.ics``); ``?lang=es``, ``?audience=grade-3``."""
-        feed = await services.school_feed(_settings(request), _ics_name(name), lang, audience)
+        feed = await services.school_feed(_settings(request), _ics_name(name), lang, audience,
+                                          client_is_current=lambda known: not_modified(request, known))
         return feed_response(request, feed, "public, max-age=300")
 
     @route("/private/{name:str}", http_method=[HttpMethod.GET, HttpMethod.HEAD], media_type=ICS)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import msgspec
-from piccolo.query.functions.aggregate import Max
+from piccolo.query.functions.aggregate import Count, Max
 from piccolo.table import Table
 
 from calendars import feeds, tokens
@@ -102,7 +102,7 @@ def uid_domain(settings: Settings) -> str:
     return urlsplit(settings.public_url).hostname or "family-bridge.invalid"
 
 
-def _event_columns() -> list:
+def event_columns() -> list:
     return [Event.id, Event.title, Event.kind, Event.description, Event.status, Event.starts_at, Event.ends_at,
             Event.sequence, Event.updated_at, Event.cancelled_at, Event.audience, Event.interpreter_languages,
             Event.childcare_children, Event.room.name.as_alias("room_name")]
@@ -112,14 +112,14 @@ async def _event_rows(where: Any, now: dt.datetime) -> list[dict[str, Any]]:
     """Scheduled published/cancelled events that may still be visible (the builder decides exactly)."""
     where &= Event.status.is_in(list(FEED_STATUSES)) & Event.starts_at.is_not_null()
     where &= Event.ends_at >= now - _PAST
-    return await Event.select(*_event_columns()).where(where).run()
+    return await Event.select(*event_columns()).where(where).run()
 
 
 _ROW_FIELDS = ("id", "title", "kind", "description", "status", "starts_at", "ends_at", "sequence", "updated_at",
                "cancelled_at", "audience", "interpreter_languages", "childcare_children", "room_name")
 
 
-def _feed_event(row: dict[str, Any], school: dict[str, Any], domain: str, *, title: str | None = None,
+def feed_event(row: dict[str, Any], school: dict[str, Any], domain: str, *, title: str | None = None,
                 note: str = "", updated_at: dt.datetime | None = None) -> FeedEvent:
     """The FeedEvent of an event row (plus, in private feeds, the owner's title, note and date)."""
     key = tuple(tuple(v) if isinstance(v, list) else v for v in (row[f] for f in _ROW_FIELDS))
@@ -150,7 +150,7 @@ def _feed_event_of(key: tuple, school: str, domain: str, title: str | None, note
 
 async def _school(where: Any) -> dict[str, Any] | None:
     """Only the columns a feed uses: feeds must not break (or slow down) when a school gains columns."""
-    return await School.select(School.id, School.name, School.timezone).where(where).first().run()
+    return await School.select(School.id, School.name, School.timezone, School.updated_at).where(where).first().run()
 
 
 _OWNER_COLUMNS = {
@@ -255,20 +255,59 @@ def _finish(events: Iterable[FeedEvent], name: str, school: dict[str, Any], lang
 # ---------------------------------------------------------------- feeds
 
 
-async def school_feed(settings: Settings, slug: str, language: str | None = None, audience: str | None = None
-                      ) -> Feed:
-    """The public feed: published events (cancelled ones for 30 days); nothing about any family."""
+async def _school_fingerprint(school: dict[str, Any], now: dt.datetime) -> tuple:
+    """Everything the school feed's bytes and Last-Modified depend on, in two small queries.
+
+    The feed changes only through an edit (every write to an event, room or
+    school bumps its ``updated_at``, so a maximum moves), an event published
+    or cancelled (its ``updated_at`` again) or the clock moving an event out
+    (a count of still-visible rows drops). So equal fingerprints mean equal
+    bytes, and the validators of one build can answer a later poll without
+    reading 2,000 rows -- across processes too, since nothing but the rows
+    decides the fingerprint.
+    """
+    scope = (Event.school == school["id"]) & Event.status.is_in(list(FEED_STATUSES))
+    events = await Event.select(Count(Event.id, alias="n"), Max(Event.updated_at, alias="m")).where(
+        scope & Event.starts_at.is_not_null() & (Event.ends_at >= now - _PAST)
+        & ((Event.status == "published") | (Event.cancelled_at > now - _CANCELLED))).first().run()
+    rooms = await Room.select(Max(Room.updated_at, alias="m"), Count(Room.id, alias="n")).where(
+        Room.school == school["id"]).first().run()
+    year = now.astimezone(ZoneInfo(school["timezone"])).year  # the VTIMEZONE span of an empty feed
+    return (school["id"], school["name"], school["timezone"], school["updated_at"], events["n"], events["m"],
+            rooms["m"], rooms["n"], year)
+
+
+_VALIDATORS: OrderedDict[tuple, Feed] = OrderedDict()
+_VALIDATORS_MAX = 256
+
+
+async def school_feed(settings: Settings, slug: str, language: str | None = None, audience: str | None = None,
+                      client_is_current: Callable[[Feed], bool] | None = None) -> Feed:
+    """The public feed: published events (cancelled ones for 30 days); nothing about any family.
+
+    Most polls come from calendar apps whose copy is current. When
+    ``client_is_current`` says so for the validators last built for the same
+    fingerprint, the answer is a body-less Feed (a 304) without building.
+    """
     school = await _school(School.slug == slug)
     if school is None:
         raise NotFound(f"no school with slug {slug!r}", "slug")
     now = utcnow()
+    key = (await _school_fingerprint(school, now), language or "en", audience, uid_domain(settings))
+    known = _VALIDATORS.get(key)
+    if known is not None and client_is_current is not None and client_is_current(known):
+        return Feed(body=b"", etag=known.etag, last_modified=known.last_modified)
     rows = await _event_rows(Event.school == school["id"], now)
     if audience:
         rows = [r for r in rows if not r["audience"] or audience in r["audience"]]
     domain = uid_domain(settings)
-    events = [_feed_event(r, school, domain) for r in rows]
+    events = [feed_event(r, school, domain) for r in rows]
     name = school["name"] + (f" ({audience})" if audience else "")
-    return _finish(events, name, school, language or "en", now, await _last_modified(school["id"], now))
+    feed = _finish(events, name, school, language or "en", now, await _last_modified(school["id"], now))
+    _VALIDATORS[key] = Feed(body=b"", etag=feed.etag, last_modified=feed.last_modified)
+    if len(_VALIDATORS) > _VALIDATORS_MAX:
+        _VALIDATORS.popitem(last=False)
+    return feed
 
 
 def grade_tags(grades: Iterable[str]) -> set[str]:
@@ -314,15 +353,24 @@ async def _waitlist_positions(regs: list[dict[str, Any]]) -> dict[int, int]:
 
 async def conference_events(family_id: int, school: dict[str, Any], domain: str, now: dt.datetime
                             ) -> tuple[list[FeedEvent], list[dt.datetime | None]]:
-    """EXTENSION POINT: the family's parent-teacher conference slots.
+    """The family's parent-teacher conference meetings, and the dates that move Last-Modified.
 
-    Conference slots are not stored yet (another issue). When they are, return
-    their FeedEvents (UID ``feeds.event_uid("conference", slot_id, domain)``)
-    and the ``updated_at`` of every slot row of the family -- including
-    cancelled ones, which must be kept, not deleted, for Last-Modified to
-    stay monotonic (see :func:`_last_modified`).
+    Meetings are cancelled, never deleted, once a window is published, so
+    their ``updated_at`` keeps Last-Modified monotonic (see :func:`_last_modified`).
+    A proposed meeting shows as confirmed: the feed format knows no
+    "tentative", and the time is held for the family until they move it.
     """
-    return [], []
+    from scheduler.conference_services import conference_feed_items
+
+    items = await conference_feed_items(family_id)
+    events = [FeedEvent(uid=feeds.event_uid("conference", item.uid_seed.rsplit("-", 1)[-1], domain),
+                        title=item.title, kind="conference", start=item.start, end=item.end,
+                        updated_at=item.updated_at, school=school["name"],
+                        status="cancelled" if item.status == "cancelled" else "confirmed", room=item.location,
+                        description=item.description,
+                        cancelled_at=item.updated_at if item.status == "cancelled" else None)
+              for item in items]
+    return events, [item.updated_at for item in items]
 
 
 async def family_feed(settings: Settings, family: dict[str, Any], now: dt.datetime) -> Feed:
@@ -348,11 +396,11 @@ async def family_feed(settings: Settings, family: dict[str, Any], now: dt.dateti
         if reg is None and row["audience"] and not grades & set(row["audience"]):
             continue
         if reg is None:
-            events.append(_feed_event(row, school, domain))
+            events.append(feed_event(row, school, domain))
             continue
         place = registration_note(reg["status"], positions.get(reg["id"]))
         notes = [n for n in (place, childcare_note(care[row["id"]]) if care[row["id"]] else None) if n]
-        events.append(_feed_event(row, school, domain, title=f"{place}: {row['title']}" if place else None,
+        events.append(feed_event(row, school, domain, title=f"{place}: {row['title']}" if place else None,
                                   note=". ".join(notes) + ("." if notes else ""), updated_at=reg["updated_at"]))
     slots, slot_stamps = await conference_events(family["id"], school, domain, now)
     extra = [family["updated_at"], *slot_stamps,
@@ -374,7 +422,7 @@ async def interpreter_feed(settings: Settings, interpreter: dict[str, Any], now:
     by_event: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for a in assignments:
         by_event[a["event"]].append(a)
-    rows = await Event.select(*_event_columns()).where(Event.id.is_in(list(by_event) or [-1])
+    rows = await Event.select(*event_columns()).where(Event.id.is_in(list(by_event) or [-1])
                                                        & Event.status.is_in(list(FEED_STATUSES))).run()
     events = []
     for row in rows:
@@ -386,7 +434,7 @@ async def interpreter_feed(settings: Settings, interpreter: dict[str, Any], now:
             row.update(status="cancelled", cancelled_at=max(a["updated_at"] for a in mine))
         languages = ", ".join(sorted({a["language"] for a in shown}))
         state = "confirmed" if any(a["status"] == "confirmed" for a in live) else "claimed"
-        events.append(_feed_event(row, school, domain, title=f"Interpreting ({languages}): {row['title']}",
+        events.append(feed_event(row, school, domain, title=f"Interpreting ({languages}): {row['title']}",
                                   note=f"You interpret {languages} ({state}).",
                                   updated_at=max(a["updated_at"] for a in mine)))
     assigned = await _max(InterpreterAssignment, InterpreterAssignment.updated_at,
@@ -399,7 +447,7 @@ async def room_feed(settings: Settings, room: dict[str, Any], now: dt.datetime) 
     """Every published event in the room (cancelled ones for 30 days): the custodian's and front desk's view."""
     school = await _school(School.id == room["school"])
     rows = await _event_rows((Event.school == school["id"]) & (Event.room == room["id"]), now)
-    events = [_feed_event(r, school, uid_domain(settings)) for r in rows]
+    events = [feed_event(r, school, uid_domain(settings)) for r in rows]
     lm = await _last_modified(school["id"], now)
     return _finish(events, f"{school['name']} - {room['name']}", school, "en", now, lm)
 

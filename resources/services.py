@@ -161,9 +161,19 @@ async def get_room(actor: Principal, room_id: int) -> RoomOut:
 
 
 async def delete_room(actor: Principal, room_id: int) -> None:
+    """Only a room nothing upcoming depends on: published events and conference teachers keep theirs."""
+    from scheduler.conference_tables import ConferenceTeacher
+    from scheduler.tables import Event
+
     room = await _room(room_id)
     require_admin(actor, room["school"])
     async with writing():
+        event = await Event.select(Event.id).where((Event.room == room_id) & (Event.status == "published")
+                                                   & (Event.ends_at > utcnow())).first().run()
+        if event is not None:
+            raise Conflict(f"room {room_id} hosts upcoming event {event['id']}; move or cancel it first", "room_id")
+        if await ConferenceTeacher.exists().where(ConferenceTeacher.room == room_id).run():
+            raise Conflict(f"room {room_id} is a conference teacher's room; give them another first", "room_id")
         await Room.delete().where(Room.id == room_id).run()
 
 

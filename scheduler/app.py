@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import sqlite3
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -85,6 +86,12 @@ def booking_clash(_: Request, exc: Exception) -> Response:
     return _error(409, "this clashes with another booking of the same person at that time", [])
 
 
+def integrity_error(request: Request, exc: Exception) -> Response:
+    """A database rule the services did not foresee (a reference still in use): the client's conflict, not a crash."""
+    log.warning("integrity error %s on %s %s", type(exc).__name__, request.method, request.url.path)
+    return _error(409, "this would break a reference between records; remove what depends on it first", [])
+
+
 def internal_error(request: Request, exc: Exception) -> Response:
     """Never a stack trace to the client; the log gets the type, not the data."""
     log.exception("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
@@ -125,6 +132,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             NotAuthorizedException: http_error,
             HTTPException: http_error,
             asyncpg.ExclusionViolationError: booking_clash,
+            asyncpg.IntegrityConstraintViolationError: integrity_error,
+            sqlite3.IntegrityError: integrity_error,
             Exception: internal_error,
         },
         openapi_config=OpenAPIConfig(

@@ -222,6 +222,7 @@ async def update_child(actor: Principal, child_id: int, data: ChildIn) -> ChildO
     async with writing():
         await Child.update({Child.first_name: data.first_name, Child.grade: data.grade, Child.age_band: data.age_band}
                            ).where(Child.id == child_id).run()
+        await Family.update({Family.updated_at: utcnow()}).where(Family.id == family["id"]).run()
     return _child_out((await _child(child_id))[0])
 
 
@@ -236,6 +237,7 @@ async def delete_child(actor: Principal, child_id: int) -> None:
     require_family_access(actor, family["id"], family["school"])
     async with writing():
         await Child.delete().where(Child.id == child_id).run()
+        await Family.update({Family.updated_at: utcnow()}).where(Family.id == family["id"]).run()
 
 
 async def list_children(actor: Principal, family_id: int) -> list[ChildOut]:

@@ -33,7 +33,7 @@ from typing import Any, Protocol
 from icalendar import Event as ICalEvent
 
 from calendars.feeds import FeedEvent, FeedSpec, build_invitation
-from calendars.services import _event_columns, _feed_event, uid_domain
+from calendars.services import event_columns, feed_event, uid_domain
 from resources.tables import Interpreter, School
 from scheduler import bookings
 from scheduler.db import locked, with_retries, writing
@@ -298,7 +298,7 @@ class _Batch:
     async def load(self, ids: list[int]) -> list[dict[str, Any]]:
         rows = await Outbox.select().where(Outbox.id.is_in(ids)).order_by(Outbox.id).run()
         event_ids = sorted({r["event"] for r in rows if r["event"] is not None})
-        self.events = {e["id"]: e for e in await Event.select(*_event_columns(), Event.school).where(
+        self.events = {e["id"]: e for e in await Event.select(*event_columns(), Event.school).where(
             Event.id.is_in(event_ids)).run()} if event_ids else {}
         school_ids = sorted({e["school"] for e in self.events.values()})
         self.schools = {s["id"]: s for s in await School.select().where(School.id.is_in(school_ids)).run()
@@ -341,7 +341,7 @@ class _Batch:
         if method and event["starts_at"] is not None:
             spec = FeedSpec(name=school["name"], timezone=school["timezone"], language=language, refresh_minutes=60,
                             now=self.now)
-            ics = with_attendee(_invitation(_feed_event(event, school, self.domain), spec, method,
+            ics = with_attendee(_invitation(feed_event(event, school, self.domain), spec, method,
                                             f"mailto:{_address(self.settings.smtp_from)}"), row["to_email"])
         return messages.compose(messages.render(ctx), to=row["to_email"], sender=self.settings.smtp_from,
                                 message_id=f"<outbox-{row['id']}@{self.domain}>", ics=ics, method=method,

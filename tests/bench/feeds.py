@@ -124,7 +124,7 @@ async def _in_process(database_url: str, runs: int) -> dict[str, float]:
         now = utcnow()
         rows = await services._event_rows(Event.school == school["id"], now)
         domain = services.uid_domain(settings)
-        events = [services._feed_event(r, school, domain) for r in rows]
+        events = [services.feed_event(r, school, domain) for r in rows]
         spec = feeds.FeedSpec("Lincoln Elementary", school["timezone"], "en", 60, now)
         cold = _timed(lambda: feeds.build_feed(events, spec), runs, feeds.vevent_bytes.cache_clear)
         warm = _timed(lambda: feeds.build_feed(events, spec), runs)

@@ -102,3 +102,15 @@ async def test_wrong_age_band_and_malformed_json(client, school):
     r = await client.post("/schools/lincoln/rooms", content=b"{not json", headers={**school, "content-type": "application/json"})
     assert 400 <= r.status_code < 500
     assert (await client.get("/rooms/99999999999999999999", headers=school)).status_code in (400, 404)
+
+
+async def test_room_in_use_is_not_deleted(client, school):
+    from tests.integration.helpers import make_event, publish
+
+    room = await ok(await client.post("/schools/lincoln/rooms", json={"name": "Library", "capacity": 80},
+                                      headers=school), 201)
+    event = await make_event(client, school)
+    publish(client, event["id"], "2027-03-03T00:00:00+00:00", room_id=room["id"])
+    r = await client.delete(f"/rooms/{room['id']}", headers=school)
+    assert r.status_code == 409 and r.json()["errors"][0]["field"] == "room_id" and "upcoming event" in r.json()["detail"]
+    assert (await ok(await client.get(f"/rooms/{room['id']}", headers=school)))["name"] == "Library"

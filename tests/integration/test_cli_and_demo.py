@@ -114,5 +114,6 @@ def test_schemathesis_finds_no_server_error_or_schema_break(demo_server, role):
          "--request-timeout", "75"],
         capture_output=True, text=True, timeout=600)
     summary = result.stdout[-3000:]
-    assert result.returncode == 0, summary
+    errors = result.stdout[result.stdout.find("ERRORS"):][:3000] if "ERRORS" in result.stdout else ""
+    assert result.returncode == 0, errors + summary
     assert re.search(r"\d+ generated, \d+ passed", summary), summary

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import msgspec
-from piccolo.query.functions.aggregate import Count, Max
+from piccolo.query.functions.aggregate import Max
 from piccolo.table import Table
 
 from calendars import feeds, tokens

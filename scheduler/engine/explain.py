@@ -70,7 +70,6 @@ def explain(inst: Instance, grid: Grid, ev_index: int, cand: Candidates,
     """One actionable sentence on why event `ev_index` is not scheduled."""
     ev = inst.events[ev_index]
     d = ev.duration
-    tz = inst.tz
     if ev.fixed_start is not None:
         fs = ev.fixed_start_text
         if not rules.inside_window(ev, ev.fixed_start):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import shutil
 import uuid
 from collections import Counter
 from fractions import Fraction
@@ -20,27 +19,10 @@ import pytest
 from resources.tables import ChildcareRatio, ChildcareResource, ChildcareStaffing, Interpreter, InterpreterAvailability, School
 from scheduler.auth import hash_api_token, new_api_token
 from scheduler.tables import ChildcareBooking, Child, Event, Family, InterpreterAssignment, Registration, User
-from tests.conftest import ENGINES, _pg_url, create_pg_database, drop_pg_database, run_cli
-from tests.integration.helpers import BoundDatabase, ServerProcess
+from tests.integration.helpers import BoundDatabase
 
 START = dt.datetime(2027, 3, 3, 0, 0, tzinfo=dt.timezone.utc)  # Tue 2 March 2027, 18:00 Chicago
 REPEATS = 3
-
-
-@pytest.fixture(scope="module", params=ENGINES)
-def server(request, tmp_path_factory):
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("races") / "races.sqlite"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        url, name = f"sqlite:///{path}", None
-    else:
-        name = create_pg_database()
-        url = _pg_url(name)
-        assert run_cli(url, "migrate").returncode == 0
-    with ServerProcess(url) as proc:
-        yield proc
-    if name:
-        drop_pg_database(name)
 
 
 async def _school(slug: str) -> int:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import shutil
 import uuid
 from collections import Counter
 
@@ -27,29 +26,12 @@ from scheduler.conference_tables import (
     ConferenceWindow,
 )
 from scheduler.tables import Child, Family, User
-from tests.conftest import ENGINES, _pg_url, create_pg_database, drop_pg_database, run_cli
-from tests.integration.helpers import BoundDatabase, ServerProcess
+from tests.integration.helpers import BoundDatabase
 
 EVENING = dt.datetime(2027, 3, 16, 21, 0, tzinfo=dt.timezone.utc)  # Tue 16 March 2027, 16:00 in Chicago (CDT)
 FAMILIES = 20
 REPEATS = 3
 FREE_SLOT = "2027-03-16T19:30"
-
-
-@pytest.fixture(scope="module", params=ENGINES)
-def server(request, tmp_path_factory):
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("conference-races") / "races.sqlite"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        url, name = f"sqlite:///{path}", None
-    else:
-        name = create_pg_database()
-        url = _pg_url(name)
-        assert run_cli(url, "migrate").returncode == 0
-    with ServerProcess(url) as proc:
-        yield proc
-    if name:
-        drop_pg_database(name)
 
 
 async def _one_teacher_full_but_one_slot() -> tuple[int, list[int], list[str]]:

@@ -120,6 +120,8 @@ def _acting_family(actor: Principal, data: RegistrationIn, school_id: int) -> in
 
 
 async def _children(family_id: int, child_ids: list[int], event: dict[str, Any]) -> list[dict[str, Any]]:
+    if not child_ids:  # most registrations bring no child: no query
+        return []
     problems: list[tuple[str, str]] = []
     if len(set(child_ids)) != len(child_ids):
         problems.append(("child_ids", "a child is listed twice"))
@@ -210,8 +212,8 @@ async def register(actor: Principal, event_id: int, data: RegistrationIn) -> Reg
         raise Conflict(f"this family is already {existing['status']} for event {event_id}", "event_id")
     children = await _children(family_id, data.child_ids, event)
     bands = Counter(c["age_band"] for c in children)
-    school = await _school(event["school"])
-    capacity = await Capacity.load(event, school["timezone"])
+    tz = (await _school(event["school"]))["timezone"] if bands else ""  # only childcare hours need the zone
+    capacity = await Capacity.load(event, tz)
     confirmed = await capacity.fits(data.adults, bands)
     seq = None
     if not confirmed:

@@ -240,6 +240,27 @@ async def register(actor: Principal, event_id: int, data: RegistrationIn) -> Reg
                            language=language, child_ids=list(data.child_ids), created_at=reg["created_at"])
 
 
+async def _set_status(registration_ids: list[int], status: str, at: dt.datetime | None = None,
+                      offered_until: dt.datetime | None = None) -> None:
+    """A registration and its childcare places always change status together."""
+    values = {Registration.status: status, Registration.updated_at: at or utcnow()}
+    if offered_until is not None:
+        values[Registration.offered_until] = offered_until
+    await Registration.update(values).where(Registration.id.is_in(registration_ids)).run()
+    await ChildcareBooking.update({ChildcareBooking.status: status}).where(
+        ChildcareBooking.registration.is_in(registration_ids)).run()
+
+
+async def _registration_of(actor: Principal, event: dict[str, Any], registration_id: int) -> dict[str, Any]:
+    """One registration of a locked event, if the actor is its family or an admin of the school."""
+    reg = await Registration.select().where((Registration.id == registration_id)
+                                            & (Registration.event == event["id"])).first().run()
+    if reg is None:
+        raise NotFound(f"no registration {registration_id} for event {event['id']}", "registration_id")
+    require_family_access(actor, reg["family"], event["school"])
+    return reg
+
+
 async def promote(event: dict[str, Any], tz: str, offer_hours: int = 0, now: dt.datetime | None = None
                   ) -> list[int]:
     """Confirm (or, with ``offer_hours``, offer) in waitlist order every waiting family whose seat
@@ -269,10 +290,7 @@ async def promote(event: dict[str, Any], tz: str, offer_hours: int = 0, now: dt.
             await _offer(reg, event, family, offer_hours, now or utcnow())
             promoted.append(reg["id"])
             continue
-        await Registration.update({Registration.status: "confirmed", Registration.updated_at: utcnow()}).where(
-            Registration.id == reg["id"]).run()
-        await ChildcareBooking.update({ChildcareBooking.status: "confirmed"}).where(
-            ChildcareBooking.registration == reg["id"]).run()
+        await _set_status([reg["id"]], "confirmed")
         await _confirm(reg, event, family, "waitlist_promoted")
         promoted.append(reg["id"])
     return promoted
@@ -281,10 +299,7 @@ async def promote(event: dict[str, Any], tz: str, offer_hours: int = 0, now: dt.
 async def _offer(reg: dict[str, Any], event: dict[str, Any], family: dict[str, Any], hours: int,
                  now: dt.datetime) -> None:
     until = now + dt.timedelta(hours=hours)
-    await Registration.update({Registration.status: "offered", Registration.offered_until: until,
-                               Registration.updated_at: now}).where(Registration.id == reg["id"]).run()
-    await ChildcareBooking.update({ChildcareBooking.status: "offered"}).where(
-        ChildcareBooking.registration == reg["id"]).run()
+    await _set_status([reg["id"]], "offered", at=now, offered_until=until)
     await notify("waitlist_offered", f"registration:{reg['id']}:offered:{int(until.timestamp())}", family["email"],
                  family["language"], family=family["id"], event=event["id"], school=event["school"],
                  payload={"registration": reg["id"], "offered_until": until.isoformat()})
@@ -293,19 +308,12 @@ async def _offer(reg: dict[str, Any], event: dict[str, Any], family: dict[str, A
 async def accept(actor: Principal, event_id: int, registration_id: int) -> RegistrationOut:
     """The family takes the seat it was offered, before the offer runs out."""
     event = await lock_event(event_id)
-    reg = await Registration.select().where((Registration.id == registration_id)
-                                            & (Registration.event == event_id)).first().run()
-    if reg is None:
-        raise NotFound(f"no registration {registration_id} for event {event_id}", "registration_id")
-    require_family_access(actor, reg["family"], event["school"])
+    reg = await _registration_of(actor, event, registration_id)
     if reg["status"] == "confirmed":
         return await _out(reg)
     if reg["status"] != "offered" or reg["offered_until"] is None or reg["offered_until"] <= utcnow():
         raise Conflict(f"registration {registration_id} has no open offer (it is {reg['status']})", "registration_id")
-    await Registration.update({Registration.status: "confirmed", Registration.updated_at: utcnow()}).where(
-        Registration.id == registration_id).run()
-    await ChildcareBooking.update({ChildcareBooking.status: "confirmed"}).where(
-        ChildcareBooking.registration == registration_id).run()
+    await _set_status([registration_id], "confirmed")
     family = await Family.select().where(Family.id == reg["family"]).first().run()
     await _confirm(reg, event, family, "waitlist_promoted")
     return await _out(await Registration.select().where(Registration.id == registration_id).first().run())
@@ -324,10 +332,7 @@ async def expire_offers(event_id: int, now: dt.datetime) -> list[int]:
     if not expired:
         return []
     ids = [r["id"] for r in expired]
-    await Registration.update({Registration.status: "cancelled", Registration.updated_at: utcnow()}).where(
-        Registration.id.is_in(ids)).run()
-    await ChildcareBooking.update({ChildcareBooking.status: "cancelled"}).where(
-        ChildcareBooking.registration.is_in(ids)).run()
+    await _set_status(ids, "cancelled")
     school = await _school(event["school"])
     return await promote(event, school["timezone"], school["waitlist_offer_hours"], now)
 
@@ -335,17 +340,9 @@ async def expire_offers(event_id: int, now: dt.datetime) -> list[int]:
 async def cancel(actor: Principal, event_id: int, registration_id: int) -> RegistrationOut:
     """Free the seat and childcare places, then promote whoever now fits."""
     event = await lock_event(event_id)
-    reg = await Registration.select().where((Registration.id == registration_id)
-                                            & (Registration.event == event_id)).first().run()
-    if reg is None:
-        raise NotFound(f"no registration {registration_id} for event {event_id}", "registration_id")
-    require_family_access(actor, reg["family"], event["school"])
+    reg = await _registration_of(actor, event, registration_id)
     if reg["status"] != "cancelled":
-        now = utcnow()
-        await Registration.update({Registration.status: "cancelled", Registration.updated_at: now}).where(
-            Registration.id == registration_id).run()
-        await ChildcareBooking.update({ChildcareBooking.status: "cancelled"}).where(
-            ChildcareBooking.registration == registration_id).run()
+        await _set_status([registration_id], "cancelled")
         school = await _school(event["school"])
         await promote(event, school["timezone"], school["waitlist_offer_hours"])
         reg = await Registration.select().where(Registration.id == registration_id).first().run()

@@ -38,7 +38,7 @@ from scheduler.errors import Conflict, InvalidInput, NotFound
 from scheduler.conferences.model import requests as conference_requests
 from scheduler.planning import clip, fmt, local_date, merge, row_span, subtract, weekly_spans
 from scheduler.tables import Child, Event, Family, FamilyAvailability, FamilyDatedAvailability, InterpreterAssignment
-from scheduler.timeutil import TimeError, format_local, parse_local, utcnow, zone
+from scheduler.timeutil import TimeError, format_local, parse_local, parse_local_spans, utcnow, zone
 
 LocalDateTime = Annotated[str, Meta(description="local wall-clock time in the school's zone, YYYY-MM-DDTHH:MM")]
 Minutes = Annotated[int, Meta(ge=1, le=240)]
@@ -271,20 +271,7 @@ def _meeting_out(row: dict[str, Any], tz: str) -> MeetingOut:
 def _parse_spans(items: list[SpanIn], tz: str, field: str, problems: list[tuple[str, str]]
                  ) -> list[tuple[dt.datetime, dt.datetime]]:
     """Local spans -> UTC pairs; every bad one is named by its path (``evenings[1].end``)."""
-    out = []
-    for i, s in enumerate(items):
-        ends = {}
-        for key in ("start", "end"):
-            try:
-                ends[key] = parse_local(getattr(s, key), tz)
-            except TimeError as exc:
-                problems.append((f"{field}[{i}].{key}", str(exc)))
-        if len(ends) == 2:
-            if ends["end"] <= ends["start"]:
-                problems.append((f"{field}[{i}].end", f"end {s.end} is not after start {s.start}"))
-            else:
-                out.append((ends["start"], ends["end"]))
-    return out
+    return [(start, end) for _, start, end in parse_local_spans(items, tz, field, problems)]
 
 
 def _inside_evenings(spans: list[tuple[dt.datetime, dt.datetime]], items: list[SpanIn], evenings: list[dict[str, Any]],

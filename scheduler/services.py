@@ -47,7 +47,7 @@ from scheduler.tables import (
     FamilyDatedAvailability,
     User,
 )
-from scheduler.timeutil import TimeError, format_local, parse_local, utcnow
+from scheduler.timeutil import TimeError, format_local, parse_local, parse_local_spans, utcnow
 
 # ---------------------------------------------------------------- auth
 
@@ -256,20 +256,8 @@ async def set_family_availability(actor: Principal, family_id: int, data: Availa
     school = await School.select(School.timezone).where(School.id == family["school"]).first().run()
     tz = school["timezone"]
     problems = weekly.window_problems(data.weekly, "weekly")
-    dated_rows = []
-    for i, w in enumerate(data.dated):
-        bounds = {}
-        for name in ("start", "end"):
-            try:
-                bounds[name] = parse_local(getattr(w, name), tz)
-            except TimeError as exc:
-                problems.append((f"dated[{i}].{name}", str(exc)))
-        if len(bounds) == 2:
-            if bounds["end"] <= bounds["start"]:
-                problems.append((f"dated[{i}].end", f"end {w.end} is not after start {w.start}"))
-            else:
-                dated_rows.append(FamilyDatedAvailability(family=family_id, starts_at=bounds["start"],
-                                                          ends_at=bounds["end"], busy=w.busy))
+    dated_rows = [FamilyDatedAvailability(family=family_id, starts_at=start, ends_at=end, busy=data.dated[i].busy)
+                  for i, start, end in parse_local_spans(data.dated, tz, "dated", problems)]
     if problems:
         raise InvalidInput(problems)
     async with writing():

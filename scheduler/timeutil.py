@@ -64,6 +64,29 @@ def parse_local(text: str, tz: str) -> dt.datetime:
     return parsed.astimezone(UTC)
 
 
+def parse_local_spans(items, tz: str, field: str, problems: list[tuple[str, str]]
+                      ) -> list[tuple[int, dt.datetime, dt.datetime]]:
+    """Local ``start``/``end`` pairs -> (index, UTC start, UTC end) for the good ones.
+
+    Every bad pair is appended to ``problems`` under its path
+    (``dated[1].end``), so a request lists all its mistakes at once.
+    """
+    out = []
+    for i, item in enumerate(items):
+        ends = {}
+        for key in ("start", "end"):
+            try:
+                ends[key] = parse_local(getattr(item, key), tz)
+            except TimeError as exc:
+                problems.append((f"{field}[{i}].{key}", str(exc)))
+        if len(ends) == 2:
+            if ends["end"] <= ends["start"]:
+                problems.append((f"{field}[{i}].end", f"end {item.end} is not after start {item.start}"))
+            else:
+                out.append((i, ends["start"], ends["end"]))
+    return out
+
+
 def format_local(instant: dt.datetime | None, tz: str) -> str | None:
     """An instant as ISO 8601 with the school's offset, e.g. ``2027-03-02T18:00:00-06:00``."""
     if instant is None:

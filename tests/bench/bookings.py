@@ -15,10 +15,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from collections import Counter
@@ -30,10 +28,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import _pg_admin, run_cli  # noqa: E402
-from tests.integration.helpers import BoundDatabase, ServerProcess  # noqa: E402
+from tests.integration.helpers import BoundDatabase, ServerProcess, ThrowawayDatabase  # noqa: E402
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 async def seed(url: str, events: int, families: int, seats: int) -> tuple[list[tuple[str, int, list[int]]], int]:
@@ -120,26 +116,14 @@ async def audit(url: str, seats: int) -> tuple[int, int, int]:
 
 
 def bench(engine: str, args) -> dict:
-    tmp = Path(tempfile.mkdtemp())
-    name = None
-    if engine == "sqlite":
-        url = f"sqlite:///{tmp / 'bench.sqlite'}"
-    else:
-        name = f"fb_bench_{uuid.uuid4().hex[:8]}"
-        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
-        url = f"{PG_ADMIN.rpartition('/')[0]}/{name}"
-    try:
-        assert run_cli(url, "migrate").returncode == 0
+    with ThrowawayDatabase(engine) as db:
+        url = db.url
         work, _ = asyncio.run(seed(url, args.events, args.requests, args.seats))
         # jobs belong to a separate worker process in production; keep them off the measured server
         with ServerProcess(url, workers=args.workers, FB_JOBS_IN_PROCESS="0") as server:
             asyncio.run(load(server.url, work[:200], args.clients))  # warm-up on a slice
             seconds, lat, codes = asyncio.run(load(server.url, work[200:], args.clients))
         total, oversold, over_ratio = asyncio.run(audit(url, args.seats))
-    finally:
-        if name:
-            asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        shutil.rmtree(tmp, ignore_errors=True)
     lat.sort()
     return {"engine": engine, "requests": len(lat), "seconds": seconds, "rps": len(lat) / seconds,
             "p50_ms": 1000 * statistics.median(lat), "p99_ms": 1000 * lat[int(0.99 * (len(lat) - 1))],

@@ -20,21 +20,17 @@ import argparse
 import asyncio
 import dataclasses
 import datetime as dt
-import shutil
 import sys
-import tempfile
 import subprocess
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import TEST_SECRET, _pg_admin, run_cli  # noqa: E402
-from tests.integration.helpers import BoundDatabase, free_port  # noqa: E402
+from tests.conftest import TEST_SECRET  # noqa: E402
+from tests.integration.helpers import BoundDatabase, ThrowawayDatabase, free_port  # noqa: E402
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 UTC = dt.timezone.utc
 START = dt.datetime(2027, 3, 15, 23, 0, tzinfo=UTC)
 LANGUAGES = ["en", "es", "zh", "vi", "ar"]
@@ -115,23 +111,10 @@ async def run(url: str, n: int, events: int, senders: int, port: int) -> dict:
 
 
 def bench(engine: str, args) -> dict:
-    tmp = Path(tempfile.mkdtemp())
-    name = None
-    if engine == "sqlite":
-        url = f"sqlite:///{tmp / 'bench.sqlite'}"
-    else:
-        name = f"fb_bench_{uuid.uuid4().hex[:8]}"
-        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
-        url = f"{PG_ADMIN.rpartition('/')[0]}/{name}"
-    try:
-        assert run_cli(url, "migrate").returncode == 0
-        with SmtpProcess(tmp) as smtp:
-            result = asyncio.run(run(url, args.reminders, args.events, args.senders, smtp.port))
+    with ThrowawayDatabase(engine) as db:
+        with SmtpProcess(db.tmp) as smtp:
+            result = asyncio.run(run(db.url, args.reminders, args.events, args.senders, smtp.port))
         ids = smtp.received()
-    finally:
-        if name:
-            asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        shutil.rmtree(tmp, ignore_errors=True)
     result["received"] = len(ids)
     result["duplicates"] = len(ids) - len(set(ids))
     return {"engine": engine, **result}

@@ -168,3 +168,46 @@ class BoundDatabase:
 
         if is_postgres(self.engine):
             await self.engine.close_connection_pool()
+
+
+class ThrowawayDatabase:
+    """A new, migrated database of one engine (a SQLite file or a PostgreSQL database), removed afterwards.
+
+    For benchmarks, which must not share rows with anything else.
+    """
+
+    PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+    def __init__(self, engine: str) -> None:
+        self.engine, self.name = engine, None
+
+    def __enter__(self) -> ThrowawayDatabase:
+        import asyncio
+        import tempfile
+        import uuid
+        from pathlib import Path
+
+        from tests.conftest import _pg_admin, run_cli
+
+        self.tmp = Path(tempfile.mkdtemp())
+        if self.engine == "sqlite":
+            self.url = f"sqlite:///{self.tmp / 'bench.sqlite'}"
+        else:
+            self.name = f"fb_bench_{uuid.uuid4().hex[:8]}"
+            asyncio.run(_pg_admin(f'CREATE DATABASE "{self.name}"'))
+            self.url = f"{self.PG_ADMIN.rpartition('/')[0]}/{self.name}"
+        migrated = run_cli(self.url, "migrate")
+        if migrated.returncode != 0:
+            self.__exit__()
+            raise RuntimeError(f"migration failed: {migrated.stderr}")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import asyncio
+        import shutil
+
+        from tests.conftest import _pg_admin
+
+        if self.name:
+            asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+        shutil.rmtree(self.tmp, ignore_errors=True)

@@ -37,7 +37,9 @@ from scheduler.tables import (
     Outbox,
     Plan,
     Registration,
+    SignInLink,
     User,
+    WebSession,
 )
 
 TABLES = [
@@ -56,6 +58,8 @@ TABLES = [
     Event,
     EventInterest,
     User,
+    SignInLink,
+    WebSession,
     Registration,
     ChildcareBooking,
     InterpreterAssignment,

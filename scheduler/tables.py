@@ -115,6 +115,34 @@ class User(Table, tablename="app_user"):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class SignInLink(Table):
+    """A one-time link e-mailed to someone who asked to sign in to the web pages.
+
+    Only the hash is kept; it expires within minutes and is marked used the
+    first time it is followed, so a forwarded or leaked old e-mail opens nothing.
+    """
+
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True, null=False)
+    token_hash = Varchar(length=64, unique=True)
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class WebSession(Table):
+    """A signed-in browser. The cookie carries a random token; the row holds its hash.
+
+    A row rather than a signed cookie so signing out, deleting an account or
+    an administrator's revocation end the session at once.
+    """
+
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True, null=False)
+    token_hash = Varchar(length=64, unique=True)
+    language = Varchar(length=3, default="")  # chosen on the page; empty = profile or browser
+    expires_at = Timestamptz()
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 class Registration(Table):
     """A family's place at an event: confirmed, waitlisted, offered, or cancelled.
 

@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import html
-import io
-import logging
 from collections.abc import Mapping
 from email.header import Header
 from email.message import Message
@@ -29,13 +26,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import NullTranslations, Translations
+from babel.support import NullTranslations
+
+from scheduler.i18n import RTL, base_language, catalogue
 
 LOCALES = Path(__file__).with_name("locales")
-LANGUAGES = ("en", "es", "zh", "vi", "ar")
-RTL = frozenset({"ar", "fa", "he", "ur"})
 
 #: Kinds a family receives; each can be switched off in the family's preferences.
 FAMILY_KINDS = ("registration_confirmed", "registration_waitlisted", "waitlist_offered", "waitlist_promoted",
@@ -80,27 +75,9 @@ ICS_METHOD = {"reminder": "REQUEST", "registration_confirmed": "REQUEST", "waitl
               "event_rescheduled": "REQUEST", "event_cancelled": "CANCEL", "assignment_confirmed": "REQUEST"}
 
 
-def base_language(language: str) -> str:
-    """``es-MX`` -> ``es``; unknown languages read English."""
-    base = (language or "en").split("-")[0].lower()
-    return base if base in LANGUAGES else "en"
-
-
-@functools.cache
 def translations(language: str) -> NullTranslations:
     """The compiled catalogue for a language (English is the msgids themselves)."""
-    po = LOCALES / language / "LC_MESSAGES" / "messages.po"
-    if language == "en":
-        return NullTranslations()
-    if not po.exists():  # e.g. an install that left the .po files out: say so once, write English
-        logging.getLogger("family_bridge.notifications").warning("no catalogue for %s; writing English", language)
-        return NullTranslations()
-    with po.open("rb") as f:
-        catalog = read_po(f, locale=language)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(buffer)
+    return catalogue(LOCALES, "messages", language)
 
 
 @dataclasses.dataclass(frozen=True)

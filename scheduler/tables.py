@@ -138,7 +138,6 @@ class WebSession(Table):
 
     user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True, null=False)
     token_hash = Varchar(length=64, unique=True)
-    language = Varchar(length=3, default="")  # chosen on the page; empty = profile or browser
     expires_at = Timestamptz()
     created_at = Timestamptz(default=TimestamptzNow())
 

@@ -207,28 +207,6 @@ async def forwards():
     manager.add_column(
         table_class_name="WebSession",
         tablename="web_session",
-        column_name="language",
-        db_column_name="language",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 3,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="WebSession",
-        tablename="web_session",
         column_name="expires_at",
         db_column_name="expires_at",
         column_class_name="Timestamptz",

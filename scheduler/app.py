@@ -25,6 +25,7 @@ from scheduler import notifications_api
 from scheduler import conference_api
 from scheduler import plans_api
 from scheduler import services
+from scheduler import web
 from scheduler.auth import Principal
 from scheduler.db import bind, engine_from_url, is_postgres
 from scheduler.errors import DomainError, Unauthorized
@@ -123,9 +124,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     app = Litestar(
         route_handlers=[health, *resources_api.ROUTES, *scheduler_api.ROUTES, *calendars_api.ROUTES,
-                        *bookings_api.ROUTES, *plans_api.ROUTES, *notifications_api.ROUTES, *conference_api.ROUTES],
+                        *bookings_api.ROUTES, *plans_api.ROUTES, *notifications_api.ROUTES, *conference_api.ROUTES,
+                        web.router()],
         dependencies={"actor": Provide(provide_actor)},
         lifespan=[database],
+        template_config=web.TEMPLATES,
         exception_handlers={
             DomainError: domain_error,
             ValidationException: validation_error,

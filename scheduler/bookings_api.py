@@ -11,7 +11,7 @@ from resources import services as resource_services
 from resources.api import Actor, PathId
 from resources.schemas import StaffingWindow
 from scheduler import assignments, bookings
-from scheduler.db import with_retries, writing
+from scheduler.db import in_transaction, with_retries
 from scheduler.idempotency import once
 from scheduler.schemas import AssignmentOut, RegistrationIn, RegistrationOut
 
@@ -21,14 +21,6 @@ IdempotencyKey = Annotated[str | None, HeaderParameter(name="Idempotency-Key", r
 
 def _json(status: int, body: bytes) -> Response:
     return Response(content=body, status_code=status, media_type="application/json")
-
-
-async def _in_transaction(work):
-    async def attempt():
-        async with writing():
-            return await work()
-
-    return await with_retries(attempt)
 
 
 def _buffer(request: Request) -> int:
@@ -51,7 +43,7 @@ class RegistrationController(Controller):
 
     @delete("/events/{event_id:int}/registrations/{registration_id:int}", status_code=200)
     async def cancel(self, actor: Actor, event_id: PathId, registration_id: PathId) -> RegistrationOut:
-        return await _in_transaction(lambda: bookings.cancel(actor, event_id, registration_id))
+        return await in_transaction(lambda: bookings.cancel(actor, event_id, registration_id))
 
     @get("/families/{family_id:int}/registrations")
     async def for_family(self, actor: Actor, family_id: PathId) -> list[RegistrationOut]:
@@ -92,11 +84,11 @@ class AssignmentController(Controller):
 
     @post("/assignments/{assignment_id:int}/release", status_code=200)
     async def release(self, actor: Actor, assignment_id: PathId) -> AssignmentOut:
-        return await _in_transaction(lambda: assignments.release(actor, assignment_id))
+        return await in_transaction(lambda: assignments.release(actor, assignment_id))
 
     @post("/assignments/{assignment_id:int}/confirm", status_code=200)
     async def confirm(self, actor: Actor, assignment_id: PathId) -> AssignmentOut:
-        return await _in_transaction(lambda: assignments.confirm(actor, assignment_id))
+        return await in_transaction(lambda: assignments.confirm(actor, assignment_id))
 
 
 ROUTES = [RegistrationController, AssignmentController]

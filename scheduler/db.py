@@ -136,3 +136,13 @@ async def with_retries(work, attempts: int = 5):
                 raise
             await asyncio.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
     raise AssertionError("unreachable")
+
+
+async def in_transaction(work):
+    """``work()`` in one write transaction, run again (bounded) when the database asks for a retry."""
+
+    async def attempt():
+        async with writing():
+            return await work()
+
+    return await with_retries(attempt)

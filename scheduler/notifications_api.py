@@ -10,7 +10,7 @@ from msgspec import Meta, Struct
 
 from resources.api import Actor, Limit, Offset, PathId
 from scheduler import bookings
-from scheduler.bookings_api import _in_transaction
+from scheduler.db import in_transaction
 from scheduler.notifications import admin, preferences
 from scheduler.notifications.admin import OutboxItem, OutboxPage
 from scheduler.paging import PageRequest
@@ -76,7 +76,7 @@ class OfferController(Controller):
     @post("/events/{event_id:int}/registrations/{registration_id:int}/accept", status_code=200)
     async def accept(self, actor: Actor, event_id: PathId, registration_id: PathId) -> RegistrationOut:
         """Take a seat offered from the waitlist (schools with waitlist offers); 409 once the offer ran out."""
-        return await _in_transaction(lambda: bookings.accept(actor, event_id, registration_id))
+        return await in_transaction(lambda: bookings.accept(actor, event_id, registration_id))
 
 
 class PreferenceLinkController(Controller):

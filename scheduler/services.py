@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from piccolo.query.functions.aggregate import Count
+
 from resources import weekly
 from resources.schemas import AGE_BANDS
 from resources.services import language_problems, school_by_slug
@@ -21,7 +23,7 @@ from scheduler.auth import (
     require_family_access,
     require_member,
 )
-from scheduler.db import writing
+from scheduler.db import locked, writing
 from scheduler.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from scheduler.paging import PageRequest, fetch_page
 from scheduler.schemas import (
@@ -45,6 +47,8 @@ from scheduler.tables import (
     Family,
     FamilyAvailability,
     FamilyDatedAvailability,
+    InterpreterAssignment,
+    Registration,
     User,
 )
 from scheduler.timeutil import TimeError, format_local, parse_local, parse_local_spans, utcnow
@@ -368,6 +372,56 @@ async def cancel_event(actor: Principal, event_id: int) -> EventOut:
             await Event.update({Event.status: "cancelled", Event.cancelled_at: now, Event.updated_at: now,
                                 Event.sequence: row["sequence"] + 1}).where(Event.id == event_id).run()
     return await get_event(actor, event_id)
+
+
+async def move_event(actor: Principal, event_id: int, start: str) -> EventOut:
+    """Move a published event to a new local start; families are told by the event-change sweep.
+
+    Interpreters agreed to the old time, so their claims are released and the
+    assignments open again at the new time; the room must be free then.
+    """
+    row, school = await _event(event_id)
+    require_admin(actor, school["id"])
+    if row["status"] != "published":
+        raise Conflict(f"only a published event can be moved; this one is {row['status']}", "status")
+    tz = school["timezone"]
+    try:
+        starts = parse_local(start, tz)
+    except TimeError as exc:
+        raise InvalidInput([("start", str(exc))]) from exc
+    if starts <= utcnow():
+        raise InvalidInput([("start", f"{start} has already passed")])
+    ends = starts + dt.timedelta(minutes=row["duration_minutes"])
+    async with writing():
+        await locked(Event.select(Event.id).where(Event.id == event_id)).run()
+        if row["room"] is not None and await Event.exists().where(
+                (Event.room == row["room"]) & (Event.id != event_id) & (Event.status == "published")
+                & (Event.starts_at < ends) & (Event.ends_at > starts)).run():
+            raise Conflict(f"the room is taken at {start}", "start")
+        await Event.update({Event.starts_at: starts, Event.ends_at: ends, Event.fixed_start: starts,
+                            Event.sequence: row["sequence"] + 1, Event.updated_at: utcnow()}
+                           ).where(Event.id == event_id).run()
+        await InterpreterAssignment.update({
+            InterpreterAssignment.starts_at: starts, InterpreterAssignment.ends_at: ends,
+            InterpreterAssignment.status: "open", InterpreterAssignment.interpreter: None,
+            InterpreterAssignment.claimed_at: None, InterpreterAssignment.updated_at: utcnow(),
+        }).where((InterpreterAssignment.event == event_id) & (InterpreterAssignment.status != "cancelled")).run()
+    return await get_event(actor, event_id)
+
+
+async def who_is_told(actor: Principal, event_id: int) -> dict[str, int]:
+    """Who hears of a change to this event: registered and waiting families, interpreters holding it."""
+    row, school = await _event(event_id)
+    require_admin(actor, school["id"])
+    counts = {"confirmed": 0, "waitlisted": 0, "offered": 0}
+    for r in await Registration.select(Registration.status, Count(Registration.id, alias="n")).where(
+            (Registration.event == event_id) & Registration.status.is_in(list(counts))).group_by(
+            Registration.status).run():
+        counts[r["status"]] = r["n"]
+    interpreters = await InterpreterAssignment.count().where(
+        (InterpreterAssignment.event == event_id) & InterpreterAssignment.status.is_in(["claimed", "confirmed"])).run()
+    return {"families": counts["confirmed"] + counts["offered"], "waitlisted": counts["waitlisted"],
+            "interpreters": interpreters}
 
 
 async def delete_event(actor: Principal, event_id: int) -> None:

@@ -27,7 +27,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from icalendar import Event as ICalEvent
@@ -36,7 +36,7 @@ from calendars.feeds import FeedEvent, FeedSpec, build_invitation
 from calendars.services import event_columns, feed_event, uid_domain
 from resources.tables import Interpreter, School
 from scheduler import bookings
-from scheduler.db import locked, with_retries, writing
+from scheduler.db import in_transaction, locked
 from scheduler.languages import language_name
 from scheduler.notifications import messages
 from scheduler.notifications.mailer import ConnectionFailed, DeliveryError, SmtpMailer
@@ -50,14 +50,6 @@ LEASE = dt.timedelta(minutes=5)
 MAX_BACKOFF = dt.timedelta(hours=6)
 INSERT_CHUNK = 500  # rows per INSERT: SQLite allows 32,766 bound parameters
 LIVE = ("confirmed", "waitlisted")
-
-
-async def _in_transaction(work: Callable[[], Awaitable[Any]]) -> Any:
-    async def attempt() -> Any:
-        async with writing():
-            return await work()
-
-    return await with_retries(attempt)
 
 
 async def queue(rows: list[Outbox]) -> int:
@@ -133,7 +125,7 @@ async def due_reminders(now: dt.datetime) -> int:
         regs = await _family_rows(event["id"], ["confirmed"])
         rows = [_family_message("reminder", f"reminder:{r['id']}:{offset}h:{_epoch(start)}", event, r,
                                 hours=offset, starts=_epoch(start)) for r in regs]
-        queued += await _in_transaction(lambda rows=rows: queue(rows))
+        queued += await in_transaction(lambda rows=rows: queue(rows))
     return queued
 
 
@@ -173,7 +165,7 @@ async def event_changes(now: dt.datetime) -> int:
     queued = 0
     for e in candidates:
         if e["notified_status"] != e["status"] or _utc(e["notified_starts_at"]) != _utc(e["starts_at"]):
-            queued += await _in_transaction(lambda event_id=e["id"]: _settle_event(event_id))
+            queued += await in_transaction(lambda event_id=e["id"]: _settle_event(event_id))
     return queued
 
 
@@ -186,7 +178,7 @@ async def expired_offers(now: dt.datetime) -> int:
         (Registration.status == "offered") & (Registration.offered_until <= now)).run()
     passed = 0
     for event_id in sorted({r["event"] for r in rows}):
-        passed += len(await _in_transaction(lambda event_id=event_id: bookings.expire_offers(event_id, now)))
+        passed += len(await in_transaction(lambda event_id=event_id: bookings.expire_offers(event_id, now)))
     return passed
 
 
@@ -220,7 +212,7 @@ async def unclaimed_assignments(now: dt.datetime, days: int) -> int:
         rows = [Outbox(kind="assignment_unclaimed", dedupe_key=f"assignment-unclaimed:{a['id']}:{_email_key(email)}",
                        to_email=email, language="en", school=a["school"], interpreter=who, event=a["event"],
                        payload=payload) for email, who in recipients.items() if email]
-        queued += await _in_transaction(lambda rows=rows: queue(rows))
+        queued += await in_transaction(lambda rows=rows: queue(rows))
     return queued
 
 
@@ -267,7 +259,7 @@ async def claim(now: dt.datetime, limit: int) -> list[int]:
             Outbox.id.is_in(ids) & due).returning(Outbox.id).run()
         return sorted(r["id"] for r in taken)
 
-    return await _in_transaction(work)
+    return await in_transaction(work)
 
 
 async def _finish(row_id: int, values: dict) -> None:

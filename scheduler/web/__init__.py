@@ -1,0 +1,38 @@
+"""Server-rendered pages (Jinja + htmx) for administrators, families and interpreters.
+
+The pages call the same services as the JSON API. Forms work without
+JavaScript; htmx (vendored, ``static/vendor``) only makes them swap in place
+and polls a running plan.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from litestar import Router
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.di import Provide
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from scheduler.errors import DomainError
+from scheduler.web import family_pages, interpreter_pages, planner_pages, signin_pages
+from scheduler.web.common import SignInNeeded, page_error, provide_page, sign_in_needed
+
+HERE = Path(__file__).parent
+
+TEMPLATES = TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine)
+
+
+def router() -> Router:
+    pages = Router(
+        path="/",
+        route_handlers=[*signin_pages.ROUTES, *planner_pages.ROUTES, *family_pages.ROUTES,
+                        *interpreter_pages.ROUTES],
+        dependencies={"page": Provide(provide_page)},
+        exception_handlers={SignInNeeded: sign_in_needed, DomainError: page_error},
+        include_in_schema=False,
+    )
+    static = create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False,
+                                        cache_control=None)
+    return Router(path="/", route_handlers=[pages, static], include_in_schema=False)

@@ -1,0 +1,162 @@
+"""What every page shares: who is signed in, their language, the form guard, rendering.
+
+Pages call the same services as the API; what differs is only the shape of
+the answer (HTML instead of JSON) and the credential (a session cookie
+instead of a bearer token). Because a cookie is sent by the browser on its
+own, every form that changes something carries a token bound to the
+session (``csrf``), and the cookie is SameSite=Lax and HttpOnly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Request
+from litestar.datastructures import Cookie
+from litestar.response import Redirect, Template
+
+from resources.tables import School
+from scheduler import signin
+from scheduler.errors import DomainError, Forbidden, InvalidInput, NotFound
+from scheduler.i18n import base_language, direction, from_accept_language
+from scheduler.settings import Settings
+from scheduler.web import i18n
+
+SESSION_COOKIE = "fb_session"
+LANGUAGE_COOKIE = "fb_lang"
+
+
+class SignInNeeded(Exception):
+    """Raised by a page that needs a signed-in user; answered with a redirect to /signin."""
+
+
+@dataclasses.dataclass
+class Page:
+    """One request's view of the site: the reader, their language and school, and the CSRF token."""
+
+    request: Request
+    settings: Settings
+    session: signin.Session | None
+    language: str
+    school: dict[str, Any] | None = None
+
+    @property
+    def gettext(self) -> Callable[[str], str]:
+        return i18n.translator(self.language)
+
+    @property
+    def csrf(self) -> str:
+        return signin.csrf_token(self.session.token_hash, self.settings.secret_key) if self.session else ""
+
+    @property
+    def tz(self) -> str:
+        return (self.school or {}).get("timezone") or self.settings.timezone
+
+    def require(self, *roles: str) -> signin.Session:
+        if self.session is None:
+            raise SignInNeeded()
+        if roles and self.session.principal.role not in roles:
+            raise Forbidden(self.gettext("This page is for another kind of account."))
+        return self.session
+
+    def render(self, template: str, status_code: int = 200, **context: Any) -> Template:
+        lang = self.language
+        values = {
+            "page": self, "_": self.gettext, "ngettext": i18n.ngettext(lang), "lang": lang,
+            "dir": direction(lang), "languages": i18n.NAMES, "csrf": self.csrf, "user": self.session,
+            "when": lambda instant: i18n.when(instant, self.tz, lang),
+            "clock": lambda instant: i18n.clock(instant, self.tz, lang),
+            "path": self.request.url.path, "notice": self.request.query_params.get("done", ""),
+        }
+        return Template(template_name=template, context=values | context, status_code=status_code,
+                        headers={"Cache-Control": "no-store", "Content-Language": lang})
+
+    async def form(self) -> dict[str, list[str]]:
+        """The submitted form, after checking it came from one of our pages (CSRF)."""
+        session = self.require()
+        data = await self.request.form()
+        if not signin.csrf_ok(session.token_hash, self.settings.secret_key, data.get("csrf")):
+            raise Forbidden(self.gettext("This form has expired. Reload the page and try again."), "csrf")
+        return {key: [v for v in data.getall(key) if isinstance(v, str)] for key in data.keys()}
+
+    async def form_with_file(self, field: str, limit: int) -> bytes:
+        """The one uploaded file of a multipart form (after the CSRF check), refused past ``limit`` bytes."""
+        session = self.require()
+        data = await self.request.form()
+        if not signin.csrf_ok(session.token_hash, self.settings.secret_key, data.get("csrf")):
+            raise Forbidden(self.gettext("This form has expired. Reload the page and try again."), "csrf")
+        upload = data.get(field)
+        if upload is None or isinstance(upload, str):
+            raise InvalidInput([(field, "choose a .ics file to upload")])
+        content = await upload.read(limit + 1)
+        if len(content) > limit:
+            raise InvalidInput([(field, f"the file is larger than {limit // (1024 * 1024)} MB")])
+        return content
+
+
+def choose_language(request: Request, session: signin.Session | None) -> str:
+    """A choice made on the page, then the family's profile, then the browser, then English."""
+    picked = request.query_params.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
+    if picked:
+        return base_language(picked)
+    if session is not None and session.profile_language:
+        return base_language(session.profile_language)
+    return from_accept_language(request.headers.get("accept-language")) or "en"
+
+
+async def _school_of(session: signin.Session | None, request: Request) -> dict[str, Any] | None:
+    if session is None:
+        return None
+    school_id = session.principal.school_id
+    query = School.select(School.id, School.slug, School.name, School.timezone)
+    if school_id is not None:
+        return await query.where(School.id == school_id).first().run()
+    slug = request.query_params.get("school")  # a district administrator picks a school
+    if slug:
+        row = await query.where(School.slug == slug).first().run()
+        if row is None:
+            raise NotFound(f"no school {slug!r}", "school")
+        return row
+    return await query.order_by(School.id).first().run()
+
+
+async def provide_page(request: Request) -> Page:
+    settings: Settings = request.app.state.settings
+    session = await signin.current(request.cookies.get(SESSION_COOKIE))
+    page = Page(request=request, settings=settings, session=session, language=choose_language(request, session))
+    page.school = await _school_of(session, request)
+    return page
+
+
+def session_cookie(value: str, settings: Settings, max_age: int | None = None) -> Cookie:
+    return Cookie(key=SESSION_COOKIE, value=value, path="/", httponly=True, samesite="lax",
+                  secure=settings.public_url.startswith("https://"),
+                  max_age=signin.SESSION_DAYS * 86400 if max_age is None else max_age)
+
+
+def local_path(target: str | None, default: str = "/") -> str:
+    """Only a path on this site may follow sign-in (no open redirect to another host)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+def back(path: str, done: str = "") -> Redirect:
+    """Post/Redirect/Get: a reload does not submit twice; ``done`` names the notice to show."""
+    separator = "&" if "?" in path else "?"
+    return Redirect(path=f"{path}{separator}done={quote(done)}" if done else path, status_code=303)
+
+
+def sign_in_needed(request: Request, _: SignInNeeded) -> Redirect:
+    return Redirect(path=f"/signin?next={quote(request.url.path)}", status_code=303)
+
+
+def page_error(request: Request, exc: DomainError) -> Template:
+    """A domain error on a page: the same message the API gives, in a page with a way back."""
+    settings: Settings = request.app.state.settings
+    language = choose_language(request, None)
+    page = Page(request=request, settings=settings, session=None, language=language)
+    return page.render("error.html", status_code=exc.status_code, message=exc.message, field=exc.field)

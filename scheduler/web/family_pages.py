@@ -1,0 +1,175 @@
+"""The family page: when we can come, our language and children, events to book, conferences, calendars."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import segno
+from litestar import get, post
+from litestar.response import Redirect, Template
+
+from calendars import services as calendar_services
+from calendars.tokens import subscribe_links
+from resources.schemas import AGE_BANDS, WeeklyWindow
+from scheduler import bookings, conference_services, services
+from scheduler.db import in_transaction
+from scheduler.errors import InvalidInput
+from scheduler.idempotency import once
+from scheduler.schemas import AvailabilityIn, ChildIn, DatedWindow, FamilyIn, RegistrationIn
+from scheduler.timeutil import format_hhmm, parse_hhmm
+from scheduler.web import grid, views
+from scheduler.web.common import Page, back
+from scheduler.web.i18n import NAMES, clock_minutes, language_label, weekday_names
+
+UPLOAD_LIMIT = 2 * 1024 * 1024  # an .ics of busy times; the API's own route has the same order of limit
+
+
+def _family_id(page: Page) -> int:
+    family_id = page.require("family").principal.family_id
+    assert family_id is not None  # a family account always names its family
+    return family_id
+
+
+def _notices(page: Page) -> dict[str, str]:
+    _ = page.gettext
+    return {"availability": _("Saved: the school now plans with these times."),
+            "imported": _("Your calendar's busy times are imported."),
+            "profile": _("Saved."), "child": _("Saved."),
+            "registered": _("You are registered. A confirmation e-mail is on its way."),
+            "waitlisted": _("The event is full: you are on the waitlist. We write to you when a place opens up."),
+            "cancelled": _("Your registration is cancelled."),
+            "accepted": _("Thank you: your conference times are confirmed.")}
+
+
+def qr(url: str, label: str) -> str:
+    """An inline SVG QR code (no script, no request): a phone camera opens the calendar link."""
+    return segno.make(url, error="m").svg_inline(scale=4, border=2, title=label, omitsize=True)
+
+
+def _one(form: dict[str, list[str]], key: str) -> str:
+    return (form.get(key) or [""])[0].strip()
+
+
+@get("/family", include_in_schema=False)
+async def family_page(page: Page, feed: str = "") -> Template:
+    family_id = _family_id(page)
+    actor = page.require().principal
+    family = await services.get_family(actor, family_id)
+    availability = await services.get_family_availability(actor, family_id)
+    children = await services.list_children(actor, family_id)
+    school = page.school or {}
+    events = await views.school_events(school["id"], "published", upcoming_only=True)
+    mine = {r.event_id: r for r in await bookings.list_for_family(actor, family_id) if r.status != "cancelled"}
+    trip = await conference_services.itinerary(actor, family_id)
+    school_links = subscribe_links(page.settings.public_url, f"/calendars/schools/{school['slug']}.ics?lang={page.language}")
+    picked = grid.cells((w["weekday"], parse_hhmm(w["start"]), parse_hhmm(w["end"])) for w in availability.weekly)
+    return page.render(
+        "family.html", family=family, children=children, events=events, mine=mine, trip=trip, picked=picked,
+        slots=grid.SLOTS, days=weekday_names(page.language), day_abbr=weekday_names(page.language, "abbreviated"),
+        hour=lambda m: clock_minutes(m, page.language), age_bands=AGE_BANDS, page_languages=NAMES,
+        language_name=lambda code: language_label(code, page.language), dated=availability.dated,
+        school_links=school_links, school_qr=qr(school_links["https"], page.gettext("QR code for the school calendar")),
+        private=None, notices=_notices(page))
+
+
+@post("/family/availability", include_in_schema=False)
+async def save_availability(page: Page) -> Redirect:
+    """The grid replaces the weekly pattern; dated exceptions entered elsewhere stay as they were."""
+    form = await page.form()
+    family_id = _family_id(page)
+    actor = page.require().principal
+    current = await services.get_family_availability(actor, family_id)
+    weekly = [WeeklyWindow(weekday=d, start=format_hhmm(a), end=format_hhmm(b))
+              for d, a, b in grid.windows(grid.parse(form.get("cell", [])))]
+    dated = [DatedWindow(start=w.start, end=w.end, busy=w.busy) for w in current.dated]
+    await services.set_family_availability(actor, family_id, AvailabilityIn(weekly=weekly, dated=dated))
+    return back("/family", "availability")
+
+
+@post("/family/busy", include_in_schema=False, request_max_body_size=UPLOAD_LIMIT)
+async def upload_busy(page: Page) -> Redirect:
+    form = await page.form_with_file("calendar", UPLOAD_LIMIT)
+    await calendar_services.import_busy_times(page.require().principal, "family", _family_id(page), form)
+    return back("/family", "imported")
+
+
+@post("/family/profile", include_in_schema=False)
+async def save_profile(page: Page) -> Redirect:
+    form = await page.form()
+    family_id = _family_id(page)
+    actor = page.require().principal
+    family = await services.get_family(actor, family_id)
+    language = _one(form, "language") or family.language
+    await services.update_family(actor, family_id, FamilyIn(name=family.name, language=language, email=family.email,
+                                                            guardians=family.guardians))
+    response = back("/family", "profile")
+    response.delete_cookie("fb_lang")  # the profile's language now decides the page's
+    return response
+
+
+@post("/family/children", include_in_schema=False)
+async def add_child(page: Page) -> Redirect:
+    form = await page.form()
+    data = ChildIn(first_name=_one(form, "first_name"), grade=_one(form, "grade"), age_band=_one(form, "age_band"))
+    problems = [(k, "this field is required") for k in ("first_name", "grade") if not getattr(data, k)]
+    if problems:
+        raise InvalidInput(problems)
+    await services.add_child(page.require().principal, _family_id(page), data)
+    return back("/family", "child")
+
+
+@post("/family/children/{child_id:int}/remove", include_in_schema=False)
+async def remove_child(page: Page, child_id: int) -> Redirect:
+    await page.form()
+    _family_id(page)
+    await services.delete_child(page.require().principal, child_id)
+    return back("/family", "child")
+
+
+@post("/family/events/{event_id:int}/register", include_in_schema=False)
+async def register(page: Page, event_id: int) -> Redirect:
+    form = await page.form()
+    actor = page.require("family").principal
+    try:
+        adults = int(_one(form, "adults") or "1")
+        child_ids = [int(c) for c in form.get("child", [])]
+    except ValueError as exc:
+        raise InvalidInput([("adults", "give the number of adults as a whole number")]) from exc
+    data = RegistrationIn(adults=adults, child_ids=child_ids, language=_one(form, "interpreter") or None)
+    if not 1 <= adults <= 10:
+        raise InvalidInput([("adults", "between 1 and 10 adults")])
+    _, body = await once(actor, None, f"register:{event_id}", 201, lambda: bookings.register(actor, event_id, data))
+    return back("/family", "waitlisted" if msgspec.json.decode(body)["status"] == "waitlisted" else "registered")
+
+
+@post("/family/events/{event_id:int}/registrations/{registration_id:int}/cancel", include_in_schema=False)
+async def cancel(page: Page, event_id: int, registration_id: int) -> Redirect:
+    await page.form()
+    actor = page.require("family").principal
+    await in_transaction(lambda: bookings.cancel(actor, event_id, registration_id))
+    return back("/family", "cancelled")
+
+
+@post("/family/conferences/accept", include_in_schema=False)
+async def accept_conferences(page: Page) -> Redirect:
+    await page.form()
+    actor = page.require("family").principal
+    family_id = _family_id(page)
+    await once(actor, None, f"conference-accept:{family_id}", 200,
+               lambda: conference_services.accept(actor, family_id))
+    return back("/family", "accepted")
+
+
+@post("/family/feed", include_in_schema=False)
+async def private_feed(page: Page) -> Template:
+    """A new private calendar link, shown this once (only its HMAC is stored); earlier links stop working."""
+    await page.form()
+    link = await calendar_services.rotate_token(page.settings, page.require("family").principal, "family",
+                                                _family_id(page))
+    return page.render("feed_link.html", link=link, link_qr=qr(link.https, page.gettext("QR code for your private calendar")),
+                       back_to="/family")
+
+
+ROUTES: list[Any] = [family_page, save_availability, upload_busy, save_profile, add_child, remove_child, register,
+                     cancel, accept_conferences, private_feed]

@@ -1,0 +1,145 @@
+"""The administrator's planner: when families can come, the drafts, a plan to review and publish."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from litestar import get, post
+from litestar.response import Redirect, Response, Template
+
+from scheduler import plans, services
+from scheduler.errors import InvalidInput, NotFound
+
+from scheduler.paging import PageRequest
+from scheduler.plans import PlanIn, PlanOut
+from scheduler.web import views
+from scheduler.web.common import Page, back
+from scheduler.web.i18n import clock_minutes, language_label, short_day, weekday_names
+
+
+def _school(page: Page) -> dict[str, Any]:
+    page.require("admin")
+    if page.school is None:
+        raise NotFound(page.gettext("There is no school yet."), "school")
+    return page.school
+
+
+def _notices(page: Page) -> dict[str, str]:
+    _ = page.gettext
+    return {"published": _("The plan is published. Families can now register, and interpreters see the open assignments."),
+            "cancelled": _("The event is cancelled. Registered families are told by e-mail and their calendars show it as cancelled."),
+            "moved": _("The event has moved. Registered families are told the new time by e-mail.")}
+
+
+@get("/planner", include_in_schema=False)
+async def planner(page: Page, grade: str = "", language: str = "") -> Template:
+    school = _school(page)
+    actor = page.require().principal
+    heat = await views.availability_heatmap(actor, school["id"], grade=grade, language=language)
+    latest, _total = await plans.list_plans(actor, school["slug"], PageRequest(limit=1, offset=0))
+    return page.render(
+        "planner.html", heat=heat, grade=grade, language=language, choices=await views.filter_choices(school["id"]),
+        days=weekday_names(page.language), hour=lambda m: clock_minutes(m, page.language),
+        language_name=lambda code: language_label(code, page.language),
+        drafts=await views.school_events(school["id"], "draft"),
+        published=await views.school_events(school["id"], "published", upcoming_only=True),
+        latest=latest[0] if latest else None, notices=_notices(page))
+
+
+@post("/planner/plans", include_in_schema=False)
+async def make_plan(page: Page) -> Redirect:
+    form = await page.form()
+    school = _school(page)
+    try:
+        seconds = int((form.get("time_limit") or ["20"])[0])
+    except ValueError as exc:
+        raise InvalidInput([("time_limit", "give the solver time in whole seconds")]) from exc
+    if not 1 <= seconds <= 300:
+        raise InvalidInput([("time_limit", "give the solver between 1 and 300 seconds")])
+    plan = await plans.create_plan(page.require().principal, school["slug"], PlanIn(time_limit=seconds))
+    return Redirect(path=f"/planner/plans/{plan.id}", status_code=303)
+
+
+def _weeks(plan: PlanOut) -> list[list[tuple[dt.date, list[Any]]]]:
+    """The placed and kept events as weeks (Monday first) of days, for a week calendar."""
+    by_day: dict[dt.date, list[Any]] = {}
+    for event in plan.events:
+        if event.start:
+            by_day.setdefault(dt.date.fromisoformat(event.start[:10]), []).append(event)
+    weeks: list[list[tuple[dt.date, list[Any]]]] = []
+    for monday in sorted({d - dt.timedelta(days=d.weekday()) for d in by_day}):
+        days = [monday + dt.timedelta(days=i) for i in range(7)]
+        weeks.append([(d, sorted(by_day.get(d, []), key=lambda e: e.start)) for d in days
+                      if d.weekday() < 5 or by_day.get(d)])
+    return weeks
+
+
+def _plan_context(page: Page, plan: PlanOut) -> dict[str, Any]:
+    elapsed = 0
+    if plan.status == "solving":
+        elapsed = int((dt.datetime.now(dt.timezone.utc) - plan.created_at).total_seconds())
+    return {"plan": plan, "elapsed": min(elapsed, plan.time_limit), "weeks": _weeks(plan),
+            "day_name": lambda d: short_day(d, page.language),
+            "placed": [e for e in plan.events if e.outcome == "placed"],
+            "left_out": [e for e in plan.events if e.outcome == "unscheduled"],
+            "hhmm": lambda text: text[11:16] if text else ""}
+
+
+@get("/planner/plans/{plan_id:int}", include_in_schema=False)
+async def plan_page(page: Page, plan_id: int) -> Template:
+    _school(page)
+    plan = await plans.get_plan(page.require().principal, plan_id, wait=0)
+    return page.render("plan.html", **_plan_context(page, plan))
+
+
+@get("/planner/plans/{plan_id:int}/progress", include_in_schema=False)
+async def plan_progress(page: Page, plan_id: int) -> Template | Response:
+    """Polled by htmx every second while the engine runs; a finished plan reloads the whole page."""
+    _school(page)
+    plan = await plans.get_plan(page.require().principal, plan_id, wait=1)
+    if plan.status != "solving":
+        return Response(content="", headers={"HX-Refresh": "true"})
+    return page.render("plan_progress.html", **_plan_context(page, plan))
+
+
+@post("/planner/plans/{plan_id:int}/publish", include_in_schema=False)
+async def publish(page: Page, plan_id: int) -> Redirect:
+    await page.form()
+    await plans.publish_plan(page.require().principal, plan_id)
+    return back("/planner", "published")
+
+
+async def _event_and_audience(page: Page, event_id: int) -> tuple[Any, dict[str, int]]:
+    actor = page.require("admin").principal
+    return await services.get_event(actor, event_id), await services.who_is_told(actor, event_id)
+
+
+@get("/planner/events/{event_id:int}/cancel", include_in_schema=False)
+async def cancel_form(page: Page, event_id: int) -> Template:
+    event, told = await _event_and_audience(page, event_id)
+    return page.render("event_change.html", event=event, told=told, action="cancel", error="")
+
+
+@post("/planner/events/{event_id:int}/cancel", include_in_schema=False)
+async def cancel(page: Page, event_id: int) -> Redirect:
+    await page.form()
+    await services.cancel_event(page.require("admin").principal, event_id)
+    return back("/planner", "cancelled")
+
+
+@get("/planner/events/{event_id:int}/move", include_in_schema=False)
+async def move_form(page: Page, event_id: int) -> Template:
+    event, told = await _event_and_audience(page, event_id)
+    return page.render("event_change.html", event=event, told=told, action="move", error="")
+
+
+@post("/planner/events/{event_id:int}/move", include_in_schema=False)
+async def move(page: Page, event_id: int) -> Redirect:
+    form = await page.form()
+    start = (form.get("start") or [""])[0]
+    await services.move_event(page.require("admin").principal, event_id, start[:16])
+    return back("/planner", "moved")
+
+
+ROUTES = [planner, make_plan, plan_page, plan_progress, publish, cancel_form, cancel, move_form, move]

@@ -1,0 +1,80 @@
+"""Read-only queries that shape what the pages show and the API has no route for.
+
+Writes never happen here: every change a page makes goes through the same
+service function the JSON API calls.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from piccolo.query.functions.aggregate import Count
+
+from resources.tables import ChildcareResource, Room
+from scheduler.auth import Principal, require_admin
+from scheduler.tables import Child, Event, Family, FamilyAvailability, Registration
+from scheduler.timeutil import utcnow
+from scheduler.web import heatmap
+
+
+async def availability_heatmap(actor: Principal, school_id: int, grade: str = "", language: str = ""
+                               ) -> heatmap.Heatmap:
+    """The weekly windows of the school's families, narrowed to a grade and/or a home language."""
+    require_admin(actor, school_id)
+    where = Family.school == school_id
+    if language:
+        where &= Family.language == language
+    if grade:
+        where &= Family.id.is_in(Child.select(Child.family).where(Child.grade == grade))
+    families = await Family.count().where(where).run()
+    rows = await FamilyAvailability.select(
+        FamilyAvailability.family, FamilyAvailability.weekday, FamilyAvailability.start_minute,
+        FamilyAvailability.end_minute).where(FamilyAvailability.family.is_in(Family.select(Family.id).where(where))
+                                             ).run()
+    return heatmap.build(((r["family"], r["weekday"], r["start_minute"], r["end_minute"]) for r in rows), families)
+
+
+async def filter_choices(school_id: int) -> dict[str, list[str]]:
+    """The grades and languages present in the school, for the heatmap's filters."""
+    grades = await Child.select(Child.grade).where(Child.family.school == school_id).distinct().run()
+    languages = await Family.select(Family.language).where(Family.school == school_id).distinct().run()
+    order = {g: i for i, g in enumerate(["pre-k", "PK", "K", *map(str, range(1, 13))])}
+    return {"grades": sorted({g["grade"] for g in grades}, key=lambda g: (order.get(g, 99), g)),
+            "languages": sorted({r["language"] for r in languages})}
+
+
+async def school_events(school_id: int, status: str, upcoming_only: bool = False) -> list[dict[str, Any]]:
+    """Events of one status with their room and seats taken, soonest first (drafts by id)."""
+    where = (Event.school == school_id) & (Event.status == status)
+    if upcoming_only:
+        where &= Event.starts_at >= utcnow() - dt.timedelta(hours=3)
+    rows = await Event.select(Event.id, Event.title, Event.kind, Event.duration_minutes, Event.earliest_date,
+                              Event.latest_date, Event.starts_at, Event.seats, Event.interpreter_languages,
+                              Event.childcare_children, Event.room.name.as_alias("room_name")).where(where).order_by(
+        Event.starts_at if status != "draft" else Event.id).run()
+    taken = {r["event"]: r["n"] for r in await Registration.select(
+        Registration.event, Count(Registration.id, alias="n")).where(
+        Registration.event.is_in([r["id"] for r in rows] or [-1]) & (Registration.status == "confirmed")
+    ).group_by(Registration.event).run()}
+    for r in rows:
+        r["confirmed"] = taken.get(r["id"], 0)
+    return rows
+
+
+async def published_upcoming(school_id: int, language: str = "") -> list[dict[str, Any]]:
+    """What a family can register for: published, not yet over, with room and childcare names."""
+    rows = await Event.select(Event.id, Event.title, Event.description, Event.starts_at, Event.ends_at, Event.seats,
+                              Event.interpreter_languages, Event.childcare_children,
+                              Event.room.name.as_alias("room_name"),
+                              Event.childcare.id.as_alias("childcare_id")).where(
+        (Event.school == school_id) & (Event.status == "published") & (Event.starts_at > utcnow())
+    ).order_by(Event.starts_at).run()
+    return rows
+
+
+async def names(school_id: int) -> dict[str, dict[int, str]]:
+    rooms = await Room.select(Room.id, Room.name).where(Room.school == school_id).run()
+    cares = await ChildcareResource.select(ChildcareResource.id, ChildcareResource.name).where(
+        ChildcareResource.school == school_id).run()
+    return {"rooms": {r["id"]: r["name"] for r in rooms}, "childcare": {c["id"]: c["name"] for c in cares}}

@@ -22,6 +22,8 @@ from scheduler.web import grid, views
 from scheduler.web.common import Page, back
 from scheduler.web.i18n import NAMES, clock_minutes, language_label, weekday_names
 
+N_ = str  # marks a msgid for extraction; translated where it is shown
+AGE_BAND_NAMES = (N_("infant"), N_("toddler"), N_("preschool"), N_("school-age"))  # AGE_BANDS, in words
 UPLOAD_LIMIT = 2 * 1024 * 1024  # an .ics of busy times; the API's own route has the same order of limit
 
 

@@ -11,7 +11,6 @@ from typing import Any
 
 from piccolo.query.functions.aggregate import Count
 
-from resources.tables import ChildcareResource, Room
 from scheduler.auth import Principal, require_admin
 from scheduler.tables import Child, Event, Family, FamilyAvailability, Registration
 from scheduler.timeutil import utcnow
@@ -45,8 +44,12 @@ async def filter_choices(school_id: int) -> dict[str, list[str]]:
 
 
 async def school_events(school_id: int, status: str, upcoming_only: bool = False) -> list[dict[str, Any]]:
-    """Events of one status with their room and seats taken, soonest first (drafts by id)."""
-    where = (Event.school == school_id) & (Event.status == status)
+    """Events of one status with their room and seats taken, soonest first (drafts by id).
+
+    Conference evenings are left out: families book those meeting by meeting
+    (their itinerary), not as one event with seats.
+    """
+    where = (Event.school == school_id) & (Event.status == status) & (Event.kind != "conference")
     if upcoming_only:
         where &= Event.starts_at >= utcnow() - dt.timedelta(hours=3)
     rows = await Event.select(Event.id, Event.title, Event.kind, Event.duration_minutes, Event.earliest_date,
@@ -60,21 +63,3 @@ async def school_events(school_id: int, status: str, upcoming_only: bool = False
     for r in rows:
         r["confirmed"] = taken.get(r["id"], 0)
     return rows
-
-
-async def published_upcoming(school_id: int, language: str = "") -> list[dict[str, Any]]:
-    """What a family can register for: published, not yet over, with room and childcare names."""
-    rows = await Event.select(Event.id, Event.title, Event.description, Event.starts_at, Event.ends_at, Event.seats,
-                              Event.interpreter_languages, Event.childcare_children,
-                              Event.room.name.as_alias("room_name"),
-                              Event.childcare.id.as_alias("childcare_id")).where(
-        (Event.school == school_id) & (Event.status == "published") & (Event.starts_at > utcnow())
-    ).order_by(Event.starts_at).run()
-    return rows
-
-
-async def names(school_id: int) -> dict[str, dict[int, str]]:
-    rooms = await Room.select(Room.id, Room.name).where(Room.school == school_id).run()
-    cares = await ChildcareResource.select(ChildcareResource.id, ChildcareResource.name).where(
-        ChildcareResource.school == school_id).run()
-    return {"rooms": {r["id"]: r["name"] for r in rooms}, "childcare": {c["id"]: c["name"] for c in cares}}

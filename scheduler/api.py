@@ -12,6 +12,7 @@ from resources.api import Actor, Limit, Offset, PathId
 from scheduler import services
 from scheduler.paging import PageRequest
 from scheduler.schemas import (
+    AudienceOut,
     AvailabilityIn,
     AvailabilityOut,
     ChildIn,
@@ -24,6 +25,7 @@ from scheduler.schemas import (
     FamilyPage,
     InterestsIn,
     Kind,
+    MoveIn,
     NewUserOut,
     Status,
     UserIn,
@@ -142,6 +144,14 @@ class EventController(Controller):
     @post("/{event_id:int}/cancel", status_code=200)
     async def cancel(self, actor: Actor, event_id: PathId) -> EventOut:
         return await services.cancel_event(actor, event_id)
+
+    @post("/{event_id:int}/move", status_code=200)
+    async def move(self, actor: Actor, event_id: PathId, data: JSONBody[MoveIn]) -> EventOut:
+        return await services.move_event(actor, event_id, data.start)
+
+    @get("/{event_id:int}/audience")
+    async def audience(self, actor: Actor, event_id: PathId) -> AudienceOut:
+        return await services.who_is_told(actor, event_id)
 
 
 class UserController(Controller):

@@ -114,6 +114,18 @@ class EventOut(Struct):
     cancelled_at: dt.datetime | None
 
 
+class MoveIn(Struct, forbid_unknown_fields=True):
+    start: LocalDateTime
+
+
+class AudienceOut(Struct):
+    """Who hears of a change to an event (cancel or move), shown before an administrator confirms."""
+
+    families: int
+    waitlisted: int
+    interpreters: int
+
+
 class EventPage(Struct):
     items: list[EventOut]
     total: int

@@ -27,6 +27,7 @@ from scheduler.db import locked, writing
 from scheduler.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from scheduler.paging import PageRequest, fetch_page
 from scheduler.schemas import (
+    AudienceOut,
     AvailabilityIn,
     AvailabilityOut,
     ChildIn,
@@ -409,7 +410,7 @@ async def move_event(actor: Principal, event_id: int, start: str) -> EventOut:
     return await get_event(actor, event_id)
 
 
-async def who_is_told(actor: Principal, event_id: int) -> dict[str, int]:
+async def who_is_told(actor: Principal, event_id: int) -> AudienceOut:
     """Who hears of a change to this event: registered and waiting families, interpreters holding it."""
     row, school = await _event(event_id)
     require_admin(actor, school["id"])
@@ -420,8 +421,8 @@ async def who_is_told(actor: Principal, event_id: int) -> dict[str, int]:
         counts[r["status"]] = r["n"]
     interpreters = await InterpreterAssignment.count().where(
         (InterpreterAssignment.event == event_id) & InterpreterAssignment.status.is_in(["claimed", "confirmed"])).run()
-    return {"families": counts["confirmed"] + counts["offered"], "waitlisted": counts["waitlisted"],
-            "interpreters": interpreters}
+    return AudienceOut(families=counts["confirmed"] + counts["offered"], waitlisted=counts["waitlisted"],
+                       interpreters=interpreters)
 
 
 async def delete_event(actor: Principal, event_id: int) -> None:

@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from tests.conftest import ENGINES, _pg_url, create_pg_database, drop_pg_database, run_cli
-from tests.integration.helpers import ServerProcess
+from tests.integration.helpers import ServerProcess, SmtpServer
 
 
 @pytest.fixture(scope="module", params=ENGINES)
@@ -25,3 +25,11 @@ def server(request, tmp_path_factory):
         yield proc
     if name:
         drop_pg_database(name)
+
+
+@pytest.fixture
+def smtp():
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()

@@ -9,16 +9,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-import email
-import email.policy
 import json
 import re
 import subprocess
 import sys
-import threading
 
 import pytest
-from aiosmtpd.controller import Controller
 from icalendar import Calendar
 
 from calendars.feeds import event_uid
@@ -27,7 +23,6 @@ from scheduler.tables import Event, Family, InterpreterAssignment, Outbox
 from tests.conftest import ROOT, cli_env
 from tests.integration.helpers import (
     family_user,
-    free_port,
     in_app,
     make_event,
     make_family,
@@ -43,46 +38,6 @@ UTC = dt.timezone.utc
 START = "2027-03-15T23:00:00+00:00"
 T_START = dt.datetime.fromisoformat(START)
 BEFORE_DST = T_START - dt.timedelta(hours=47)  # 2027-03-13 18:00 CST: still standard time
-
-
-class Inbox:
-    """Messages the SMTP server accepted, parsed."""
-
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
-        with self.lock:
-            self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 OK"
-
-    def subjects(self) -> list[str]:
-        return [str(m["Subject"]) for m in self.messages]
-
-
-class SmtpServer:
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.inbox = Inbox()
-        self.controller: Controller | None = None
-
-    def start(self) -> None:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -8,23 +8,14 @@ import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-import pytest
 
 from scheduler.notifications import sweeps
 from scheduler.tables import Outbox, Registration
 from tests.integration.helpers import family_user, in_app, make_event, make_school, make_user, ok, publish, rows
-from tests.integration.test_notifications import SmtpServer, text_of
+from tests.integration.test_notifications import text_of
 
 UTC = dt.timezone.utc
 START = "2027-03-15T23:00:00+00:00"
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 async def one_seat_event(client, offer_hours: int) -> dict:

@@ -1,0 +1,170 @@
+"""The web pages through the real app on both engines: sign-in, the form guard, bad input, moving an event.
+
+The browser tests (tests/e2e) show the pages work for people; these pin the
+rules a browser cannot see: one-time links, hashes at rest, CSRF, status codes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from scheduler.app import create_app
+from scheduler.tables import Event, FamilyAvailability, InterpreterAssignment, Registration, SignInLink, WebSession
+from tests.integration.helpers import (
+    family_user,
+    in_app,
+    make_event,
+    make_family,
+    make_school,
+    make_user,
+    ok,
+    publish,
+    rows,
+)
+
+CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
+
+
+@pytest.fixture
+async def web(settings, smtp):
+    """The app with mail going to a real local SMTP server; the client keeps cookies like a browser."""
+    app = create_app(dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=smtp.port))
+    async with AsyncTestClient(app=app) as c:
+        c.follow_redirects = False  # the tests read each redirect, as a browser's network panel would
+        yield c
+
+
+@pytest.fixture
+async def family_site(web):
+    admin = await make_user(web)
+    await make_school(web, admin)
+    family = await make_family(web, admin)
+    headers = await family_user(web, admin, family["id"])
+    return admin, family, headers["Authorization"].removeprefix("Bearer ")
+
+
+async def sign_in(client, token: str) -> str:
+    """Sign in with an API token through the form; returns the CSRF token of the page it lands on."""
+    answer = await client.post("/signin/token", data={"token": token, "next": "/"})
+    assert answer.status_code == 303, answer.text
+    page = await client.get(answer.headers["location"])
+    assert page.status_code == 200, page.text
+    return CSRF.search(page.text).group(1)
+
+
+async def test_emailed_link_signs_in_once_and_only_hashes_are_stored(web, family_site, smtp):
+    _, family, _ = family_site
+    answer = await web.post("/signin/email", data={"email": "Ana@Example.org"})
+    assert answer.status_code == 303 and "sent=1" in answer.headers["location"]
+    unknown = await web.post("/signin/email", data={"email": "nobody@example.org"})
+    assert unknown.headers["location"] == answer.headers["location"]  # no hint who has an account
+    assert len(smtp.inbox.messages) == 1
+    message = smtp.inbox.messages[0]
+    assert message["To"] == "ana@example.org"
+    body = message.get_content()
+    link = re.search(r"https?://\S+/signin/(\S+)", body)
+    assert link, body
+    token = link.group(1)
+    assert "Hola" in body  # in the family's language (Spanish)
+    # the link opens a page with a button (mail scanners that follow links sign nobody in)
+    landing = await web.get(f"/signin/{token}")
+    assert landing.status_code == 200 and "fb_session" not in landing.headers.get("set-cookie", "")
+    done = await web.post("/signin/link", data={"token": token})
+    assert done.status_code == 303 and done.headers["location"] == "/family"
+    cookie = done.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("SameSite=Lax", "SameSite=lax")
+    page = await web.get("/family")
+    assert page.status_code == 200 and family["name"] in page.text
+    again = await web.post("/signin/link", data={"token": token})
+    assert again.status_code == 401
+    stored = rows(web, SignInLink) + rows(web, WebSession)
+    assert all(token not in str(row) for row in stored)
+    assert rows(web, SignInLink)[0]["used_at"] is not None
+
+
+async def test_forms_need_the_session_token_and_bad_input_writes_nothing(web, family_site):
+    _, family, token = family_site
+    csrf = await sign_in(web, token)
+    cells = {"cell": ["2-1080", "2-1110", "4-600"]}
+    forged = await web.post("/family/availability", data=cells)
+    assert forged.status_code == 403 and "csrf" in forged.text.lower() or "expired" in forged.text
+    wrong = await web.post("/family/availability", data={**cells, "csrf": "0" * 40})
+    assert wrong.status_code == 403
+    assert rows(web, FamilyAvailability) == []
+    saved = await web.post("/family/availability", data={**cells, "csrf": csrf})
+    assert saved.status_code == 303
+    windows = sorted((r["weekday"], r["start_minute"], r["end_minute"]) for r in rows(web, FamilyAvailability))
+    assert windows == [(2, 1080, 1140), (4, 600, 630)]  # neighbouring half hours merge
+    page = await web.get("/family")
+    assert 'value="2-1080" aria-label=' in page.text and re.search(r'value="2-1080"[^>]*checked', page.text)
+
+    bad = await web.post("/family/children", data={"csrf": csrf, "first_name": "", "grade": "2",
+                                                  "age_band": "school-age"})
+    assert bad.status_code == 422 and "first_name" in bad.text
+
+
+async def test_pages_for_other_roles_are_refused_and_sign_out_ends_the_session(web, family_site):
+    _, _, token = family_site
+    csrf = await sign_in(web, token)
+    assert (await web.get("/planner")).status_code == 403
+    assert (await web.get("/interpreter")).status_code == 403
+    out = await web.post("/signout", data={"csrf": csrf})
+    assert out.status_code == 303
+    assert rows(web, WebSession) == []
+    again = await web.get("/family")
+    assert again.status_code == 303 and again.headers["location"].startswith("/signin")
+
+
+async def test_after_sign_in_only_local_paths(web, family_site):
+    _, _, token = family_site
+    answer = await web.post("/signin/token", data={"token": token, "next": "//evil.example/x"})
+    assert answer.headers["location"] == "/family"
+    unknown = await web.post("/signin/token", data={"token": "nope", "next": "/"})
+    assert unknown.status_code == 401
+
+
+async def test_registering_on_the_page_with_bad_numbers_is_a_4xx_and_writes_nothing(web, family_site):
+    admin, _, token = family_site
+    event = await make_event(web, admin)
+    publish(web, event["id"], "2027-03-03T00:00:00+00:00", seats=1)
+    csrf = await sign_in(web, token)
+    bad = await web.post(f"/family/events/{event['id']}/register", data={"csrf": csrf, "adults": "many"})
+    assert bad.status_code == 422 and "adults" in bad.text
+    assert rows(web, Registration) == []
+    good = await web.post(f"/family/events/{event['id']}/register", data={"csrf": csrf, "adults": "1"})
+    assert good.status_code == 303 and "done=registered" in good.headers["location"]
+    assert [r["status"] for r in rows(web, Registration)] == ["confirmed"]
+
+
+async def test_moving_a_published_event_says_who_is_told_and_reopens_interpreting(web, family_site):
+    admin, family, token = family_site
+    event = await make_event(web, admin, interpreter_languages=["es"])
+    publish(web, event["id"], "2027-03-03T00:00:00+00:00", seats=5)
+    fam_headers = {"Authorization": f"Bearer {token}"}
+    await ok(await web.post(f"/events/{event['id']}/registrations", json={"adults": 1}, headers=fam_headers), 201)
+
+    async def claimed() -> None:  # the Spanish-speaking family's registration opened it; someone holds it
+        await InterpreterAssignment.update({InterpreterAssignment.status: "claimed"}).where(
+            InterpreterAssignment.event == event["id"]).run()
+
+    in_app(web, claimed)
+    audience = await ok(await web.get(f"/events/{event['id']}/audience", headers=admin))
+    assert audience == {"families": 1, "waitlisted": 0, "interpreters": 1}
+
+    admin_token = admin["Authorization"].removeprefix("Bearer ")
+    csrf = await sign_in(web, admin_token)
+    confirm = await web.get(f"/planner/events/{event['id']}/move")
+    assert confirm.status_code == 200 and "1 registered families" in confirm.text
+    past = await web.post(f"/planner/events/{event['id']}/move", data={"csrf": csrf, "start": "2020-01-01T18:00"})
+    assert past.status_code == 422 and "start" in past.text
+    moved = await web.post(f"/planner/events/{event['id']}/move", data={"csrf": csrf, "start": "2027-03-04T18:30"})
+    assert moved.status_code == 303
+    row = rows(web, Event, Event.id == event["id"])[0]
+    assert row["sequence"] == 1 and row["starts_at"].isoformat().startswith("2027-03-05T00:30")  # 18:30 CST
+    assignment = rows(web, InterpreterAssignment)[0]
+    assert assignment["status"] == "open" and assignment["interpreter"] is None
+    assert assignment["starts_at"] == row["starts_at"]

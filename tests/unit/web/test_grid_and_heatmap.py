@@ -1,0 +1,41 @@
+"""The pure parts behind the pages: the tap grid, the heatmap, the language choice."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scheduler.i18n import from_accept_language
+from scheduler.web import grid, heatmap
+
+cells = st.sets(st.tuples(st.integers(0, 6), st.sampled_from(grid.SLOTS)), max_size=60)
+
+
+@given(cells)
+def test_grid_round_trips_through_windows(picked: set[tuple[int, int]]) -> None:
+    assert grid.cells(grid.windows(picked)) == picked
+
+
+def test_neighbouring_cells_merge_and_partial_windows_show_only_whole_cells() -> None:
+    assert grid.windows({(2, 1080), (2, 1110), (2, 1170)}) == [(2, 1080, 1140), (2, 1170, 1200)]
+    assert grid.cells([(0, 1090, 1200)]) == {(0, 1110), (0, 1140), (0, 1170)}  # 18:10-20:00
+    assert grid.parse(["2-1080", "7-1080", "2-1081", "x", "3-60"]) == {(2, 1080)}
+
+
+def test_heatmap_counts_families_free_for_the_whole_cell_once_each() -> None:
+    heat = heatmap.build([(1, 0, 1080, 1200), (1, 0, 1100, 1170), (2, 0, 1110, 1140), (3, 5, 600, 660)],
+                         families=4)
+    assert heat.counts[(0, 1080)] == 1
+    assert heat.counts[(0, 1110)] == 2  # family 1 twice over counts once
+    assert (0, 1140) in heat.counts and heat.counts[(0, 1140)] == 1
+    assert heat.weekdays == [0, 1, 2, 3, 4, 5]  # Saturday shows because someone is free then
+    assert heat.level(0, 1110) == 5 and heat.level(0, 1080) in (2, 3) and heat.level(1, 1080) == 0
+    assert heat.best(1) == [(2, 0, 1110)]
+
+
+def test_accept_language_takes_the_best_language_we_have() -> None:
+    assert from_accept_language("fr-CA, vi;q=0.8, en;q=0.5") == "vi"
+    assert from_accept_language("ar-EG") == "ar"
+    assert from_accept_language("zh-Hant-TW;q=0.9, es;q=0.1") == "zh"
+    assert from_accept_language("de, fr;q=0.5") is None
+    assert from_accept_language("garbage;;q=x, ") is None

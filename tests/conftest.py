@@ -132,10 +132,15 @@ def _engine_counts(terminalreporter) -> dict[str, int]:
     return counts
 
 
+def _browser_passes(terminalreporter) -> int:
+    return sum(1 for r in terminalreporter.stats.get("passed", []) if r.nodeid.startswith("tests/e2e/"))
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     counts = _engine_counts(terminalreporter)
     terminalreporter.write_line(
-        f"database engines: {counts['sqlite']} tests passed on sqlite, {counts['postgres']} on postgres")
+        f"database engines: {counts['sqlite']} tests passed on sqlite, {counts['postgres']} on postgres; "
+        f"{_browser_passes(terminalreporter)} browser tests passed in Chromium")
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:
@@ -143,4 +148,8 @@ def pytest_sessionfinish(session, exitstatus) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if os.environ.get("FB_REQUIRE_POSTGRES") and reporter is not None and not session.config.option.collectonly:
         if _engine_counts(reporter)["postgres"] == 0 and exitstatus == 0:
+            session.exitstatus = 1
+    # nor without the browser tests (FB_REQUIRE_BROWSER): a missing Chromium must fail, not skip
+    if os.environ.get("FB_REQUIRE_BROWSER") and reporter is not None and not session.config.option.collectonly:
+        if _browser_passes(reporter) == 0 and exitstatus == 0:
             session.exitstatus = 1

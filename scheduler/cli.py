@@ -74,7 +74,8 @@ def serve(settings, workers: int = 1) -> int:
         print(f"the database has {len(pending)} unapplied migration(s) ({', '.join(pending)}); "
               "run `family-bridge migrate` first", file=sys.stderr)
         return 1
-    print(f"Family Bridge at {settings.public_url}  (API docs: {settings.public_url}/schema)", flush=True)
+    print(f"Family Bridge at {settings.public_url}  (sign in: {settings.public_url}/signin, "
+          f"API docs: {settings.public_url}/schema)", flush=True)
     # keep-alive longer than clients' think time, so a reused connection is not closed under them
     uvicorn.run("scheduler.asgi:app", host=settings.host, port=settings.port, workers=workers,
                 log_level="warning", proxy_headers=True, timeout_keep_alive=30)

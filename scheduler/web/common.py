@@ -69,6 +69,8 @@ class Page:
             "dir": direction(lang), "languages": i18n.NAMES, "csrf": self.csrf, "user": self.session,
             "when": lambda instant: i18n.when(instant, self.tz, lang),
             "clock": lambda instant: i18n.clock(instant, self.tz, lang),
+            "at": lambda text: i18n.when(i18n.parse_iso(text, self.tz), self.tz, lang),
+            "at_clock": lambda text: i18n.clock(i18n.parse_iso(text, self.tz), self.tz, lang),
             "path": self.request.url.path, "notice": self.request.query_params.get("done", ""),
         }
         return Template(template_name=template, context=values | context, status_code=status_code,

@@ -35,6 +35,14 @@ def _local(instant: dt.datetime, tz: str) -> dt.datetime:
     return instant.astimezone(ZoneInfo(tz))
 
 
+def parse_iso(text: str | None, tz: str) -> dt.datetime | None:
+    """What the services print: ISO 8601 with an offset, or a wall-clock time on the school's clock."""
+    if not text:
+        return None
+    value = dt.datetime.fromisoformat(text)
+    return value if value.tzinfo is not None else value.replace(tzinfo=ZoneInfo(tz))
+
+
 def when(instant: dt.datetime | None, tz: str, language: str) -> str:
     """"Tuesday, March 16, 2027 at 6:00 PM" in the reader's language, on the school's clock."""
     if instant is None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from litestar import get, post
 from litestar.response import Redirect, Template
 
@@ -22,17 +20,13 @@ def _notices(page: Page) -> dict[str, str]:
             "released": _("Released: the assignment is open for others again.")}
 
 
-def _local(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text)
-
-
 @get("/interpreter", include_in_schema=False)
 async def board(page: Page) -> Template:
     actor = page.require("interpreter").principal
     buffer = page.settings.travel_buffer_minutes
     return page.render("interpreter.html", open_work=await assignments.open_for_me(actor, buffer),
                        mine=[a for a in await assignments.mine(actor) if a.status != "cancelled"],
-                       local=lambda text: _local(text), language_name=lambda c: language_label(c, page.language),
+                       language_name=lambda c: language_label(c, page.language),
                        notices=_notices(page))
 
 

@@ -82,8 +82,7 @@ def _plan_context(page: Page, plan: PlanOut) -> dict[str, Any]:
     return {"plan": plan, "elapsed": min(elapsed, plan.time_limit), "weeks": _weeks(plan),
             "day_name": lambda d: short_day(d, page.language),
             "placed": [e for e in plan.events if e.outcome == "placed"],
-            "left_out": [e for e in plan.events if e.outcome == "unscheduled"],
-            "hhmm": lambda text: text[11:16] if text else ""}
+            "left_out": [e for e in plan.events if e.outcome == "unscheduled"]}
 
 
 @get("/planner/plans/{plan_id:int}", include_in_schema=False)

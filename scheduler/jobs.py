@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from scheduler import signin
 from scheduler.notifications import sweeps
 from scheduler.settings import Settings
 from scheduler.timeutil import utcnow
@@ -33,6 +34,7 @@ def build_scheduler(settings: Settings, clock: Clock = utcnow) -> AsyncIOSchedul
     async def sweep_job() -> None:
         try:
             await sweeps.run_sweeps(settings, clock())
+            await signin.sweep_expired(clock())  # used-up sign-in links and old browser sessions
         except Exception:  # keep the schedule alive; the type is enough (no data in logs)
             log.exception("sweeps failed")
 

@@ -130,6 +130,7 @@ async def provide_page(request: Request) -> Page:
     session = await signin.current(request.cookies.get(SESSION_COOKIE))
     page = Page(request=request, settings=settings, session=session, language=choose_language(request, session))
     page.school = await _school_of(session, request)
+    request.state.page = page  # an error page later speaks the same language
     return page
 
 
@@ -158,7 +159,8 @@ def sign_in_needed(request: Request, _: SignInNeeded) -> Redirect:
 
 def page_error(request: Request, exc: DomainError) -> Template:
     """A domain error on a page: the same message the API gives, in a page with a way back."""
-    settings: Settings = request.app.state.settings
-    language = choose_language(request, None)
-    page = Page(request=request, settings=settings, session=None, language=language)
+    page = getattr(request.state, "page", None)
+    if page is None:  # the error came before the page was set up (e.g. the school in the address)
+        page = Page(request=request, settings=request.app.state.settings, session=None,
+                    language=choose_language(request, None))
     return page.render("error.html", status_code=exc.status_code, message=exc.message, field=exc.field)

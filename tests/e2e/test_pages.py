@@ -146,6 +146,7 @@ def test_family_page_in_arabic_is_right_to_left(site: Site, context: BrowserCont
     sign_in(page, site, "family")
     page.select_option("#lang-pick", "ar")
     page.click("form.lang button")
+    page.wait_for_load_state("networkidle")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     expect(page.locator("html")).to_have_attribute("lang", "ar")
     assert page.locator("h2#events-title").inner_text() != "Coming up at school"  # translated, not English

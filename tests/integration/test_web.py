@@ -91,7 +91,7 @@ async def test_forms_need_the_session_token_and_bad_input_writes_nothing(web, fa
     csrf = await sign_in(web, token)
     cells = {"cell": ["2-1080", "2-1110", "4-600"]}
     forged = await web.post("/family/availability", data=cells)
-    assert forged.status_code == 403 and "csrf" in forged.text.lower() or "expired" in forged.text
+    assert forged.status_code == 403 and "Vuelva a cargar la página" in forged.text and 'lang="es"' in forged.text  # said in the family's Spanish
     wrong = await web.post("/family/availability", data={**cells, "csrf": "0" * 40})
     assert wrong.status_code == 403
     assert rows(web, FamilyAvailability) == []

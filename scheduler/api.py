@@ -9,7 +9,8 @@ from litestar import Controller, delete, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from resources.api import Actor, Limit, Offset, PathId
-from scheduler import services
+from scheduler import data_rights, services
+from scheduler.data_rights import DeletionOut
 from scheduler.paging import PageRequest
 from scheduler.schemas import (
     AudienceOut,
@@ -31,6 +32,10 @@ from scheduler.schemas import (
     UserIn,
     UserOut,
 )
+
+DeleteConfirm = Annotated[int | None, QueryParameter(
+    ge=1, le=2_147_483_647, description="required: the family id again (a deletion cannot be undone, so it is asked "
+                                        "for twice)")]
 
 
 class SchoolScopedController(Controller):
@@ -79,9 +84,12 @@ class FamilyController(Controller):
     async def update(self, actor: Actor, family_id: PathId, data: JSONBody[FamilyIn]) -> FamilyOut:
         return await services.update_family(actor, family_id, data)
 
-    @delete("/{family_id:int}")
-    async def remove(self, actor: Actor, family_id: PathId) -> None:
-        await services.delete_family(actor, family_id)
+    @delete("/{family_id:int}", status_code=200)
+    async def remove(self, actor: Actor, family_id: PathId, confirm: DeleteConfirm = None) -> DeletionOut:
+        """Delete the account and its personal data (``scheduler/data_rights.py``): seats go to the waitlist,
+        feed links and API tokens stop working, unsent e-mail is withheld. Declared here, not in
+        ``data_rights_api``, because Litestar serves one path from one controller."""
+        return await data_rights.delete_family(actor, family_id, confirm)
 
     @post("/{family_id:int}/children")
     async def add_child(self, actor: Actor, family_id: PathId, data: JSONBody[ChildIn]) -> ChildOut:

@@ -23,6 +23,7 @@ from scheduler import api as scheduler_api
 from scheduler import bookings_api
 from scheduler import notifications_api
 from scheduler import conference_api
+from scheduler import data_rights_api
 from scheduler import plans_api
 from scheduler import services
 from scheduler import web
@@ -124,8 +125,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     app = Litestar(
         route_handlers=[health, *resources_api.ROUTES, *scheduler_api.ROUTES, *calendars_api.ROUTES,
-                        *bookings_api.ROUTES, *plans_api.ROUTES, *notifications_api.ROUTES, *conference_api.ROUTES,
-                        web.router()],
+                        *data_rights_api.ROUTES, *bookings_api.ROUTES, *plans_api.ROUTES, *notifications_api.ROUTES,
+                        *conference_api.ROUTES, web.router()],
         dependencies={"actor": Provide(provide_actor)},
         lifespan=[database],
         template_config=web.TEMPLATES,

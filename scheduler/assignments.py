@@ -21,7 +21,7 @@ from scheduler.errors import Conflict, Forbidden, InvalidInput, NotFound
 from scheduler.languages import language_name
 from scheduler.outbox import notify
 from scheduler.schemas import AssignmentOut
-from scheduler.tables import Event, InterpreterAssignment
+from scheduler.tables import Event, InterpreterAssignment, Outbox
 from scheduler.timeutil import format_local, utcnow
 
 TAKEN = ("claimed", "confirmed")
@@ -193,3 +193,26 @@ async def list_for_event(actor: Principal, event_id: int) -> list[AssignmentOut]
         InterpreterAssignment.id).run()
     tz = (await _zones())[event["school"]]
     return [_out(r, event["title"], tz) for r in rows]
+
+
+async def withdraw_open(assignment_ids: list[int]) -> list[int]:
+    """Cancel those of these assignments nobody has claimed, and hold back their pending notices.
+
+    For when the need behind an assignment is gone (the only family needing
+    the language left). The update is conditional on ``status = 'open'``,
+    like a claim, so a claim racing with it either wins (the work stays: an
+    interpreter has committed, the school decides) or finds it cancelled.
+    Runs in the caller's write transaction; answers the ids it cancelled.
+    """
+    if not assignment_ids:
+        return []
+    cancelled = [r["id"] for r in await InterpreterAssignment.update({
+        InterpreterAssignment.status: "cancelled", InterpreterAssignment.updated_at: utcnow()}).where(
+        InterpreterAssignment.id.is_in(assignment_ids) & (InterpreterAssignment.status == "open")
+    ).returning(InterpreterAssignment.id).run()]
+    for aid in cancelled:  # "new work in your language" about work that no longer exists must not go out
+        await Outbox.update({Outbox.status: "skipped", Outbox.lease_until: None,
+                             Outbox.last_error: "the assignment was withdrawn"}).where(
+            (Outbox.status == "pending") & (Outbox.dedupe_key.like(f"assignment-open:{aid}:%")
+                                            | Outbox.dedupe_key.like(f"assignment-unclaimed:{aid}:%"))).run()
+    return sorted(cancelled)

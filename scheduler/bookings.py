@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Collection
 from typing import Any
 
 import arrow
@@ -18,6 +19,7 @@ from piccolo.query.functions.aggregate import Sum
 
 from resources.childcare_capacity import fits, staff_on_duty
 from resources.tables import ChildcareRatio, ChildcareResource, ChildcareStaffing, Interpreter, School
+from scheduler import assignments
 from scheduler.auth import Principal, require_admin, require_family_access
 from scheduler.db import locked
 from scheduler.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -188,6 +190,32 @@ async def ensure_interpreter(event: dict[str, Any], language: str) -> None:
                      payload={"assignment": row["id"], "language": language_name(language)})
 
 
+async def withdraw_interpreter(event: dict[str, Any], language: str, planned: Collection[str] = ()) -> list[int]:
+    """The inverse of :func:`ensure_interpreter`, for a registration that is gone.
+
+    When no live registration at the event needs ``language`` any more and the
+    event did not ask for it itself (``planned``: the languages its plan
+    placed), its unclaimed assignment is cancelled and the language leaves the
+    event's description (SEQUENCE goes up, as when it was added). Claimed work
+    stays. Runs under the event lock; answers the cancelled assignment ids.
+    """
+    if language == INSTRUCTION_LANGUAGE or language in planned:
+        return []
+    if await Registration.exists().where((Registration.event == event["id"]) & (Registration.language == language)
+                                         & Registration.status.is_in(list(LIVE))).run():
+        return []
+    live = await InterpreterAssignment.select(InterpreterAssignment.id).where(
+        (InterpreterAssignment.event == event["id"]) & (InterpreterAssignment.language == language)
+        & (InterpreterAssignment.status != "cancelled")).run()
+    withdrawn = await assignments.withdraw_open([a["id"] for a in live])
+    if withdrawn and language in event["interpreter_languages"]:
+        languages = [lang for lang in event["interpreter_languages"] if lang != language]
+        await Event.update({Event.interpreter_languages: languages, Event.sequence: Event.sequence + 1,
+                            Event.updated_at: utcnow()}).where(Event.id == event["id"]).run()
+        event["interpreter_languages"] = languages
+    return withdrawn
+
+
 async def _confirm(reg: dict[str, Any], event: dict[str, Any], family: dict[str, Any], kind: str) -> None:
     await ensure_interpreter(event, reg["language"] or family["language"])
     await notify(kind, f"registration:{reg['id']}:confirmed", family["email"], family["language"],
@@ -337,14 +365,24 @@ async def expire_offers(event_id: int, now: dt.datetime) -> list[int]:
     return await promote(event, school["timezone"], school["waitlist_offer_hours"], now)
 
 
+async def release(event: dict[str, Any], registration_ids: list[int]) -> list[int]:
+    """Cancel registrations of a locked event, freeing their seats and childcare places, and give
+    what was freed to the waitlist (the school's offer setting decides confirm or offer).
+
+    The one path every cancellation takes (a family's, an account deletion's),
+    so a freed seat is never left unpromoted. Answers the promoted registration ids.
+    """
+    await _set_status(registration_ids, "cancelled")
+    school = await _school(event["school"])
+    return await promote(event, school["timezone"], school["waitlist_offer_hours"])
+
+
 async def cancel(actor: Principal, event_id: int, registration_id: int) -> RegistrationOut:
     """Free the seat and childcare places, then promote whoever now fits."""
     event = await lock_event(event_id)
     reg = await _registration_of(actor, event, registration_id)
     if reg["status"] != "cancelled":
-        await _set_status([registration_id], "cancelled")
-        school = await _school(event["school"])
-        await promote(event, school["timezone"], school["waitlist_offer_hours"])
+        await release(event, [registration_id])
         reg = await Registration.select().where(Registration.id == registration_id).first().run()
     return await _out(reg)
 

@@ -166,13 +166,6 @@ async def get_family(actor: Principal, family_id: int) -> FamilyOut:
     return _family_out(row)
 
 
-async def delete_family(actor: Principal, family_id: int) -> None:
-    row = await _family(family_id)
-    require_admin(actor, row["school"])
-    async with writing():
-        await Family.delete().where(Family.id == family_id).run()
-
-
 async def list_families(actor: Principal, slug: str, page: PageRequest, language: str | None = None
                         ) -> tuple[list[FamilyOut], int]:
     school = await school_by_slug(slug)

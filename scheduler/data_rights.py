@@ -58,7 +58,9 @@ from scheduler.tables import (
     Outbox,
     Plan,
     Registration,
+    SignInLink,
     User,
+    WebSession,
 )
 from scheduler.timeutil import format_local, utcnow
 
@@ -80,6 +82,8 @@ SOURCES: dict[str, str] = {
     "childcare_booking": "registrations",
     "app_user": "users",
     "idempotency_key": "idempotency_keys",
+    "sign_in_link": "web_sign_in",
+    "web_session": "web_sign_in",
     "feed_token": "feed_tokens",
     "outbox": "notifications",
     "conference_meeting": "conferences",
@@ -230,6 +234,10 @@ async def _document(family: dict[str, Any]) -> dict[str, Any]:
     keys = await _idempotency_rows(fid, user_ids)
     tokens = await FeedToken.select(FeedToken.id, FeedToken.created_at, FeedToken.revoked_at).where(
         (FeedToken.owner_kind == "family") & (FeedToken.owner_id == fid)).order_by(FeedToken.id).run()
+    links = await SignInLink.select(SignInLink.user, SignInLink.created_at, SignInLink.expires_at,
+                                    SignInLink.used_at).where(SignInLink.user.is_in(user_ids or [-1])).run()
+    sessions = await WebSession.select(WebSession.user, WebSession.created_at, WebSession.expires_at).where(
+        WebSession.user.is_in(user_ids or [-1])).run()
     dated = await FamilyDatedAvailability.select().where(FamilyDatedAvailability.family == fid).order_by(
         FamilyDatedAvailability.starts_at).run()
 
@@ -260,6 +268,8 @@ async def _document(family: dict[str, Any]) -> dict[str, Any]:
         "users": [{"id": u["id"], "role": u["role"], "name": u["name"], "email": u["email"],
                    "created_at": u["created_at"],
                    "api_token": "stored only as a hash; shown once when created, never exported"} for u in users],
+        "web_sign_in": {"note": "links and sessions are stored only as hashes; their secrets cannot be exported",
+                        "links": links, "sessions": sessions},
         "idempotency_keys": [{"key": k["key"], "route": k["route"], "status_code": k["status_code"],
                               "answer": _answer(k), "created_at": k["created_at"],
                               "by_family_user": k["user"] in user_ids} for k in keys],

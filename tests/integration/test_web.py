@@ -168,3 +168,28 @@ async def test_moving_a_published_event_says_who_is_told_and_reopens_interpretin
     assignment = rows(web, InterpreterAssignment)[0]
     assert assignment["status"] == "open" and assignment["interpreter"] is None
     assert assignment["starts_at"] == row["starts_at"]
+
+
+async def test_deleting_the_account_ends_its_browser_sessions_and_links(web, family_site, smtp):
+    admin, family, token = family_site
+    await sign_in(web, token)
+    await web.post("/signin/email", data={"email": "ana@example.org"})
+    assert rows(web, WebSession) and rows(web, SignInLink)
+    export = await ok(await web.get(f"/families/{family['id']}/export", headers=admin))
+    assert len(export["web_sign_in"]["sessions"]) == 1 and len(export["web_sign_in"]["links"]) == 1
+    assert token not in str(export)
+    await ok(await web.delete(f"/families/{family['id']}", params={"confirm": family["id"]}, headers=admin))
+    assert rows(web, WebSession) == [] and rows(web, SignInLink) == []
+    assert (await web.get("/family")).status_code == 303
+
+
+async def test_expired_links_and_sessions_are_swept(web, family_site):
+    import datetime as dt
+
+    from scheduler import signin
+
+    _, _, token = family_site
+    await sign_in(web, token)
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=signin.SESSION_DAYS + 1)
+    assert in_app(web, signin.sweep_expired, later) == 1
+    assert rows(web, WebSession) == []

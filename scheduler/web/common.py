@@ -71,6 +71,7 @@ class Page:
             "clock": lambda instant: i18n.clock(instant, self.tz, lang),
             "at": lambda text: i18n.when(i18n.parse_iso(text, self.tz), self.tz, lang),
             "at_clock": lambda text: i18n.clock(i18n.parse_iso(text, self.tz), self.tz, lang),
+            "plan_status": lambda code: self.gettext(i18n.PLAN_STATUS.get(code, code)),
             "path": self.request.url.path, "notice": self.request.query_params.get("done", ""),
         }
         return Template(template_name=template, context=values | context, status_code=status_code,

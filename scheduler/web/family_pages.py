@@ -7,12 +7,12 @@ from typing import Any
 import msgspec
 import segno
 from litestar import get, post
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Response, Template
 
 from calendars import services as calendar_services
 from calendars.tokens import subscribe_links
 from resources.schemas import AGE_BANDS, WeeklyWindow
-from scheduler import bookings, conference_services, services
+from scheduler import bookings, conference_services, data_rights, services
 from scheduler.db import in_transaction
 from scheduler.errors import InvalidInput
 from scheduler.idempotency import once
@@ -173,5 +173,35 @@ async def private_feed(page: Page) -> Template:
                        back_to="/family")
 
 
+@get("/family/export", include_in_schema=False)
+async def export(page: Page) -> Response:
+    """The same document as ``GET /families/{id}/export``, downloaded with the session instead of a token."""
+    family_id = _family_id(page)
+    document = await data_rights.export_family(page.require().principal, family_id)
+    return Response(content=msgspec.json.encode(document), media_type="application/json", headers={
+        "Content-Disposition": f'attachment; filename="family-{family_id}-export.json"', "Cache-Control": "no-store"})
+
+
+@get("/family/delete", include_in_schema=False)
+async def delete_form(page: Page) -> Template:
+    family = await services.get_family(page.require("family").principal, _family_id(page))
+    return page.render("family_delete.html", family=family)
+
+
+@post("/family/delete", include_in_schema=False)
+async def delete(page: Page) -> Redirect:
+    """Typing the family's name confirms; the account, its sessions and its bookings go in one transaction."""
+    form = await page.form()
+    actor = page.require("family").principal
+    family_id = _family_id(page)
+    family = await services.get_family(actor, family_id)
+    if _one(form, "name").casefold() != family.name.strip().casefold():
+        raise InvalidInput([("name", page.gettext("Type your family's name exactly as shown to confirm."))])
+    await data_rights.delete_family(actor, family_id, family_id)
+    response = Redirect(path="/signin", status_code=303)
+    response.delete_cookie("fb_session")
+    return response
+
+
 ROUTES: list[Any] = [family_page, save_availability, upload_busy, save_profile, add_child, remove_child, register,
-                     cancel, accept_conferences, private_feed]
+                     cancel, accept_conferences, private_feed, export, delete_form, delete]

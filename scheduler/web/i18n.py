@@ -17,6 +17,10 @@ from babel.dates import format_date, format_datetime, format_time, get_day_names
 from scheduler.i18n import catalogue
 
 LOCALES = Path(__file__).with_name("locales")
+N_ = str  # marks a msgid for extraction; translated where it is shown
+#: A plan's status in words (the codes stay in the API).
+PLAN_STATUS = {"solving": N_("working"), "ready": N_("ready to publish"), "failed": N_("failed"),
+               "published": N_("published"), "retired": N_("replaced by a newer plan")}
 #: The languages the pages are written in, each named in itself for the picker.
 NAMES = {"en": "English", "es": "Español", "zh": "中文", "vi": "Tiếng Việt", "ar": "العربية"}
 

@@ -13,7 +13,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from scheduler.app import create_app
-from scheduler.tables import Event, FamilyAvailability, InterpreterAssignment, Registration, SignInLink, WebSession
+from scheduler.tables import Event, Family, FamilyAvailability, InterpreterAssignment, Registration, SignInLink, WebSession
 from tests.integration.helpers import (
     family_user,
     in_app,
@@ -193,3 +193,16 @@ async def test_expired_links_and_sessions_are_swept(web, family_site):
     later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=signin.SESSION_DAYS + 1)
     assert in_app(web, signin.sweep_expired, later) == 1
     assert rows(web, WebSession) == []
+
+
+async def test_a_family_downloads_its_data_and_deletes_its_account_from_the_page(web, family_site):
+    _, family, token = family_site
+    csrf = await sign_in(web, token)
+    download = await web.get("/family/export")
+    assert download.status_code == 200 and "attachment" in download.headers["content-disposition"]
+    assert download.json()["profile"]["name"] == family["name"]
+    wrong = await web.post("/family/delete", data={"csrf": csrf, "name": "someone else"})
+    assert wrong.status_code == 422 and rows(web, Family)
+    gone = await web.post("/family/delete", data={"csrf": csrf, "name": family["name"].upper()})
+    assert gone.status_code == 303 and gone.headers["location"] == "/signin"
+    assert rows(web, Family) == [] and rows(web, WebSession) == []

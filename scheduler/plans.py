@@ -69,7 +69,7 @@ log = logging.getLogger("family_bridge.plans")
 
 INTERRUPTED_GRACE = dt.timedelta(seconds=120)
 _RUNNING: dict[int, asyncio.Task] = {}
-_PROGRESS: dict[int, dict[str, int]] = {}
+PROGRESS_EVERY_S = 1.0  # how often a running solve writes its progress to the plan row
 _PREPARING: set[int] = set()  # schools whose plan is being built in this process
 
 # ---------------------------------------------------------------- shapes
@@ -234,7 +234,6 @@ async def _insert_plan(school_id: int, instance: dict[str, Any], data: PlanIn, s
 
 def _forget(plan_id: int, task: asyncio.Task) -> None:
     _RUNNING.pop(plan_id, None)
-    _PROGRESS.pop(plan_id, None)
     if not task.cancelled() and task.exception() is not None:  # e.g. the database went away: log, do not lose it
         log.error("plan %s: storing the outcome failed: %r", plan_id, task.exception())
 
@@ -266,6 +265,7 @@ async def _solve_elsewhere(plan_id: int, instance: dict[str, Any], time_limit: i
     errors = asyncio.get_running_loop().create_task(proc.stderr.read())
     final: dict[str, Any] | None = None
     stderr = b""
+    loop, stored = asyncio.get_running_loop(), float("-inf")
     try:
         async with asyncio.timeout(time_limit + INTERRUPTED_GRACE.total_seconds()):
             try:  # stdin stays open: the solver stops by itself when it closes (this process died)
@@ -281,8 +281,10 @@ async def _solve_elsewhere(plan_id: int, instance: dict[str, Any], time_limit: i
                     continue
                 if isinstance(msg, dict) and "progress" in msg:
                     scheduled, attendance, bound = msg["progress"]
-                    _PROGRESS[plan_id] = {"scheduled": max(0, scheduled - len(kept)), "attendance": attendance,
-                                          "bound": bound}
+                    if loop.time() - stored >= PROGRESS_EVERY_S:
+                        stored = loop.time()
+                        await _store_progress(plan_id, {"scheduled": max(0, scheduled - len(kept)),
+                                                        "attendance": attendance, "bound": bound})
                 elif isinstance(msg, dict):
                     final = msg
             await proc.wait()
@@ -299,6 +301,13 @@ async def _solve_elsewhere(plan_id: int, instance: dict[str, Any], time_limit: i
         last = (stderr.decode(errors="replace").strip().splitlines() or [""])[-1][:500]
         return {"error": f"the solver process stopped unexpectedly (exit code {proc.returncode}) {last}".strip()}
     return final
+
+
+async def _store_progress(plan_id: int, progress: dict[str, int]) -> None:
+    """Progress lives in the plan's row, so any app process can show it (a page polls another worker)."""
+    async with writing():
+        await Plan.update({Plan.details: json.dumps({"progress": progress})}).where(
+            (Plan.id == plan_id) & (Plan.status == "solving")).run()
 
 
 async def _run(plan_id: int, instance: dict[str, Any], time_limit: int, seed: int, kept: set[str]) -> None:
@@ -418,7 +427,7 @@ async def _plan_out(row: dict[str, Any]) -> PlanOut:
         id=row["id"], school_id=row["school"], status=row["status"], objective=_objective(row),
         time_limit=row["time_limit"], seed=details.get("seed", 0), keep_published=row["keep_published"],
         created_at=row["created_at"], finished_at=row["finished_at"], published_at=row["published_at"],
-        error=row["error"], progress=_PROGRESS.get(row["id"]) if row["status"] == "solving" else None,
+        error=row["error"], progress=details.get("progress") if row["status"] == "solving" else None,
         stats=details.get("stats", {}), events=out,
     )
 

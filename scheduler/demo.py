@@ -90,8 +90,8 @@ def _weekdays() -> list[dt.date]:
     return [FIRST_DAY + dt.timedelta(d) for d in range(7 * WEEKS) if (FIRST_DAY + dt.timedelta(d)).weekday() < 5]
 
 
-async def _insert(table, rows: Sequence) -> list[int]:
-    """Insert in batches, returning the new ids in order."""
+async def insert_rows(table, rows: Sequence) -> list[int]:
+    """Insert in batches (one multi-row INSERT each), returning the new ids in order; the demos' bulk loader."""
     ids: list[int] = []
     for i in range(0, len(rows), BATCH):
         result = await table.insert(*rows[i:i + BATCH]).returning(table.id).run()
@@ -137,18 +137,18 @@ async def build_school(rng: random.Random, spec: SchoolSpec) -> SchoolBuilt:
     same school on either engine. The caller holds the write transaction:
     a school is there whole or not at all.
     """
-    school_id = (await _insert(School, [School(name=spec.name, slug=spec.slug, timezone=TIMEZONE,
+    school_id = (await insert_rows(School, [School(name=spec.name, slug=spec.slug, timezone=TIMEZONE,
                                                languages=sorted(c for c, _ in LANGUAGES))]))[0]
-    room_ids = await _insert(Room, [Room(school=school_id, name=n, capacity=c, tags=t) for n, c, t in ROOMS])
+    room_ids = await insert_rows(Room, [Room(school=school_id, name=n, capacity=c, tags=t) for n, c, t in ROOMS])
     room_avail = []
     for rid in room_ids:
         for wd in range(5):
             room_avail.append(RoomAvailability(room=rid, weekday=wd, start_minute=15 * 60, end_minute=21 * 60))
         if rng.random() < 0.4:
             room_avail.append(RoomAvailability(room=rid, weekday=5, start_minute=9 * 60, end_minute=13 * 60))
-    await _insert(RoomAvailability, room_avail)
+    await insert_rows(RoomAvailability, room_avail)
 
-    interp_ids = await _insert(Interpreter, [
+    interp_ids = await insert_rows(Interpreter, [
         Interpreter(school=school_id, name=n,
                     email=f"{n.split()[0].lower()}{spec.interpreter_mail}@interpreters.example.org",
                     languages=list(langs), max_events_per_day=rng.choice([1, 2, 2, 3]))
@@ -157,10 +157,11 @@ async def build_school(rng: random.Random, spec: SchoolSpec) -> SchoolBuilt:
     for iid in interp_ids:
         start, end = rng.choice([(16 * 60, 20 * 60), (17 * 60, 21 * 60), (15 * 60, 19 * 60 + 30)])
         for wd in sorted(rng.sample(range(5), rng.choice([3, 4, 5]))):
-            interp_avail.append(InterpreterAvailability(interpreter=iid, weekday=wd, start_minute=start, end_minute=end))
-    await _insert(InterpreterAvailability, interp_avail)
+            interp_avail.append(InterpreterAvailability(interpreter=iid, weekday=wd, start_minute=start,
+                                                        end_minute=end))
+    await insert_rows(InterpreterAvailability, interp_avail)
 
-    care_ids = await _insert(ChildcareResource, [
+    care_ids = await insert_rows(ChildcareResource, [
         ChildcareResource(school=school_id, name=name, room=room_ids[ri], capacity=cap)
         for name, ri, cap in [("Kids' Corner", 5, 20), ("Little Learners", 7, 15), ("Homework Club", 8, 25),
                               ("Family Center Playroom", 10, 12)]])
@@ -170,8 +171,8 @@ async def build_school(rng: random.Random, spec: SchoolSpec) -> SchoolBuilt:
             staffing.append(ChildcareStaffing(childcare=cid, weekday=wd, start_minute=15 * 60 + 30,
                                               end_minute=21 * 60, staff=rng.choice([2, 2, 3])))
         ratios += [ChildcareRatio(childcare=cid, age_band=b, children_per_staff=n) for b, n in DEFAULT_RATIOS.items()]
-    await _insert(ChildcareStaffing, staffing)
-    await _insert(ChildcareRatio, ratios)
+    await insert_rows(ChildcareStaffing, staffing)
+    await insert_rows(ChildcareRatio, ratios)
 
     days = [FIRST_DAY + dt.timedelta(d) for d in range(7 * WEEKS)]
     event_rows = []
@@ -189,7 +190,7 @@ async def build_school(rng: random.Random, spec: SchoolSpec) -> SchoolBuilt:
             room_tags=rng.choice([[], ["accessible"], ["accessible"], ["stage"], ["kitchen"]]) if kind != "cultural"
             else ["accessible"], audience=audience, interpreter_languages=[],
             childcare_children=rng.choice([0, 6, 10, 12]), status="draft"))
-    event_ids = await _insert(Event, event_rows)
+    event_ids = await insert_rows(Event, event_rows)
     events_by_grade: dict[str, list[int]] = {g: [] for g in GRADES}
     school_wide = []
     for eid, ev in zip(event_ids, event_rows):
@@ -203,7 +204,7 @@ async def build_school(rng: random.Random, spec: SchoolSpec) -> SchoolBuilt:
         family_rows.append(Family(school=school_id, name=f"{surname} family", language=lang,
                                   email=f"family{spec.first_family + i}@families.example.org", guardians=guardians))
         family_meta.append(lang)
-    family_ids = await _insert(Family, family_rows)
+    family_ids = await insert_rows(Family, family_rows)
 
     children, availability, interests = [], [], []
     need: dict[int, dict[str, int]] = {eid: {} for eid in event_ids}
@@ -226,9 +227,9 @@ async def build_school(rng: random.Random, spec: SchoolSpec) -> SchoolBuilt:
             interests.append(EventInterest(family=fid, event=eid))
             if lang != "en":
                 need[eid][lang] = need[eid].get(lang, 0) + 1
-    await _insert(Child, children)
-    await _insert(FamilyAvailability, availability)
-    await _insert(EventInterest, interests)
+    await insert_rows(Child, children)
+    await insert_rows(FamilyAvailability, availability)
+    await insert_rows(EventInterest, interests)
     for eid, counts in need.items():
         langs = sorted(c for c, n in sorted(counts.items(), key=lambda kv: -kv[1])[:2] if n >= 3)
         if langs:
@@ -255,7 +256,7 @@ async def load_demo(seed: int = 2027, base_url: str = "http://127.0.0.1:8000",
         school_id, family_rows, family_ids = built.school_id, built.families, built.family_ids
         tokens = {"district": new_api_token(), "admin": new_api_token(), "family": new_api_token(),
                   "interpreter": new_api_token()}
-        await _insert(User, [
+        await insert_rows(User, [
             User(role="admin", name="Sam Okafor (district office)", email="district@riverside.example.org",
                  school=None, token_hash=hash_api_token(tokens["district"])),
             User(role="admin", name="Dana Brooks (principal)", email="principal@riverside.example.org",

@@ -543,7 +543,8 @@ async def audit(url: str, buffer_minutes: int = 30) -> dict[str, list[str]]:
             else:
                 taken[a["interpreter"]].append(a)
         elif a["interpreter"] is not None:
-            found["assignments"].append(f"assignment {a['id']} is {a['status']} but names interpreter {a['interpreter']}")
+            found["assignments"].append(f"assignment {a['id']} is {a['status']} but names interpreter "
+                                        f"{a['interpreter']}")
     found["assignments"] += [f"event {e}: {n} live {lang} assignments" for (e, lang), n in live.items() if n > 1]
     buffer = dt.timedelta(minutes=buffer_minutes)
     for person, work in taken.items():
@@ -629,6 +630,11 @@ def run_once(template: str, world: World, workers: int, args: argparse.Namespace
           f"after: {' '.join(f'{x:.2f}' for x in load_after)} on {os.cpu_count()} cores")
     print("CPU in the measured window (share of one core): " + ", ".join(
         f"{name} {seconds:.0f} s ({seconds / args.duration:.0%})" for name, seconds in cpu.items()))
+    answered = sum(len(lat) for lat in stats.latency.values())
+    if answered:  # steadier than req/s on a shared machine: what one request of this mix costs
+        print(f"CPU per request: server {1000 * cpu['server'] / answered:.1f} ms, PostgreSQL "
+              f"{1000 * cpu['postgres'] / answered:.1f} ms, "
+              f"load generator {1000 * cpu['load generator'] / answered:.1f} ms")
     print("\n".join(lines))
     print(f"races: {dict(work.races)}")
     print(f"5xx answers: {server_errors}; requests with no answer: {no_answer}")

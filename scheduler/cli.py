@@ -102,7 +102,9 @@ def worker(settings, once: bool = False, now: str | None = None) -> int:
     return asyncio.run(_with_engine(settings, work))
 
 
-def demo(settings, serve_after: bool, seed: int) -> int:
+def demo(settings, serve_after: bool, seed: int, district: bool = False, schools: int = 20,
+         families: int | None = None) -> int:
+    """Migrate, load the demo school (or with ``district`` the demo district, see scheduler/demo_district.py)."""
     from scheduler.demo import load_demo
 
     code = migrate(settings)
@@ -112,7 +114,14 @@ def demo(settings, serve_after: bool, seed: int) -> int:
     async def work():
         started = time.perf_counter()
         token_file = settings.sqlite_path.parent / "demo-tokens.txt" if settings.sqlite_path else None
-        loaded = await load_demo(seed=seed, base_url=settings.public_url, token_file=token_file)
+        if district:
+            from scheduler.demo_district import load_district
+
+            loaded = await load_district(settings.secret_key, seed=seed, schools=schools, families=families or 20_000,
+                                         base_url=settings.public_url, token_file=token_file)
+            return loaded, time.perf_counter() - started
+        loaded = await load_demo(seed=seed, base_url=settings.public_url, families=families or 1500,
+                                 token_file=token_file)
         if loaded is not None:  # a solved, published conference week on top of the school
             from scheduler.conference_demo import load_conference_week
 
@@ -125,7 +134,7 @@ def demo(settings, serve_after: bool, seed: int) -> int:
     if loaded is None:
         print("demo data already present; not loading it again")
     else:
-        print(f"loaded the demo school in {seconds:.1f} s: {loaded.summary}")
+        print(f"loaded the demo {'district' if district else 'school'} in {seconds:.1f} s: {loaded.summary}")
         for line in loaded.token_lines:
             print(line)
         if settings.sqlite_path is not None:
@@ -149,6 +158,11 @@ def main(argv: list[str] | None = None) -> int:
     p_demo = sub.add_parser("demo", help="migrate, load the demo school if the database is empty, then serve")
     p_demo.add_argument("--no-serve", action="store_true", help="load the data and exit")
     p_demo.add_argument("--seed", type=int, default=2027)
+    p_demo.add_argument("--district", action="store_true",
+                        help="a demo district instead: many schools, planned and published, for load tests")
+    p_demo.add_argument("--schools", type=int, default=None, help="schools in the district (default 20)")
+    p_demo.add_argument("--families", type=int, default=None,
+                        help="families (default 1,500 in the school, 20,000 in the district)")
     sub.add_parser("solve", help="solve an engine-format instance (see README)", add_help=False)
     p_conf = sub.add_parser("conferences", help="parent-teacher conferences", add_help=False)
     del p_conf
@@ -164,6 +178,13 @@ def main(argv: list[str] | None = None) -> int:
         return run(rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    if args.command == "demo":
+        if args.schools is not None and not args.district:
+            parser.error("--schools needs --district")
+        if (args.schools is not None and args.schools < 1) or (args.families is not None and args.families < 1):
+            parser.error("--schools and --families must be at least 1")
+        if args.district and (args.families or 20_000) < (args.schools or 20):
+            parser.error("a district needs at least one family per school")
     try:
         settings = get_settings()
     except SettingsError as exc:
@@ -175,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
         return serve(settings, args.workers)
     if args.command == "worker":
         return worker(settings, args.once, args.now)
-    return demo(settings, serve_after=not args.no_serve, seed=args.seed)
+    return demo(settings, serve_after=not args.no_serve, seed=args.seed, district=args.district,
+                schools=args.schools or 20, families=args.families)
 
 
 if __name__ == "__main__":

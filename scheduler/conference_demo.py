@@ -49,10 +49,15 @@ class ConferenceWeekLoaded:
     summary: str
 
 
-async def load_conference_week(seed: int = 2027, time_limit: float = TIME_LIMIT) -> ConferenceWeekLoaded | None:
-    """Add, solve and publish the demo conference week, unless there is no demo school or it has one."""
+async def load_conference_week(seed: int = 2027, time_limit: float = TIME_LIMIT, slug: str = "riverside",
+                               effort: float | None = None) -> ConferenceWeekLoaded | None:
+    """Add, solve and publish the demo conference week of a school, unless there is no such school or it has one.
+
+    ``slug`` lets a demo district give each of its schools a week of its own;
+    ``effort`` bounds the solve by deterministic time, for a reproducible week.
+    """
     started = time.perf_counter()
-    school = await School.select().where(School.slug == "riverside").first().run()
+    school = await School.select().where(School.slug == slug).first().run()
     if school is None or await ConferenceWindow.exists().where(ConferenceWindow.school == school["id"]).run():
         return None
     rng = random.Random(seed)
@@ -68,7 +73,7 @@ async def load_conference_week(seed: int = 2027, time_limit: float = TIME_LIMIT)
             Room(school=school["id"], name=f"Classroom {g}{'ABCD'[k]}", capacity=28, tags=["classroom"])
             for g in GRADES for k in range(PER_GRADE)]).returning(Room.id).run()]
         teachers = [r["id"] for r in await ConferenceTeacher.insert(*[
-            ConferenceTeacher(window=window, name=NAMES[i], email=f"{NAMES[i].split()[1].lower()}@riverside.example.org",
+            ConferenceTeacher(window=window, name=NAMES[i], email=f"{NAMES[i].split()[1].lower()}@{slug}.example.org",
                               room=rooms[i]) for i in range(len(rooms))]).returning(ConferenceTeacher.id).run()]
         breaks = []
         for i, t in enumerate(teachers):
@@ -96,7 +101,7 @@ async def load_conference_week(seed: int = 2027, time_limit: float = TIME_LIMIT)
             await ConferenceSplitHousehold.insert(*[ConferenceSplitHousehold(window=window, family=f)
                                                     for f in split]).run()
     admin = Principal(user_id=0, role="admin")
-    solved = await svc.solve_window(admin, window, svc.SolveIn(time_limit=time_limit, seed=seed))
+    solved = await svc.solve_window(admin, window, svc.SolveIn(time_limit=time_limit, seed=seed), effort=effort)
     published = await svc.publish(admin, window)
     s = solved.summary
     summary = (f"conference week {EVENINGS[0][0][:10]}/{EVENINGS[1][0][8:10]}: {len(teachers)} teachers, "

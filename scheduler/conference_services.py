@@ -543,18 +543,22 @@ async def build_problem_doc(window: dict[str, Any], tz_name: str) -> dict[str, A
     }
 
 
-def _solve_doc(doc: dict[str, Any], time_limit: float, seed: int) -> tuple[Any, Any]:
+def _solve_doc(doc: dict[str, Any], time_limit: float, seed: int, effort: float | None = None) -> tuple[Any, Any]:
     """Parse and solve off the event loop (CP-SAT releases the GIL; parsing is Python)."""
     problem = conferences.parse_problem(doc)
-    return problem, conferences.solve(problem, time_limit=time_limit, seed=seed)
+    return problem, conferences.solve(problem, time_limit=time_limit, seed=seed, effort=effort)
 
 
 def _num(pure_id: str | None) -> int | None:
     return None if pure_id is None else int(pure_id[1:])
 
 
-async def solve_window(actor: Principal, window_id: int, data: SolveIn) -> WindowOut:
+async def solve_window(actor: Principal, window_id: int, data: SolveIn, effort: float | None = None) -> WindowOut:
     """Build the problem, solve it in a thread, and replace the proposed meetings.
+
+    ``effort`` (not offered over HTTP) is the search budget in CP-SAT
+    deterministic seconds: when it, not the wall clock, ends the search, the
+    same window and seed give the same meetings (the demo district relies on it).
 
     Three short transactions rather than one long one: the window is marked
     ``solving`` (a second solve gets 409), the solver runs with no lock
@@ -573,7 +577,7 @@ async def solve_window(actor: Principal, window_id: int, data: SolveIn) -> Windo
                                        ConferenceWindow.solve_started_at: utcnow()}).where(
             ConferenceWindow.id == window_id).run()
     try:
-        problem, schedule = await asyncio.to_thread(_solve_doc, doc, data.time_limit, data.seed)
+        problem, schedule = await asyncio.to_thread(_solve_doc, doc, data.time_limit, data.seed, effort)
     except BaseException as exc:
         async with writing():
             await _mark_stale(window_id)

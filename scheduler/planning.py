@@ -424,7 +424,8 @@ def kept_event_ids(instance: dict[str, Any]) -> set[str]:
 def main() -> int:
     """``python -m scheduler.planning``: the solver process of a plan (see ``scheduler.plans``).
 
-    Reads one line ``{"instance", "time_limit", "seed"}`` of JSON on stdin;
+    Reads one line ``{"instance", "time_limit", "seed"}`` (and optionally
+    ``"deterministic_time"``, see ``scheduler.engine.solve``) of JSON on stdin;
     writes JSON lines: ``{"progress": [scheduled, attendance, bound]}`` as the
     search improves, then ``{"solution", "details", "stats"}`` or ``{"error"}``.
     Exits at once when stdin closes: the server that asked is gone. Runs at a
@@ -455,7 +456,8 @@ def main() -> int:
 
     try:
         result = solve(job["instance"], float(job["time_limit"]), int(job["seed"]),
-                       progress=lambda s, a, b: emit({"progress": [s, a, b]}))
+                       progress=lambda s, a, b: emit({"progress": [s, a, b]}),
+                       deterministic_time=job.get("deterministic_time"))
     except Exception as exc:  # the engine's own failure: the plan says so
         emit({"error": f"{type(exc).__name__}: {exc}"[:2000]})
         return 1

@@ -191,8 +191,14 @@ def _build_and_parse(rows: PlanningRows) -> tuple[dict[str, Any], Any]:
     return instance, parse_instance(instance)
 
 
-async def create_plan(actor: Principal, slug: str, data: PlanIn) -> PlanOut:
-    """Build the instance now (so bad data is a 422 at once), solve in the background."""
+async def create_plan(actor: Principal, slug: str, data: PlanIn, deterministic_time: float | None = None) -> PlanOut:
+    """Build the instance now (so bad data is a 422 at once), solve in the background.
+
+    ``deterministic_time`` (not offered over HTTP) ends the search on CP-SAT's
+    deterministic clock rather than the wall clock, so the same rows and seed
+    give the same plan however busy the machine is; the demo district uses it
+    (with a generous ``time_limit`` as the safety net) to be reproducible.
+    """
     school = await school_by_slug(slug)
     require_admin(actor, school["id"])
     await _refuse_if_solving(school["id"])  # cheap, before the work; also retires interrupted plans
@@ -214,7 +220,7 @@ async def create_plan(actor: Principal, slug: str, data: PlanIn) -> PlanOut:
     finally:
         _PREPARING.discard(school["id"])
     task = asyncio.get_running_loop().create_task(
-        _run(plan_id, instance, data.time_limit, data.seed, kept_event_ids(instance)))
+        _run(plan_id, instance, data.time_limit, data.seed, kept_event_ids(instance), deterministic_time))
     _RUNNING[plan_id] = task
     task.add_done_callback(lambda t: _forget(plan_id, t))
     return await _plan_out(await _plan(plan_id))
@@ -257,7 +263,7 @@ _LINE_LIMIT = 1 << 28  # a whole solution arrives as one JSON line
 
 
 async def _solve_elsewhere(plan_id: int, instance: dict[str, Any], time_limit: int, seed: int,
-                           kept: set[str]) -> dict[str, Any]:
+                           kept: set[str], deterministic_time: float | None = None) -> dict[str, Any]:
     """Run the solver process; relay its progress; return its last message (solution or error)."""
     proc = await asyncio.create_subprocess_exec(
         *SOLVER_COMMAND, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
@@ -269,8 +275,10 @@ async def _solve_elsewhere(plan_id: int, instance: dict[str, Any], time_limit: i
     try:
         async with asyncio.timeout(time_limit + INTERRUPTED_GRACE.total_seconds()):
             try:  # stdin stays open: the solver stops by itself when it closes (this process died)
-                proc.stdin.write(json.dumps({"instance": instance, "time_limit": time_limit, "seed": seed}).encode()
-                                 + b"\n")
+                job = {"instance": instance, "time_limit": time_limit, "seed": seed}
+                if deterministic_time is not None:
+                    job["deterministic_time"] = deterministic_time
+                proc.stdin.write(json.dumps(job).encode() + b"\n")
                 await proc.stdin.drain()
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the process is already gone; its exit code and stderr say why
@@ -310,14 +318,15 @@ async def _store_progress(plan_id: int, progress: dict[str, int]) -> None:
             (Plan.id == plan_id) & (Plan.status == "solving")).run()
 
 
-async def _run(plan_id: int, instance: dict[str, Any], time_limit: int, seed: int, kept: set[str]) -> None:
+async def _run(plan_id: int, instance: dict[str, Any], time_limit: int, seed: int, kept: set[str],
+               deterministic_time: float | None = None) -> None:
     """Solve in a child process and store the outcome (ready or failed).
 
     ``scheduled`` counts the events this plan places, not the kept (pinned)
     published ones the instance also holds.
     """
     try:
-        msg = await _solve_elsewhere(plan_id, instance, time_limit, seed, kept)
+        msg = await _solve_elsewhere(plan_id, instance, time_limit, seed, kept, deterministic_time)
     except Exception as exc:  # could not even start the process: say so on the plan
         log.exception("plan %s: solver process", plan_id)
         msg = {"error": f"could not run the solver: {type(exc).__name__}: {exc}"}

@@ -176,33 +176,42 @@ class BoundDatabase:
 class ThrowawayDatabase:
     """A new, migrated database of one engine (a SQLite file or a PostgreSQL database), removed afterwards.
 
-    For benchmarks, which must not share rows with anything else.
+    For benchmarks, which must not share rows with anything else. With
+    ``template`` (a PostgreSQL database name, or a SQLite file) the new
+    database is a copy of that one instead: a load test loads its data once
+    and starts every run from the same rows.
     """
 
     PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
-    def __init__(self, engine: str) -> None:
-        self.engine, self.name = engine, None
+    def __init__(self, engine: str, template: str | None = None) -> None:
+        self.engine, self.template, self.name = engine, template, None
 
     def __enter__(self) -> ThrowawayDatabase:
         import asyncio
+        import shutil
         import tempfile
         import uuid
         from pathlib import Path
 
-        from tests.conftest import _pg_admin, run_cli
+        from tests.conftest import PG_ADMIN_URL, _pg_admin, run_cli
 
         self.tmp = Path(tempfile.mkdtemp())
         if self.engine == "sqlite":
-            self.url = f"sqlite:///{self.tmp / 'bench.sqlite'}"
+            path = self.tmp / "bench.sqlite"
+            if self.template is not None:
+                shutil.copy(self.template, path)
+            self.url = f"sqlite:///{path}"
         else:
             self.name = f"fb_bench_{uuid.uuid4().hex[:8]}"
-            asyncio.run(_pg_admin(f'CREATE DATABASE "{self.name}"'))
-            self.url = f"{self.PG_ADMIN.rpartition('/')[0]}/{self.name}"
-        migrated = run_cli(self.url, "migrate")
-        if migrated.returncode != 0:
-            self.__exit__()
-            raise RuntimeError(f"migration failed: {migrated.stderr}")
+            copy = f' TEMPLATE "{self.template}"' if self.template else ""
+            asyncio.run(_pg_admin(f'CREATE DATABASE "{self.name}"{copy}'))
+            self.url = f"{(PG_ADMIN_URL or self.PG_ADMIN).rpartition('/')[0]}/{self.name}"
+        if self.template is None:
+            migrated = run_cli(self.url, "migrate")
+            if migrated.returncode != 0:
+                self.__exit__()
+                raise RuntimeError(f"migration failed: {migrated.stderr}")
         return self
 
     def __exit__(self, *exc) -> None:

@@ -145,6 +145,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             security=[{"bearer": []}],
         ),
         request_max_body_size=hardening.body_ceiling(settings),
+        logging_config=None,  # serve/worker configure logging (hardening.logging_config); Litestar's would replace it
         debug=False,
     )
     app.state.settings = settings

@@ -196,8 +196,8 @@ class RequestContext:
                 shown = redact_path(path)
                 duration = round((time.perf_counter() - started) * 1000, 1)
                 access_log.info("%s %s %s %.1f ms", scope.get("method", ""), shown, status, duration,
-                                extra={"method": scope.get("method", ""), "path": shown, "route": route,
-                                       "status": status, "duration_ms": duration})
+                                extra={"request_id": rid, "method": scope.get("method", ""), "path": shown,
+                                       "route": route, "status": status, "duration_ms": duration})
             request_id_var.reset(token)
 
 

@@ -383,9 +383,10 @@ class RequestIdFilter(logging.Filter):
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request_id, and the access fields.
 
-    An exception contributes its type and stack frames but not its message:
-    messages of database errors quote the offending values (``Key
-    (email)=(...)``), and no personal data may reach a log.
+    An exception contributes its type and the location of each stack frame
+    but not its message nor the source lines: messages of database errors
+    quote the offending values (``Key (email)=(...)``), and no personal data
+    may reach a log.
     """
 
     def format(self, record: logging.LogRecord) -> str:
@@ -401,7 +402,8 @@ class JsonFormatter(logging.Formatter):
                 out[field] = getattr(record, field)
         if record.exc_info and record.exc_info[0] is not None:
             out["exc_type"] = record.exc_info[0].__name__
-            out["stack"] = "".join(traceback.format_tb(record.exc_info[2])).rstrip()
+            # where, not what: file, line and function of each frame (no source text, no locals)
+            out["stack"] = [f"{f.filename}:{f.lineno} in {f.name}" for f in traceback.extract_tb(record.exc_info[2])]
         return json.dumps(out, ensure_ascii=False, default=str)
 
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import datetime as dt
+import ipaddress
 import json
 import logging
 import logging.config
@@ -166,6 +167,8 @@ class RequestContext:
 
     def __init__(self, app: Callable, settings: Settings) -> None:
         self.app, self.settings = app, settings
+        # the headers depend only on the settings and on whether the path is CSP-exempt: built twice, here
+        self._headers = {exempt: security_headers(settings, "/schema" if exempt else "/") for exempt in (True, False)}
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] != "http":
@@ -175,7 +178,8 @@ class RequestContext:
         token = request_id_var.set(rid)
         scope.setdefault("state", {})["request_id"] = rid
         path = scope.get("path", "")
-        extra_headers = [*security_headers(self.settings, path), (b"x-request-id", rid.encode())]
+        exempt = path.startswith(CSP_EXEMPT_PREFIXES) and path not in CSP_EXEMPT_PATHS
+        extra_headers = [*self._headers[exempt], (b"x-request-id", rid.encode())]
         started = time.perf_counter()
         status = 500
 
@@ -209,6 +213,16 @@ RATE_LIMITED_PREFIXES: dict[str, tuple[str, ...]] = {
     "feeds": ("/calendars/private/", "/calendars/teachers/", "/feeds/"),
     "signin": ("/signin", "/magic-link", "/preferences/"),
 }
+
+
+def client_key(host: str) -> str:
+    """The address a budget belongs to: IPv4 as is, IPv6 by its /64 (one home or phone holds a whole /64)."""
+    if ":" in host:
+        try:
+            return str(ipaddress.IPv6Network(f"{host}/64", strict=False).network_address)
+        except ValueError:
+            return host
+    return host
 
 
 def rate_limit_group(path: str) -> str | None:
@@ -259,7 +273,7 @@ class RateLimit:
         group = rate_limit_group(scope.get("path", "")) if scope["type"] == "http" else None
         if group is not None and group in self.buckets:
             client = scope.get("client")
-            wait = self.buckets[group].take(client[0] if client else "")
+            wait = self.buckets[group].take(client_key(client[0]) if client else "")
             if wait > 0:
                 seconds = max(1, math.ceil(wait))
                 await send_error(send, 429, f"too many requests to these links from your address; "

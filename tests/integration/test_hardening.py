@@ -296,6 +296,14 @@ def test_token_buckets_refill_and_keep_clients_apart():
     assert len(small._buckets) == 2  # bounded memory under a flood of addresses
 
 
+def test_ipv6_clients_share_a_budget_per_64():
+    from scheduler.hardening import client_key
+
+    assert client_key("2001:db8:1:2:aaaa::1") == client_key("2001:db8:1:2:ffff::9") == "2001:db8:1:2::"
+    assert client_key("2001:db8:1:3::1") != client_key("2001:db8:1:2::1")
+    assert client_key("203.0.113.7") == "203.0.113.7"
+
+
 def test_signin_paths_are_rate_limited_for_the_web_pages():
     from scheduler.hardening import rate_limit_group
 

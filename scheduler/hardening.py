@@ -23,20 +23,26 @@ get no security headers, no request id and no log line. The pieces:
   when the database answers and every migration is applied. ``/health``
   (in app.py) stays a liveness check that touches nothing.
 * :func:`logging_config` -- text or JSON lines (FB_LOG_FORMAT), used by
-  ``serve`` (handed to uvicorn, so every worker process gets it) and ``worker``.
+  ``serve`` (handed to uvicorn, so every worker process gets it) and ``worker``;
+  lines are written by a thread (:class:`BackgroundHandler`), so a slow reader
+  of stderr never stalls requests.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextvars
 import datetime as dt
 import ipaddress
 import json
 import logging
 import logging.config
+import logging.handlers
 import math
+import queue
 import re
+import sys
 import time
 import traceback
 import uuid
@@ -421,6 +427,49 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, ensure_ascii=False, default=str)
 
 
+class _Listener(logging.handlers.QueueListener):
+    def stop(self, timeout: float = 2.0) -> None:
+        """Write out what is queued, but never hang an exit on a reader that stopped reading."""
+        if self._thread is None:
+            return
+        try:
+            self.queue.put(self._sentinel, timeout=timeout)
+        except queue.Full:
+            pass
+        self._thread.join(timeout)
+        self._thread = None
+
+
+class BackgroundHandler(logging.handlers.QueueHandler):
+    """Formats in the caller, writes to stderr from a thread: logging never blocks the event loop.
+
+    A plain StreamHandler writes (and flushes) inside the request: when the
+    reader of stderr is slow or stuck -- a full pipe nobody drains, journald
+    throttling -- every request waits on it. Here the caller only formats
+    (so the request id and the redaction happen in the request's context) and
+    queues the line; a thread writes. When ``capacity`` lines are waiting,
+    further lines are dropped and counted (``dropped``) rather than growing
+    memory or stalling requests.
+    """
+
+    def __init__(self, stream: Any = None, capacity: int = 10_000) -> None:
+        super().__init__(queue.Queue(capacity))
+        self.dropped = 0
+        self.listener = _Listener(self.queue, logging.StreamHandler(stream if stream is not None else sys.stderr))
+        self.listener.start()
+        atexit.register(self.listener.stop)
+
+    def enqueue(self, record: logging.LogRecord) -> None:
+        try:
+            self.queue.put_nowait(record)
+        except queue.Full:
+            self.dropped += 1
+
+    def close(self) -> None:
+        self.listener.stop()
+        super().close()
+
+
 class TextFormatter(logging.Formatter):
     """Readable lines for development: ``time LEVEL logger [request id] message``.
 
@@ -453,8 +502,8 @@ def logging_config(settings: Settings) -> dict[str, Any]:
         "disable_existing_loggers": False,
         "filters": {"request_id": {"()": "scheduler.hardening.RequestIdFilter"}},
         "formatters": {"main": {"()": formatter}},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr",
-                                "formatter": "main", "filters": ["request_id"]}},
+        "handlers": {"stderr": {"()": "scheduler.hardening.BackgroundHandler", "formatter": "main",
+                                "filters": ["request_id"]}},
         "loggers": {
             "family_bridge": {"level": "INFO"},
             "uvicorn": quiet, "uvicorn.error": quiet,

@@ -153,6 +153,34 @@ async def test_log_lines_carry_no_tokens_addresses_or_names(client, json_log):
     assert feed and {line["path"] for line in feed} == {"/calendars/private/<redacted>.ics"}
 
 
+def test_logging_never_waits_for_a_reader_that_stopped_reading():
+    """A pipe nobody drains fills after ~64 KB; the request path must not block on it."""
+    import os
+    import threading
+
+    from scheduler.hardening import BackgroundHandler
+
+    read_end, write_end = os.pipe()
+    handler = BackgroundHandler(stream=os.fdopen(write_end, "w"), capacity=100)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("family_bridge.test_background")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        started = time.monotonic()
+        for i in range(5_000):  # ~1 MB of lines, far beyond the pipe's buffer
+            logger.warning("line %d with some padding to fill the pipe %s", i, "x" * 100)
+        assert time.monotonic() - started < 5
+        assert handler.dropped > 0  # the surplus was dropped, not queued without bound
+    finally:
+        logger.removeHandler(handler)
+        drain = threading.Thread(target=lambda: [None for _ in iter(lambda: os.read(read_end, 65536), b"")],
+                                 daemon=True)
+        drain.start()
+        handler.close()
+        os.close(read_end)
+
+
 def test_redact_path():
     assert redact_path(f"/calendars/private/{BOGUS_TOKEN}.ics") == "/calendars/private/<redacted>.ics"
     assert redact_path("/calendars/teachers/whatever.ics") == "/calendars/teachers/<redacted>.ics"

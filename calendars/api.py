@@ -137,26 +137,29 @@ class BusyImportController(Controller):
     """Upload an .ics as busy times (replaces the previous import).
 
     The body is read raw from the request: Litestar decodes a ``data``
-    parameter only as JSON, MessagePack or forms. ``request_max_body_size``
-    makes Litestar refuse a larger body with 413 (by Content-Length, or while
-    streaming) before anything is parsed.
+    parameter only as JSON, MessagePack or forms. A body over
+    FB_MAX_UPLOAD_BYTES is refused with 413 before it is read, by
+    ``scheduler.hardening.BodyLimit`` (by Content-Length, or while streaming);
+    the limit is a setting, so it cannot be fixed here in the decorator.
     """
 
     tags = ["calendars"]
 
-    @put("/families/{family_id:int}/busy.ics", request_max_body_size=services.MAX_UPLOAD_BYTES)
+    @put("/families/{family_id:int}/busy.ics")
     async def family(self, request: Request, actor: Actor, family_id: PathId, date_from: DateFrom = None,
                      date_to: DateTo = None) -> list[BusyOut]:
         """Body: the raw ``text/calendar`` file; answers the busy intervals stored, in the school's zone."""
         data = await request.body()
-        return await services.import_busy_times(actor, "family", family_id, data, date_from, date_to)
+        return await services.import_busy_times(actor, "family", family_id, data, date_from, date_to,
+                                                _settings(request).max_upload_bytes)
 
-    @put("/interpreters/{interpreter_id:int}/busy.ics", request_max_body_size=services.MAX_UPLOAD_BYTES)
+    @put("/interpreters/{interpreter_id:int}/busy.ics")
     async def interpreter(self, request: Request, actor: Actor, interpreter_id: PathId, date_from: DateFrom = None,
                           date_to: DateTo = None) -> list[BusyOut]:
         """Body: the raw ``text/calendar`` file; answers the busy intervals stored, in the school's zone."""
         data = await request.body()
-        return await services.import_busy_times(actor, "interpreter", interpreter_id, data, date_from, date_to)
+        return await services.import_busy_times(actor, "interpreter", interpreter_id, data, date_from, date_to,
+                                                _settings(request).max_upload_bytes)
 
 
 ROUTES = [FeedController, FeedTokenController, BusyImportController]

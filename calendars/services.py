@@ -33,7 +33,7 @@ from calendars.tables import FeedToken
 from resources.tables import Interpreter, InterpreterBusy, Room, School
 from scheduler.auth import Principal, require_admin, require_family_access, require_interpreter_access
 from scheduler.db import writing
-from scheduler.errors import DomainError, InvalidInput, NotFound
+from scheduler.errors import InvalidInput, NotFound, PayloadTooLarge
 from scheduler.settings import Settings
 from scheduler.tables import (
     ChildcareBooking,
@@ -49,16 +49,10 @@ from scheduler.timeutil import format_local, utcnow
 REFRESH_MINUTES = 60
 FEED_STATUSES = ("published", "cancelled")  # a published event is never deleted nor set back to draft
 OWNER_KINDS = ("family", "interpreter", "room")
-MAX_UPLOAD_BYTES = 2_000_000
+MAX_UPLOAD_BYTES = 5_000_000  # the default of FB_MAX_UPLOAD_BYTES; callers pass the configured limit
 IMPORT_DAYS_BACK, IMPORT_DAYS_AHEAD, IMPORT_MAX_DAYS = 1, 365, 731
 _PAST = dt.timedelta(days=feeds.PAST_DAYS)
 _CANCELLED = dt.timedelta(days=feeds.CANCELLED_DAYS)
-
-
-class PayloadTooLarge(DomainError):
-    """An upload over the limit; refused before it is parsed."""
-
-    status_code = 413
 
 
 @dataclass(frozen=True)
@@ -554,9 +548,10 @@ def import_range(tz: str, date_from: dt.date | None, date_to: dt.date | None, no
     return start, end
 
 
-def _parse_busy(data: bytes, tz: str, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise PayloadTooLarge(f"the calendar file is {len(data)} bytes; the limit is {MAX_UPLOAD_BYTES}", "body")
+def _parse_busy(data: bytes, tz: str, start: dt.datetime, end: dt.datetime,
+                max_bytes: int = MAX_UPLOAD_BYTES) -> list[tuple[dt.datetime, dt.datetime]]:
+    if len(data) > max_bytes:  # HTTP refuses it earlier (scheduler/hardening.py); other callers land here
+        raise PayloadTooLarge(f"the calendar file is {len(data)} bytes; the limit is {max_bytes}", "body")
     try:
         return [(i.start, i.end) for i in import_busy(data, start, end, tz)]
     except IcsImportError as error:
@@ -569,7 +564,8 @@ def _parse_busy(data: bytes, tz: str, start: dt.datetime, end: dt.datetime) -> l
 
 
 async def import_busy_times(actor: Principal, kind: str, owner_id: int, data: bytes,
-                            date_from: dt.date | None = None, date_to: dt.date | None = None) -> list[BusyOut]:
+                            date_from: dt.date | None = None, date_to: dt.date | None = None,
+                            max_bytes: int = MAX_UPLOAD_BYTES) -> list[BusyOut]:
     """Replace the owner's imported busy times with those of an uploaded .ics, in one transaction.
 
     Parsing happens before the transaction: a malformed file raises and the
@@ -580,7 +576,7 @@ async def import_busy_times(actor: Principal, kind: str, owner_id: int, data: by
     school = await School.select(School.timezone).where(School.id == owner["school"]).first().run()
     tz = school["timezone"]
     start, end = import_range(tz, date_from, date_to, utcnow())
-    intervals = _parse_busy(data, tz, start, end)
+    intervals = _parse_busy(data, tz, start, end, max_bytes)
     async with writing():
         if kind == "family":
             await FamilyDatedAvailability.delete().where((FamilyDatedAvailability.family == owner_id)

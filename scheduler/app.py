@@ -24,6 +24,7 @@ from scheduler import bookings_api
 from scheduler import notifications_api
 from scheduler import conference_api
 from scheduler import data_rights_api
+from scheduler import hardening
 from scheduler import plans_api
 from scheduler import services
 from scheduler import web
@@ -90,13 +91,13 @@ def booking_clash(_: Request, exc: Exception) -> Response:
 
 def integrity_error(request: Request, exc: Exception) -> Response:
     """A database rule the services did not foresee (a reference still in use): the client's conflict, not a crash."""
-    log.warning("integrity error %s on %s %s", type(exc).__name__, request.method, request.url.path)
+    log.warning("integrity error %s on %s %s", type(exc).__name__, request.method, hardening.redact_path(request.url.path))
     return _error(409, "this would break a reference between records; remove what depends on it first", [])
 
 
 def internal_error(request: Request, exc: Exception) -> Response:
     """Never a stack trace to the client; the log gets the type, not the data."""
-    log.exception("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
+    log.exception("unhandled %s on %s %s", type(exc).__name__, request.method, hardening.redact_path(request.url.path))
     return _error(HTTP_500_INTERNAL_SERVER_ERROR, "internal error", [])
 
 
@@ -108,7 +109,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         engine = engine_from_url(settings.database_url)
         bind(engine)
         if is_postgres(engine):
-            await engine.start_connection_pool(min_size=1, max_size=10)
+            await engine.start_connection_pool(min_size=1, max_size=settings.db_pool_size)
         jobs = None
         if settings.jobs_in_process:  # reminders and e-mail in this process (FB_JOBS_IN_PROCESS)
             from scheduler.jobs import build_scheduler
@@ -124,7 +125,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 await engine.close_connection_pool()
 
     app = Litestar(
-        route_handlers=[health, *resources_api.ROUTES, *scheduler_api.ROUTES, *calendars_api.ROUTES,
+        route_handlers=[health, hardening.ready, *resources_api.ROUTES, *scheduler_api.ROUTES, *calendars_api.ROUTES,
                         *data_rights_api.ROUTES, *bookings_api.ROUTES, *plans_api.ROUTES, *notifications_api.ROUTES,
                         *conference_api.ROUTES, web.router()],
         dependencies={"actor": Provide(provide_actor)},
@@ -147,7 +148,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
             security=[{"bearer": []}],
         ),
+        request_max_body_size=hardening.body_ceiling(settings),
+        logging_config=None,  # serve/worker configure logging (hardening.logging_config); Litestar's would replace it
         debug=False,
     )
     app.state.settings = settings
-    return app
+    return hardening.install(app, settings)  # headers, request ids, access log, rate and body limits

@@ -74,11 +74,16 @@ def serve(settings, workers: int = 1) -> int:
         print(f"the database has {len(pending)} unapplied migration(s) ({', '.join(pending)}); "
               "run `family-bridge migrate` first", file=sys.stderr)
         return 1
+    from scheduler.hardening import logging_config
+
     print(f"Family Bridge at {settings.public_url}  (sign in: {settings.public_url}/signin, "
           f"API docs: {settings.public_url}/schema)", flush=True)
-    # keep-alive longer than clients' think time, so a reused connection is not closed under them
+    # keep-alive longer than clients' think time, so a reused connection is not closed under them;
+    # log_config is applied by uvicorn in every worker process; its own access log would print
+    # query strings and tokens, so the app writes the access lines (scheduler/hardening.py)
     uvicorn.run("scheduler.asgi:app", host=settings.host, port=settings.port, workers=workers,
-                log_level="warning", proxy_headers=True, timeout_keep_alive=30)
+                log_config=logging_config(settings), log_level="warning", access_log=False,
+                proxy_headers=True, timeout_keep_alive=30)
     return 0
 
 
@@ -86,8 +91,10 @@ def worker(settings, once: bool = False, now: str | None = None) -> int:
     """Scheduled jobs and the outbox sender as their own process (see scheduler/jobs.py)."""
     import datetime as dt
 
+    from scheduler.hardening import configure_logging
     from scheduler.jobs import run_worker
 
+    configure_logging(settings)
     pending = check_migrated(settings)
     if pending:
         print(f"the database has {len(pending)} unapplied migration(s); run `family-bridge migrate` first",

@@ -7,6 +7,7 @@ another database without re-importing modules.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from pathlib import Path
 
@@ -67,11 +68,17 @@ def prepare_sqlite_file(path: str) -> None:
 
 def migration_ids() -> list[str]:
     """Every migration shipped with the code, oldest first."""
+    return list(_shipped_migrations())
+
+
+@functools.cache
+def _shipped_migrations() -> tuple[str, ...]:
+    """Read once per process: the code cannot change under it, and ``/ready`` asks every few seconds."""
     from scheduler.piccolo_app import APP_CONFIG
 
     manager = BaseMigrationManager()
     modules = manager.get_migration_modules(APP_CONFIG.resolved_migrations_folder_path)
-    return sorted(manager.get_migration_ids(modules))
+    return tuple(sorted(manager.get_migration_ids(modules)))
 
 
 async def pending_migrations() -> list[str]:

@@ -52,3 +52,9 @@ class Forbidden(DomainError):
 
 class Unauthorized(DomainError):
     status_code = 401
+
+
+class PayloadTooLarge(DomainError):
+    """A request body (or an uploaded file) over its limit; refused before it is read or parsed."""
+
+    status_code = 413

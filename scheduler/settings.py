@@ -16,6 +16,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
+# whole-number settings for which 0 is meaningful (no escalation lead time; a rate limit switched off)
+_ZERO_ALLOWED = frozenset({"escalate_days", "rate_limit_feeds_per_minute", "rate_limit_signin_per_minute"})
+
+
 class SettingsError(ValueError):
     """A setting has a value the service cannot run with."""
 
@@ -45,6 +49,17 @@ class Settings:
     outbox_max_attempts: int = 8  # then the message is marked failed
     outbox_backoff_seconds: int = 60  # first retry delay; doubles per attempt, capped at 6 h
     outbox_batch: int = 200  # rows one sender claims at a time (one SMTP connection per batch)
+    # PostgreSQL connections each app process may open (asyncpg pool max_size); the worker and
+    # `migrate` use at most 4. Total: web workers x pool + 4 per worker process, under max_connections.
+    db_pool_size: int = 10
+    # operations (scheduler/hardening.py)
+    log_format: str = "text"  # text (readable) / json (one object per line, for log collectors)
+    max_body_bytes: int = 2_000_000  # any request body (JSON, forms)
+    max_upload_bytes: int = 5_000_000  # a calendar file (PUT ...busy.ics)
+    # Requests per minute per client address and route group, counted in each process separately
+    # (the effective limit is this times the web workers); 0 switches a group's limit off.
+    rate_limit_feeds_per_minute: int = 120  # private feed URLs (token in the path)
+    rate_limit_signin_per_minute: int = 20  # sign-in, magic-link and preferences links
 
     @property
     def public_url(self) -> str:
@@ -80,16 +95,22 @@ class Settings:
                           ("send_seconds", "FB_SEND_SECONDS"), ("escalate_days", "FB_ESCALATE_DAYS"),
                           ("outbox_max_attempts", "FB_OUTBOX_MAX_ATTEMPTS"),
                           ("outbox_backoff_seconds", "FB_OUTBOX_BACKOFF_SECONDS"),
-                          ("outbox_batch", "FB_OUTBOX_BATCH")):
+                          ("outbox_batch", "FB_OUTBOX_BATCH"), ("db_pool_size", "FB_DB_POOL_SIZE"),
+                          ("max_body_bytes", "FB_MAX_BODY_BYTES"), ("max_upload_bytes", "FB_MAX_UPLOAD_BYTES"),
+                          ("rate_limit_feeds_per_minute", "FB_RATE_LIMIT_FEEDS_PER_MINUTE"),
+                          ("rate_limit_signin_per_minute", "FB_RATE_LIMIT_SIGNIN_PER_MINUTE")):
             try:
                 numbers[name] = int(env.get(var, getattr(defaults, name)))
             except ValueError as exc:
                 raise SettingsError(f"{var} must be a whole number") from exc
-            if numbers[name] < (0 if name == "escalate_days" else 1):
+            if numbers[name] < (0 if name in _ZERO_ALLOWED else 1):
                 raise SettingsError(f"{var} is out of range")
         smtp_tls = env.get("FB_SMTP_TLS", defaults.smtp_tls).lower()
         if smtp_tls not in ("none", "starttls", "ssl"):
             raise SettingsError("FB_SMTP_TLS must be none, starttls or ssl")
+        log_format = env.get("FB_LOG_FORMAT", defaults.log_format).lower()
+        if log_format not in ("text", "json"):
+            raise SettingsError("FB_LOG_FORMAT must be text or json")
         jobs = env.get("FB_JOBS_IN_PROCESS", "1").lower()
         if jobs not in ("0", "1", "true", "false", "yes", "no", "on", "off"):
             raise SettingsError("FB_JOBS_IN_PROCESS must be 1 or 0")
@@ -112,6 +133,7 @@ class Settings:
             smtp_password=env.get("FB_SMTP_PASSWORD", ""),
             smtp_from=env.get("FB_SMTP_FROM", defaults.smtp_from),
             jobs_in_process=jobs in ("1", "true", "yes", "on"),
+            log_format=log_format,
             **numbers,
         )
         if not settings.secret_key:

@@ -96,7 +96,7 @@ class Page:
             raise InvalidInput([(field, "choose a .ics file to upload")])
         content = await upload.read(limit + 1)
         if len(content) > limit:
-            raise InvalidInput([(field, f"the file is larger than {limit // (1024 * 1024)} MB")])
+            raise InvalidInput([(field, f"the file is larger than {limit / 1_000_000:g} MB")])
         return content
 
 

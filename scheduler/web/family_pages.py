@@ -24,7 +24,6 @@ from scheduler.web.i18n import NAMES, clock_minutes, language_label, weekday_nam
 
 N_ = str  # marks a msgid for extraction; translated where it is shown
 AGE_BAND_NAMES = (N_("infant"), N_("toddler"), N_("preschool"), N_("school-age"))  # AGE_BANDS, in words
-UPLOAD_LIMIT = 2 * 1024 * 1024  # an .ics of busy times; the API's own route has the same order of limit
 
 
 def _family_id(page: Page) -> int:
@@ -89,10 +88,13 @@ async def save_availability(page: Page) -> Redirect:
     return back("/family", "availability")
 
 
-@post("/family/busy", include_in_schema=False, request_max_body_size=UPLOAD_LIMIT)
+@post("/family/busy.ics", include_in_schema=False)
 async def upload_busy(page: Page) -> Redirect:
-    form = await page.form_with_file("calendar", UPLOAD_LIMIT)
-    await calendar_services.import_busy_times(page.require().principal, "family", _family_id(page), form)
+    """The path ends in .ics so the request limits give it FB_MAX_UPLOAD_BYTES, as the API's upload."""
+    limit = page.settings.max_upload_bytes
+    form = await page.form_with_file("calendar", limit)
+    await calendar_services.import_busy_times(page.require().principal, "family", _family_id(page), form,
+                                              max_bytes=limit)
     return back("/family", "imported")
 
 

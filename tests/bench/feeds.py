@@ -37,6 +37,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -171,8 +172,11 @@ def _start(server: str, database_url: str) -> tuple[subprocess.Popen, str]:
                "--port", str(port), "--workers", "1", "--log-level", "warning", "scheduler.asgi:app"]
     else:
         raise SystemExit(f"unknown server {server!r} (uvicorn or granian)")
+    # a file, not a pipe: the server writes an access-log line per request, and a pipe nobody reads
+    # fills after a few hundred lines and then blocks the server mid-benchmark
+    log = tempfile.TemporaryFile("w+")
     proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(database_url, FB_PORT=str(port)), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=log, text=True)
     base = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
@@ -180,7 +184,8 @@ def _start(server: str, database_url: str) -> tuple[subprocess.Popen, str]:
                 return proc, base
         except httpx.TransportError:
             if proc.poll() is not None:
-                raise SystemExit(f"{server} exited: {proc.stderr.read() if proc.stderr else ''}") from None
+                log.seek(0)
+                raise SystemExit(f"{server} exited: {log.read()}") from None
             time.sleep(0.1)
     _stop(proc)
     raise SystemExit(f"{server} did not answer /health")

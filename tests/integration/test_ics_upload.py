@@ -122,11 +122,12 @@ async def test_malformed_file_names_the_line_and_keeps_earlier_rows(client):
     assert len(dated) == 3  # nothing of the refused uploads was stored, nothing earlier was lost
 
 
-async def test_too_large_is_413_before_parsing(client):
+async def test_too_large_is_413_before_parsing(client, settings):
     _, fam, me = await setup(client)
-    huge = b"BEGIN:VCALENDAR\r\n" + b"X-PAD:" + b"x" * 2_100_000 + b"\r\nEND:VCALENDAR\r\n"
+    huge = b"BEGIN:VCALENDAR\r\n" + b"X-PAD:" + b"x" * (settings.max_upload_bytes + 100_000) + b"\r\nEND:VCALENDAR\r\n"
     r = await client.put(f"/families/{fam['id']}/busy.ics", content=huge, headers=ICS_HEADERS | me)
     assert r.status_code == 413 and r.json()["status_code"] == 413
+    assert r.json()["errors"][0]["field"] == "body"
 
 
 async def test_interpreter_upload_range_and_permissions(client):

@@ -206,3 +206,26 @@ async def test_a_family_downloads_its_data_and_deletes_its_account_from_the_page
     gone = await web.post("/family/delete", data={"csrf": csrf, "name": family["name"].upper()})
     assert gone.status_code == 303 and gone.headers["location"] == "/signin"
     assert rows(web, Family) == [] and rows(web, WebSession) == []
+
+
+ICS = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:1@test\r\n"
+       b"DTSTAMP:20270101T000000Z\r\nDTSTART:20270303T000000Z\r\nDTEND:20270303T010000Z\r\n"
+       b"SUMMARY:Work\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+
+
+async def test_ics_upload_from_the_family_page_and_its_limits(web, family_site):
+    from scheduler.tables import FamilyDatedAvailability
+
+    _, _, token = family_site
+    csrf = await sign_in(web, token)
+    done = await web.post("/family/busy.ics", data={"csrf": csrf}, files={"calendar": ("work.ics", ICS, "text/calendar")})
+    assert done.status_code == 303 and "done=imported" in done.headers["location"], done.text
+    busy = rows(web, FamilyDatedAvailability)
+    assert [(r["busy"], r["starts_at"].isoformat()[:16]) for r in busy] == [(True, "2027-03-03T00:00")]
+    broken = await web.post("/family/busy.ics", data={"csrf": csrf},
+                            files={"calendar": ("x.ics", b"BEGIN:VCALENDAR\r\nnonsense", "text/calendar")})
+    assert broken.status_code == 422
+    assert len(rows(web, FamilyDatedAvailability)) == 1  # the earlier import stays
+    huge = await web.post("/family/busy.ics", data={"csrf": csrf},
+                          files={"calendar": ("big.ics", b"X" * 6_000_000, "text/calendar")})
+    assert huge.status_code == 413

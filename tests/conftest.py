@@ -101,6 +101,17 @@ def database_url(request, tmp_path) -> str:
     return url
 
 
+@pytest.fixture(params=ENGINES)
+def empty_database(request, tmp_path):
+    """A database of each engine with no tables at all (the state before the first ``migrate``)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
+        return
+    name = create_pg_database()
+    yield _pg_url(name)
+    drop_pg_database(name)
+
+
 @pytest.fixture
 def settings(database_url, tmp_path):
     from scheduler.settings import Settings

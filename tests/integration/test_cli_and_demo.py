@@ -14,18 +14,7 @@ import httpx
 import pytest
 
 from scheduler.db import migration_ids
-from tests.conftest import ENGINES, ROOT, _pg_url, cli_env, create_pg_database, drop_pg_database, run_cli
-
-
-@pytest.fixture(params=ENGINES)
-def empty_database(request, tmp_path):
-    """A database with no tables at all."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
-        return
-    name = create_pg_database()
-    yield _pg_url(name)
-    drop_pg_database(name)
+from tests.conftest import ROOT, cli_env, run_cli
 
 
 def test_serve_refuses_unmigrated_database_then_migrate_fixes_it(empty_database):

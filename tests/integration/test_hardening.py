@@ -26,7 +26,7 @@ from scheduler.hardening import (
     redact_path,
 )
 from scheduler.settings import Settings
-from tests.conftest import ENGINES, TEST_SECRET, _pg_url, create_pg_database, drop_pg_database, run_cli
+from tests.conftest import TEST_SECRET, run_cli
 from tests.integration.helpers import (
     BoundDatabase,
     ServerProcess,
@@ -347,17 +347,6 @@ async def test_ready_on_a_migrated_database(client):
     r = await client.get("/ready")
     assert r.status_code == 200 and r.json() == {"status": "ready"}
     assert r.headers["cache-control"] == "no-store"
-
-
-@pytest.fixture(params=ENGINES)
-def empty_database(request, tmp_path):
-    """A database of each engine with no tables at all (the state before the first ``migrate``)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
-        return
-    name = create_pg_database()
-    yield _pg_url(name)
-    drop_pg_database(name)
 
 
 async def test_ready_is_503_until_the_database_is_migrated(empty_database):

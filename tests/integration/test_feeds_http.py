@@ -453,3 +453,19 @@ def test_running_server_serves_a_subscribable_school_feed(served_demo):
     assert {_demo_start(i) for i in range(10)} <= {e.dtstart.astimezone(UTC) for e in strict.values()}
     assert httpx.get(f"{served_demo}/calendars/schools/riverside.ics",
                      headers={"If-None-Match": r.headers["etag"]}).status_code == 304
+
+
+async def test_an_edit_that_commits_out_of_timestamp_order_still_changes_the_etag(client):
+    """Two edits whose ``updated_at`` order differs from their commit order move no maximum."""
+    from scheduler.tables import Event
+
+    _, _, (first, second, *_) = await school_with_events(client)
+    newest = NOW - dt.timedelta(minutes=1)
+    set_rows(client, Event, first["id"], updated_at=newest)
+    set_rows(client, Event, second["id"], updated_at=newest - dt.timedelta(minutes=5))
+    polled = await client.get(FEED)
+    # the slower edit commits last with the older timestamp: a new SEQUENCE, the same maximum updated_at
+    set_rows(client, Event, second["id"], title="Science Fair (moved to the gym)", sequence=5,
+             updated_at=newest - dt.timedelta(minutes=2))
+    again = await client.get(FEED, headers={"If-None-Match": polled.headers["etag"]})
+    assert again.status_code == 200 and b"moved to the gym" in again.content

@@ -48,7 +48,7 @@ def screenshot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
         page.set_viewport_size(size)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.jpg"), full_page=True, type="jpeg", quality=70)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.jpg"), full_page=True, type="jpeg", quality=50)
     page.set_viewport_size(DESKTOP)
 
 

@@ -155,6 +155,15 @@ async def cancel(page: Page, event_id: int, registration_id: int) -> Redirect:
     return back("/family", "cancelled")
 
 
+@post("/family/events/{event_id:int}/registrations/{registration_id:int}/accept", include_in_schema=False)
+async def accept_offer(page: Page, event_id: int, registration_id: int) -> Redirect:
+    """Take the seat held for the family (when the school holds freed seats for a while)."""
+    await page.form()
+    actor = page.require("family").principal
+    await in_transaction(lambda: bookings.accept(actor, event_id, registration_id))
+    return back("/family", "registered")
+
+
 @post("/family/conferences/accept", include_in_schema=False)
 async def accept_conferences(page: Page) -> Redirect:
     await page.form()
@@ -206,4 +215,4 @@ async def delete(page: Page) -> Redirect:
 
 
 ROUTES: list[Any] = [family_page, save_availability, upload_busy, save_profile, add_child, remove_child, register,
-                     cancel, accept_conferences, private_feed, export, delete_form, delete]
+                     cancel, accept_offer, accept_conferences, private_feed, export, delete_form, delete]

@@ -8,7 +8,8 @@ from typing import Any
 from litestar import get, post
 from litestar.response import Redirect, Response, Template
 
-from scheduler import plans, services
+from scheduler import assignments, plans, services
+from scheduler.db import in_transaction
 from scheduler.errors import InvalidInput, NotFound
 
 from scheduler.paging import PageRequest
@@ -29,7 +30,8 @@ def _notices(page: Page) -> dict[str, str]:
     _ = page.gettext
     return {"published": _("The plan is published. Families can now register, and interpreters see the open assignments."),
             "cancelled": _("The event is cancelled. Registered families are told by e-mail and their calendars show it as cancelled."),
-            "moved": _("The event has moved. Registered families are told the new time by e-mail.")}
+            "moved": _("The event has moved. Registered families are told the new time by e-mail."),
+            "confirmed": _("Confirmed: the interpreter is told by e-mail.")}
 
 
 @get("/planner", include_in_schema=False)
@@ -141,4 +143,24 @@ async def move(page: Page, event_id: int) -> Redirect:
     return back("/planner", "moved")
 
 
-ROUTES = [planner, make_plan, plan_page, plan_progress, publish, cancel_form, cancel, move_form, move]
+@get("/planner/events/{event_id:int}/interpreters", include_in_schema=False)
+async def interpreting(page: Page, event_id: int) -> Template:
+    """Who interprets at an event: open needs, claims to confirm, confirmed interpreters."""
+    school = _school(page)
+    actor = page.require().principal
+    event = await services.get_event(actor, event_id)
+    return page.render("event_interpreters.html", event=event, work=await assignments.list_for_event(actor, event_id),
+                       names=await views.interpreter_names(school["id"]),
+                       language_name=lambda code: language_label(code, page.language), notices=_notices(page))
+
+
+@post("/planner/assignments/{assignment_id:int}/confirm", include_in_schema=False)
+async def confirm_claim(page: Page, assignment_id: int) -> Redirect:
+    await page.form()
+    actor = page.require("admin").principal
+    done = await in_transaction(lambda: assignments.confirm(actor, assignment_id))
+    return back(f"/planner/events/{done.event_id}/interpreters", "confirmed")
+
+
+ROUTES = [planner, make_plan, plan_page, plan_progress, publish, cancel_form, cancel, move_form, move, interpreting,
+          confirm_claim]

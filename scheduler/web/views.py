@@ -12,7 +12,8 @@ from typing import Any
 from piccolo.query.functions.aggregate import Count
 
 from scheduler.auth import Principal, require_admin
-from scheduler.tables import Child, Event, Family, FamilyAvailability, Registration
+from resources.tables import Interpreter
+from scheduler.tables import Child, Event, Family, FamilyAvailability, InterpreterAssignment, Registration
 from scheduler.timeutil import utcnow
 from scheduler.web import heatmap
 
@@ -60,6 +61,19 @@ async def school_events(school_id: int, status: str, upcoming_only: bool = False
         Registration.event, Count(Registration.id, alias="n")).where(
         Registration.event.is_in([r["id"] for r in rows] or [-1]) & (Registration.status == "confirmed")
     ).group_by(Registration.event).run()}
+    work: dict[int, dict[str, int]] = {}
+    for a in await InterpreterAssignment.select(
+            InterpreterAssignment.event, InterpreterAssignment.status, Count(InterpreterAssignment.id, alias="n")).where(
+            InterpreterAssignment.event.is_in([r["id"] for r in rows] or [-1])
+            & (InterpreterAssignment.status != "cancelled")).group_by(
+            InterpreterAssignment.event, InterpreterAssignment.status).run():
+        work.setdefault(a["event"], {})[a["status"]] = a["n"]
     for r in rows:
         r["confirmed"] = taken.get(r["id"], 0)
+        r["interpreting"] = work.get(r["id"], {})
     return rows
+
+
+async def interpreter_names(school_id: int) -> dict[int, str]:
+    rows = await Interpreter.select(Interpreter.id, Interpreter.name).where(Interpreter.school == school_id).run()
+    return {r["id"]: r["name"] for r in rows}

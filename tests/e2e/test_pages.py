@@ -17,6 +17,13 @@ from tests.e2e.conftest import Site, sign_in
 SLUG = "riverside"
 
 
+def browser_page(page, site: Site, role: str):
+    """A second person in their own browser context (cookies apart), signed in."""
+    other = page.context.browser.new_context(viewport=page.viewport_size, locale="en-US").new_page()
+    sign_in(other, site, role)
+    return other
+
+
 def looks_right(page, name: str) -> None:
     """Accessible, fits a phone, and photographed."""
     assert axe_violations(page) == [], f"axe-core on {name}"
@@ -166,3 +173,15 @@ def test_interpreter_claims_an_assignment(site: Site, context: BrowserContext, p
     expect(page.locator(".notice")).to_contain_text("It is yours")
     expect(page.locator("#my-work > li")).to_have_count(before + 1)
     expect(page.locator("#my-work")).to_contain_text(title)
+
+
+    # the school confirms the claim from the planner, and the interpreter sees it confirmed
+    admin = browser_page(page, site, "admin")
+    card = admin.locator("#published-title + ul.cards > li").filter(has_text=title).first
+    card.get_by_role("link", name=re.compile("^Interpreters:")).click()
+    expect(admin.locator("#interpreting .status.claimed").first).to_be_visible()
+    looks_right(admin, "event-interpreters")
+    admin.locator("#interpreting").get_by_role("button", name=re.compile("^Confirm")).first.click()
+    expect(admin.locator(".notice")).to_contain_text("Confirmed")
+    page.reload()
+    expect(page.locator("#my-work")).to_contain_text("confirmed by the school")

@@ -229,3 +229,59 @@ async def test_ics_upload_from_the_family_page_and_its_limits(web, family_site):
     huge = await web.post("/family/busy.ics", data={"csrf": csrf},
                           files={"calendar": ("big.ics", b"X" * 6_000_000, "text/calendar")})
     assert huge.status_code == 413
+
+
+async def test_a_held_place_is_taken_from_the_page(web, family_site):
+    admin, family, token = family_site
+    await ok(await web.put("/schools/lincoln/notification-settings", headers=admin,
+                           json={"reminder_hours": [48], "waitlist_offer_hours": 24}))
+    event = await make_event(web, admin)
+    publish(web, event["id"], "2027-03-03T00:00:00+00:00", seats=1)
+    other = await ok(await web.post("/schools/lincoln/families", headers=admin, json={
+        "name": "Other family", "language": "en", "email": "other@example.org"}), 201)
+    other_auth = await family_user(web, admin, other["id"])
+    first = await ok(await web.post(f"/events/{event['id']}/registrations", json={}, headers=other_auth), 201)
+    mine = await ok(await web.post(f"/events/{event['id']}/registrations", json={},
+                                   headers={"Authorization": f"Bearer {token}"}), 201)
+    assert mine["status"] == "waitlisted"
+    await ok(await web.delete(f"/events/{event['id']}/registrations/{first['id']}", headers=other_auth))
+    csrf = await sign_in(web, token)
+    page = await web.get("/family")
+    action = f"/family/events/{event['id']}/registrations/{mine['id']}/accept"
+    assert action in page.text  # the held place shows with a button to take it
+    taken = await web.post(action, data={"csrf": csrf})
+    assert taken.status_code == 303
+    assert rows(web, Registration, Registration.id == mine["id"])[0]["status"] == "confirmed"
+    again = await web.post(action, data={"csrf": csrf})
+    assert again.status_code == 303  # taking it twice changes nothing
+
+
+async def test_the_school_confirms_a_claim_from_the_planner(web, family_site):
+    from scheduler.tables import Outbox
+
+    admin, _, token = family_site
+    event = await make_event(web, admin, interpreter_languages=["es"])
+    publish(web, event["id"], "2027-03-03T00:00:00+00:00", seats=5)
+    await ok(await web.post(f"/events/{event['id']}/registrations", json={"adults": 1},
+                            headers={"Authorization": f"Bearer {token}"}), 201)  # a Spanish-speaking family
+    ana = await ok(await web.post("/schools/lincoln/interpreters", json={
+        "name": "Ana Interprets", "email": "ana.i@example.org", "languages": ["es"]}, headers=admin), 201)
+
+    async def claimed() -> None:
+        await InterpreterAssignment.update({InterpreterAssignment.status: "claimed",
+                                            InterpreterAssignment.interpreter: ana["id"]}).where(
+            InterpreterAssignment.event == event["id"]).run()
+
+    in_app(web, claimed)
+    csrf = await sign_in(web, admin["Authorization"].removeprefix("Bearer "))
+    planner = await web.get("/planner")
+    assert f"/planner/events/{event['id']}/interpreters" in planner.text and "1 to confirm" in planner.text
+    board = await web.get(f"/planner/events/{event['id']}/interpreters")
+    assert "Claimed by Ana Interprets" in board.text
+    assignment = rows(web, InterpreterAssignment)[0]
+    done = await web.post(f"/planner/assignments/{assignment['id']}/confirm", data={"csrf": csrf})
+    assert done.status_code == 303
+    assert rows(web, InterpreterAssignment)[0]["status"] == "confirmed"
+    assert [o["to_email"] for o in rows(web, Outbox, Outbox.kind == "assignment_confirmed")] == ["ana.i@example.org"]
+    twice = await web.post(f"/planner/assignments/{assignment['id']}/confirm", data={"csrf": csrf})
+    assert twice.status_code == 409  # only a claimed assignment can be confirmed

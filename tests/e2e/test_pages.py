@@ -159,6 +159,14 @@ def test_family_page_in_arabic_is_right_to_left(site: Site, context: BrowserCont
     assert page.locator("h2#events-title").inner_text() != "Coming up at school"  # translated, not English
     looks_right(page, "family-ar")
 
+    page.get_by_role("link", name=re.compile("حذف")).click()  # "Delete our account": asks first
+    expect(page.locator("#confirm-name")).to_be_visible()
+    looks_right(page, "family-delete-ar")
+    page.goto(f"{site.url}/planner")  # not a family's page: a 403 page in the reader's language
+    expect(page.locator("p.error")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    looks_right(page, "error-ar")
+
 
 def test_interpreter_claims_an_assignment(site: Site, context: BrowserContext, published: None) -> None:
     page = context.new_page()

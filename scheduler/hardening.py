@@ -83,7 +83,7 @@ def request_id_from(headers: list[tuple[bytes, bytes]]) -> str:
 
 # Path prefixes whose next segment is a credential: private feed links, sign-in links, preferences links.
 TOKEN_PATH_PREFIXES: tuple[str, ...] = ("/calendars/private/", "/calendars/teachers/", "/feeds/", "/signin/",
-                                        "/magic-link/", "/preferences/")
+                                        "/magic-link/", "/preferences/", "/email-preferences/")
 # Elsewhere, a long mixed-case URL-safe segment (a random token; slugs are lower case) or a long hex
 # string is treated as a token too -- belt and braces for routes added later -- and so is anything
 # that looks like an e-mail address.
@@ -217,7 +217,7 @@ class RequestContext:
 # address and group; add a prefix here to protect a new route (e.g. the web sign-in pages).
 RATE_LIMITED_PREFIXES: dict[str, tuple[str, ...]] = {
     "feeds": ("/calendars/private/", "/calendars/teachers/", "/feeds/"),
-    "signin": ("/signin", "/magic-link", "/preferences/"),
+    "signin": ("/signin", "/magic-link", "/preferences/", "/email-preferences/"),
 }
 
 

@@ -37,7 +37,8 @@ def preferences_token(settings: Settings, family_id: int) -> str:
 
 
 def preferences_url(settings: Settings, family_id: int) -> str:
-    return f"{settings.public_url}/preferences/{preferences_token(settings, family_id)}"
+    """The page the e-mails link to (``/email-preferences/…``); the JSON twin is ``/preferences/…``."""
+    return f"{settings.public_url}/email-preferences/{preferences_token(settings, family_id)}"
 
 
 def family_from_token(settings: Settings, token: str) -> int:

@@ -16,7 +16,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from scheduler.errors import DomainError
-from scheduler.web import family_pages, interpreter_pages, planner_pages, signin_pages
+from scheduler.web import family_pages, interpreter_pages, planner_pages, preferences_pages, signin_pages
 from scheduler.web.common import SignInNeeded, page_error, provide_page, sign_in_needed
 
 HERE = Path(__file__).parent
@@ -28,7 +28,7 @@ def router() -> Router:
     pages = Router(
         path="/",
         route_handlers=[*signin_pages.ROUTES, *planner_pages.ROUTES, *family_pages.ROUTES,
-                        *interpreter_pages.ROUTES],
+                        *interpreter_pages.ROUTES, *preferences_pages.ROUTES],
         dependencies={"page": Provide(provide_page)},
         exception_handlers={SignInNeeded: sign_in_needed, DomainError: page_error},
         include_in_schema=False,

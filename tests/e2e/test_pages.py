@@ -147,6 +147,17 @@ def test_family_registers_with_childcare_and_is_waitlisted_when_full(site: Site,
     assert page.locator(".qr svg").count() == 1
     looks_right(page, "family-calendar-link")
 
+    # the link at the foot of every e-mail opens a page (no sign-in) to switch kinds of e-mail off
+    from scheduler.notifications.preferences import preferences_token
+    from scheduler.settings import Settings
+    from tests.conftest import TEST_SECRET
+
+    page.goto(f"{site.url}/email-preferences/{preferences_token(Settings(secret_key=TEST_SECRET), family_id)}")
+    page.get_by_label("Reminders before an event").uncheck()
+    page.click("#save-preferences")
+    expect(page.get_by_label("Reminders before an event")).not_to_be_checked()
+    looks_right(page, "email-preferences")
+
 
 def test_family_page_in_arabic_is_right_to_left(site: Site, context: BrowserContext, published: None) -> None:
     page = context.new_page()

@@ -95,7 +95,7 @@ async def test_reminder_in_spanish_local_time_across_dst_with_invitation(client,
     assert reminder["Content-Language"] == "es"
     body = text_of(reminder)
     assert "Le recordamos que Math Night será el lunes, 15 de marzo de 2027 a las 18:00." in body
-    assert "/preferences/" in body
+    assert "/email-preferences/" in body
     cal = ics_of(reminder)
     assert str(cal["METHOD"]) == "REQUEST"
     vevent = cal.walk("VEVENT")[0]
@@ -285,7 +285,7 @@ async def test_preferences_switch_a_kind_off(client, mail_settings, smtp):
     skipped = by_kind(client, "reminder")[0]
     assert (skipped["status"], skipped["last_error"]) == ("skipped", "switched off in the family's preferences")
     # the link in the e-mail works without signing in; a forged one does not
-    link = re.search(r"http://\S+/preferences/(\S+)", text_of(smtp.inbox.messages[0])).group(1)
+    link = re.search(r"http://\S+/email-preferences/(\S+)", text_of(smtp.inbox.messages[0])).group(1)
     via_link = await ok(await client.put(f"/preferences/{link}", json={"email": {"reminder": True}}))
     assert via_link["email"]["reminder"] is True
     forged = f"{fid + 1}.{link.partition('.')[2]}"

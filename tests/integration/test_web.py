@@ -285,3 +285,22 @@ async def test_the_school_confirms_a_claim_from_the_planner(web, family_site):
     assert [o["to_email"] for o in rows(web, Outbox, Outbox.kind == "assignment_confirmed")] == ["ana.i@example.org"]
     twice = await web.post(f"/planner/assignments/{assignment['id']}/confirm", data={"csrf": csrf})
     assert twice.status_code == 409  # only a claimed assignment can be confirmed
+
+
+async def test_the_e_mail_preferences_link_opens_a_page_in_the_family_language(web, family_site):
+    from scheduler.notifications.messages import FAMILY_KINDS
+    from scheduler.notifications.preferences import preferences_url
+    from scheduler.web.preferences_pages import KIND_NAMES
+
+    assert set(KIND_NAMES) == set(FAMILY_KINDS)  # every kind a family can switch off has words
+    _, family, _ = family_site
+    url = preferences_url(web.app.state.settings, family["id"])
+    path = url.removeprefix(web.app.state.settings.public_url)
+    page = await web.get(path)
+    assert page.status_code == 200 and 'lang="es"' in page.text and page.text.count('name="kind"') == len(FAMILY_KINDS)
+    saved = await web.post(path, data={"kind": [k for k in FAMILY_KINDS if k != "reminder"]})
+    assert saved.status_code == 303
+    switches = (await web.get(path.replace("/email-preferences/", "/preferences/"))).json()["email"]
+    assert switches["reminder"] is False and all(v for k, v in switches.items() if k != "reminder")
+    forged = path[: path.rindex(".") + 1] + "0" * 10
+    assert (await web.get(forged)).status_code == 403

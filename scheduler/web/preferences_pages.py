@@ -1,0 +1,58 @@
+"""The page an e-mail's "choose which e-mails you receive" link opens: no sign-in, the signed link is the key.
+
+No CSRF token: the form posts back to the same secret address, which a
+page of another site cannot know.
+"""
+
+from __future__ import annotations
+
+from litestar import Request, get, post
+from litestar.response import Redirect, Template
+
+from scheduler.notifications import preferences
+from scheduler.notifications.messages import FAMILY_KINDS
+from scheduler.tables import Family
+from scheduler.web.common import Page, back
+
+N_ = str  # marks a msgid for extraction; translated where it is shown
+#: Each kind of family e-mail in words (the order of the form).
+KIND_NAMES = {
+    "registration_confirmed": N_("When a registration is confirmed"),
+    "registration_waitlisted": N_("When we are put on a waitlist"),
+    "waitlist_offered": N_("When a place is held for us"),
+    "waitlist_promoted": N_("When we move up from the waitlist"),
+    "reminder": N_("Reminders before an event"),
+    "event_rescheduled": N_("When an event moves to a new time"),
+    "event_cancelled": N_("When an event is cancelled"),
+}
+
+
+async def _family_page(page: Page, token: str) -> int:
+    """The family the link names; its language becomes the page's unless one was picked here."""
+    family_id = preferences.family_from_token(page.settings, token)
+    row = await Family.select(Family.language).where(Family.id == family_id).first().run()
+    if row is not None and not page.request.cookies.get("fb_lang") and not page.request.query_params.get("lang"):
+        from scheduler.i18n import base_language
+
+        page.language = base_language(row["language"])
+    return family_id
+
+
+@get("/email-preferences/{token:str}", include_in_schema=False)
+async def show(page: Page, token: str) -> Template:
+    family_id = await _family_page(page, token)
+    switches = await preferences.get(family_id)
+    return page.render("email_preferences.html", token=token, switches=switches, kinds=KIND_NAMES,
+                       notices={"saved": page.gettext("Saved.")})
+
+
+@post("/email-preferences/{token:str}", include_in_schema=False)
+async def save(page: Page, request: Request, token: str) -> Redirect:
+    family_id = await _family_page(page, token)
+    form = await request.form()
+    wanted = set(form.getall("kind"))
+    await preferences.put(family_id, {kind: kind in wanted for kind in FAMILY_KINDS})
+    return back(f"/email-preferences/{token}", "saved")
+
+
+ROUTES = [show, save]

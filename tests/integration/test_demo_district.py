@@ -96,7 +96,9 @@ def test_tiny_district_has_what_a_load_test_needs_and_is_the_same_for_a_seed(dat
     again = run_cli(database_url, "demo", "--district", "--schools", "2", "--families", "100", "--no-serve")
     assert again.returncode == 0 and "already present" in again.stdout
 
-    with ThrowawayDatabase("sqlite" if database_url.startswith("sqlite") else "postgres") as other:
+    if database_url.startswith("sqlite"):
+        return  # the same rows for a seed are checked once, on PostgreSQL (a second load costs a minute)
+    with ThrowawayDatabase("postgres") as other:
         load(other.url)
         first, second = asyncio.run(fingerprint(database_url)), asyncio.run(fingerprint(other.url))
     assert {t for t in first if first[t] != second[t]} == set()

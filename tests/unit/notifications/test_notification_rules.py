@@ -36,7 +36,7 @@ def test_preference_links_are_signed_per_family_and_per_secret():
     s = Settings(secret_key="one-secret", base_url="https://fb.example.org")
     token = preferences_token(s, 42)
     assert family_from_token(s, token) == 42
-    assert preferences_url(s, 42) == f"https://fb.example.org/preferences/{token}"
+    assert preferences_url(s, 42) == f"https://fb.example.org/email-preferences/{token}"
     for forged in (f"43.{token.split('.')[1]}", token + "x", "42", "", "x.y", "-1." + token.split(".")[1]):
         with pytest.raises(Forbidden):
             family_from_token(s, forged)

@@ -376,8 +376,6 @@ async def move_event(actor: Principal, event_id: int, start: str) -> EventOut:
     """
     row, school = await _event(event_id)
     require_admin(actor, school["id"])
-    if row["status"] != "published":
-        raise Conflict(f"only a published event can be moved; this one is {row['status']}", "status")
     tz = school["timezone"]
     try:
         starts = parse_local(start, tz)
@@ -385,9 +383,12 @@ async def move_event(actor: Principal, event_id: int, start: str) -> EventOut:
         raise InvalidInput([("start", str(exc))]) from exc
     if starts <= utcnow():
         raise InvalidInput([("start", f"{start} has already passed")])
-    ends = starts + dt.timedelta(minutes=row["duration_minutes"])
     async with writing():
-        await locked(Event.select(Event.id).where(Event.id == event_id)).run()
+        # status, sequence and room read under the lock, so a concurrent edit's bump is not lost
+        row = await locked(Event.select().where(Event.id == event_id)).first().run()
+        if row["status"] != "published":
+            raise Conflict(f"only a published event can be moved; this one is {row['status']}", "status")
+        ends = starts + dt.timedelta(minutes=row["duration_minutes"])
         if row["room"] is not None and await Event.exists().where(
                 (Event.room == row["room"]) & (Event.id != event_id) & (Event.status == "published")
                 & (Event.starts_at < ends) & (Event.ends_at > starts)).run():

@@ -25,7 +25,7 @@ from scheduler.db import writing
 from scheduler.errors import InvalidInput, Unauthorized
 from scheduler.i18n import base_language
 from scheduler.settings import Settings
-from scheduler.tables import Family, SignInLink, User, WebSession
+from scheduler.tables import SignInLink, User, WebSession
 from scheduler.timeutil import utcnow
 
 log = logging.getLogger("family_bridge.signin")
@@ -145,17 +145,14 @@ async def current(cookie: str | None, now: dt.datetime | None = None) -> Session
     row = await WebSession.select(
         WebSession.token_hash, WebSession.expires_at, WebSession.user.id,
         WebSession.user.role, WebSession.user.school, WebSession.user.family, WebSession.user.interpreter,
-        WebSession.user.name).where(WebSession.token_hash == _hash(cookie)).first().run()
+        WebSession.user.name, WebSession.user.family.language).where(
+        WebSession.token_hash == _hash(cookie)).first().run()  # one query: every page asks
     if row is None or row["expires_at"] <= now:
         return None
-    profile = ""
-    if row["user.family"] is not None:
-        family = await Family.select(Family.language).where(Family.id == row["user.family"]).first().run()
-        profile = (family or {}).get("language", "")
     principal = Principal(user_id=row["user.id"], role=row["user.role"], school_id=row["user.school"],
                           family_id=row["user.family"], interpreter_id=row["user.interpreter"])
     return Session(principal=principal, token_hash=row["token_hash"], name=row["user.name"],
-                   profile_language=profile)
+                   profile_language=row["user.family.language"] or "")
 
 
 async def sign_out(session: Session) -> None:

@@ -14,10 +14,12 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
+import segno
 from litestar import Request
 from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
 
+from calendars import services as calendar_services
 from resources.tables import School
 from scheduler import signin
 from scheduler.errors import DomainError, Forbidden, InvalidInput, NotFound
@@ -77,21 +79,22 @@ class Page:
         return Template(template_name=template, context=values | context, status_code=status_code,
                         headers={"Cache-Control": "no-store", "Content-Language": lang})
 
-    async def form(self) -> dict[str, list[str]]:
+    async def _checked_form(self) -> Any:
         """The submitted form, after checking it came from one of our pages (CSRF)."""
         session = self.require()
         data = await self.request.form()
         if not signin.csrf_ok(session.token_hash, self.settings.secret_key, data.get("csrf")):
             raise Forbidden(self.gettext("This form has expired. Reload the page and try again."), "csrf")
+        return data
+
+    async def form(self) -> dict[str, list[str]]:
+        """The submitted form's text fields (CSRF checked)."""
+        data = await self._checked_form()
         return {key: [v for v in data.getall(key) if isinstance(v, str)] for key in data.keys()}
 
     async def form_with_file(self, field: str, limit: int) -> bytes:
-        """The one uploaded file of a multipart form (after the CSRF check), refused past ``limit`` bytes."""
-        session = self.require()
-        data = await self.request.form()
-        if not signin.csrf_ok(session.token_hash, self.settings.secret_key, data.get("csrf")):
-            raise Forbidden(self.gettext("This form has expired. Reload the page and try again."), "csrf")
-        upload = data.get(field)
+        """The one uploaded file of a multipart form (CSRF checked), refused past ``limit`` bytes."""
+        upload = (await self._checked_form()).get(field)
         if upload is None or isinstance(upload, str):
             raise InvalidInput([(field, "choose a .ics file to upload")])
         content = await upload.read(limit + 1)
@@ -100,13 +103,13 @@ class Page:
         return content
 
 
-def choose_language(request: Request, session: signin.Session | None) -> str:
+def choose_language(request: Request, profile_language: str = "") -> str:
     """A choice made on the page, then the family's profile, then the browser, then English."""
     picked = request.query_params.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
     if picked:
         return base_language(picked)
-    if session is not None and session.profile_language:
-        return base_language(session.profile_language)
+    if profile_language:
+        return base_language(profile_language)
     return from_accept_language(request.headers.get("accept-language")) or "en"
 
 
@@ -129,7 +132,8 @@ async def _school_of(session: signin.Session | None, request: Request) -> dict[s
 async def provide_page(request: Request) -> Page:
     settings: Settings = request.app.state.settings
     session = await signin.current(request.cookies.get(SESSION_COOKIE))
-    page = Page(request=request, settings=settings, session=session, language=choose_language(request, session))
+    page = Page(request=request, settings=settings, session=session,
+                language=choose_language(request, session.profile_language if session else ""))
     page.school = await _school_of(session, request)
     request.state.page = page  # an error page later speaks the same language
     return page
@@ -163,5 +167,17 @@ def page_error(request: Request, exc: DomainError) -> Template:
     page = getattr(request.state, "page", None)
     if page is None:  # the error came before the page was set up (e.g. the school in the address)
         page = Page(request=request, settings=request.app.state.settings, session=None,
-                    language=choose_language(request, None))
+                    language=choose_language(request))
     return page.render("error.html", status_code=exc.status_code, message=exc.message, field=exc.field)
+
+
+def qr(url: str, label: str) -> str:
+    """An inline SVG QR code (no script, no request): a phone camera opens the calendar link."""
+    return segno.make(url, error="m").svg_inline(scale=4, border=2, title=label, omitsize=True)
+
+
+async def private_feed_page(page: Page, kind: str, owner_id: int, qr_label: str, back_to: str) -> Template:
+    """A new private calendar link, shown this once (only its HMAC is stored); earlier links stop working."""
+    await page.form()
+    link = await calendar_services.rotate_token(page.settings, page.require().principal, kind, owner_id)
+    return page.render("feed_link.html", link=link, link_qr=qr(link.https, qr_label), back_to=back_to)

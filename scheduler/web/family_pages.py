@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-import segno
 from litestar import get, post
 from litestar.response import Redirect, Response, Template
 
@@ -19,10 +18,9 @@ from scheduler.idempotency import once
 from scheduler.schemas import AvailabilityIn, ChildIn, DatedWindow, FamilyIn, RegistrationIn
 from scheduler.timeutil import format_hhmm, parse_hhmm
 from scheduler.web import grid, views
-from scheduler.web.common import Page, back
-from scheduler.web.i18n import NAMES, clock_minutes, language_label, weekday_names
+from scheduler.web.common import LANGUAGE_COOKIE, SESSION_COOKIE, Page, back, private_feed_page, qr
+from scheduler.web.i18n import N_, NAMES, clock_minutes, language_label, weekday_names
 
-N_ = str  # marks a msgid for extraction; translated where it is shown
 AGE_BAND_NAMES = (N_("infant"), N_("toddler"), N_("preschool"), N_("school-age"))  # AGE_BANDS, in words
 
 
@@ -41,11 +39,6 @@ def _notices(page: Page) -> dict[str, str]:
             "waitlisted": _("The event is full: you are on the waitlist. We write to you when a place opens up."),
             "cancelled": _("Your registration is cancelled."),
             "accepted": _("Thank you: your conference times are confirmed.")}
-
-
-def qr(url: str, label: str) -> str:
-    """An inline SVG QR code (no script, no request): a phone camera opens the calendar link."""
-    return segno.make(url, error="m").svg_inline(scale=4, border=2, title=label, omitsize=True)
 
 
 def _one(form: dict[str, list[str]], key: str) -> str:
@@ -108,7 +101,7 @@ async def save_profile(page: Page) -> Redirect:
     await services.update_family(actor, family_id, FamilyIn(name=family.name, language=language, email=family.email,
                                                             guardians=family.guardians))
     response = back("/family", "profile")
-    response.delete_cookie("fb_lang")  # the profile's language now decides the page's
+    response.delete_cookie(LANGUAGE_COOKIE)  # the profile's language now decides the page's
     return response
 
 
@@ -176,12 +169,8 @@ async def accept_conferences(page: Page) -> Redirect:
 
 @post("/family/feed", include_in_schema=False)
 async def private_feed(page: Page) -> Template:
-    """A new private calendar link, shown this once (only its HMAC is stored); earlier links stop working."""
-    await page.form()
-    link = await calendar_services.rotate_token(page.settings, page.require("family").principal, "family",
-                                                _family_id(page))
-    return page.render("feed_link.html", link=link, link_qr=qr(link.https, page.gettext("QR code for your private calendar")),
-                       back_to="/family")
+    return await private_feed_page(page, "family", _family_id(page),
+                                   page.gettext("QR code for your private calendar"), "/family")
 
 
 @get("/family/export", include_in_schema=False)
@@ -210,7 +199,7 @@ async def delete(page: Page) -> Redirect:
         raise InvalidInput([("name", page.gettext("Type your family's name exactly as shown to confirm."))])
     await data_rights.delete_family(actor, family_id, family_id)
     response = Redirect(path="/signin", status_code=303)
-    response.delete_cookie("fb_session")
+    response.delete_cookie(SESSION_COOKIE)
     return response
 
 

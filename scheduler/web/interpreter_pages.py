@@ -5,12 +5,10 @@ from __future__ import annotations
 from litestar import get, post
 from litestar.response import Redirect, Template
 
-from calendars import services as calendar_services
 from scheduler import assignments
 from scheduler.db import in_transaction
 from scheduler.idempotency import once
-from scheduler.web.common import Page, back
-from scheduler.web.family_pages import qr
+from scheduler.web.common import Page, back, private_feed_page
 from scheduler.web.i18n import language_label
 
 
@@ -49,12 +47,10 @@ async def release(page: Page, assignment_id: int) -> Redirect:
 
 @post("/interpreter/feed", include_in_schema=False)
 async def private_feed(page: Page) -> Template:
-    await page.form()
     actor = page.require("interpreter").principal
-    assert actor.interpreter_id is not None
-    link = await calendar_services.rotate_token(page.settings, actor, "interpreter", actor.interpreter_id)
-    return page.render("feed_link.html", link=link, link_qr=qr(link.https, page.gettext("QR code for your calendar")),
-                       back_to="/interpreter")
+    assert actor.interpreter_id is not None  # an interpreter account always names its interpreter
+    return await private_feed_page(page, "interpreter", actor.interpreter_id,
+                                   page.gettext("QR code for your calendar"), "/interpreter")
 
 
 ROUTES = [board, claim, release, private_feed]

@@ -12,9 +12,9 @@ from litestar.response import Redirect, Template
 from scheduler.notifications import preferences
 from scheduler.notifications.messages import FAMILY_KINDS
 from scheduler.tables import Family
-from scheduler.web.common import Page, back
+from scheduler.web.common import Page, back, choose_language
+from scheduler.web.i18n import N_
 
-N_ = str  # marks a msgid for extraction; translated where it is shown
 #: Each kind of family e-mail in words (the order of the form).
 KIND_NAMES = {
     "registration_confirmed": N_("When a registration is confirmed"),
@@ -28,13 +28,10 @@ KIND_NAMES = {
 
 
 async def _family_page(page: Page, token: str) -> int:
-    """The family the link names; its language becomes the page's unless one was picked here."""
+    """The family the link names; its language is the page's profile language (no one is signed in)."""
     family_id = preferences.family_from_token(page.settings, token)
     row = await Family.select(Family.language).where(Family.id == family_id).first().run()
-    if row is not None and not page.request.cookies.get("fb_lang") and not page.request.query_params.get("lang"):
-        from scheduler.i18n import base_language
-
-        page.language = base_language(row["language"])
+    page.language = choose_language(page.request, row["language"] if row else "")
     return family_id
 
 

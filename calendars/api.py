@@ -22,6 +22,7 @@ from calendars.services import BusyOut, Feed, FeedTokenOut
 from resources.api import Actor, PathId
 from scheduler.errors import NotFound
 from scheduler.settings import Settings
+from scheduler.access import api
 
 ICS = "text/calendar"  # Litestar adds "; charset=utf-8" to text/* types
 Lang = Annotated[str | None, QueryParameter(pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$", max_length=35,
@@ -88,7 +89,7 @@ class FeedController(Controller):
     tags = ["calendars"]
     security = [{}]
 
-    @route("/schools/{name:str}", http_method=[HttpMethod.GET, HttpMethod.HEAD], media_type=ICS)
+    @route("/schools/{name:str}", http_method=[HttpMethod.GET, HttpMethod.HEAD], media_type=ICS, guards=[api.public])
     async def school(self, request: Request, name: FromPath[str], lang: Lang = None,
                      audience: Audience = None) -> Response[bytes]:
         """Public feed of a school (``/calendars/schools/{slug}.ics``); ``?lang=es``, ``?audience=grade-3``."""
@@ -96,7 +97,7 @@ class FeedController(Controller):
                                           client_is_current=lambda known: not_modified(request, known))
         return feed_response(request, feed, "public, max-age=300")
 
-    @route("/private/{name:str}", http_method=[HttpMethod.GET, HttpMethod.HEAD], media_type=ICS)
+    @route("/private/{name:str}", http_method=[HttpMethod.GET, HttpMethod.HEAD], media_type=ICS, guards=[api.token])
     async def private(self, request: Request, name: FromPath[str]) -> Response[bytes]:
         """Private feed (``/calendars/private/{token}.ics``) of a family, an interpreter or a room."""
         feed = await services.private_feed(_settings(request), _ics_name(name))
@@ -108,27 +109,27 @@ class FeedTokenController(Controller):
 
     tags = ["calendars"]
 
-    @post("/families/{family_id:int}/feed-token", status_code=201)
+    @post("/families/{family_id:int}/feed-token", status_code=201, guards=[api.family("family_id")])
     async def rotate_family(self, request: Request, actor: Actor, family_id: PathId) -> FeedTokenOut:
         return await services.rotate_token(_settings(request), actor, "family", family_id)
 
-    @delete("/families/{family_id:int}/feed-token")
+    @delete("/families/{family_id:int}/feed-token", guards=[api.family("family_id")])
     async def revoke_family(self, actor: Actor, family_id: PathId) -> None:
         await services.revoke_token(actor, "family", family_id)
 
-    @post("/interpreters/{interpreter_id:int}/feed-token", status_code=201)
+    @post("/interpreters/{interpreter_id:int}/feed-token", status_code=201, guards=[api.interpreter("interpreter_id")])
     async def rotate_interpreter(self, request: Request, actor: Actor, interpreter_id: PathId) -> FeedTokenOut:
         return await services.rotate_token(_settings(request), actor, "interpreter", interpreter_id)
 
-    @delete("/interpreters/{interpreter_id:int}/feed-token")
+    @delete("/interpreters/{interpreter_id:int}/feed-token", guards=[api.interpreter("interpreter_id")])
     async def revoke_interpreter(self, actor: Actor, interpreter_id: PathId) -> None:
         await services.revoke_token(actor, "interpreter", interpreter_id)
 
-    @post("/rooms/{room_id:int}/feed-token", status_code=201)
+    @post("/rooms/{room_id:int}/feed-token", status_code=201, guards=[api.admin("room_id")])
     async def rotate_room(self, request: Request, actor: Actor, room_id: PathId) -> FeedTokenOut:
         return await services.rotate_token(_settings(request), actor, "room", room_id)
 
-    @delete("/rooms/{room_id:int}/feed-token")
+    @delete("/rooms/{room_id:int}/feed-token", guards=[api.admin("room_id")])
     async def revoke_room(self, actor: Actor, room_id: PathId) -> None:
         await services.revoke_token(actor, "room", room_id)
 
@@ -145,7 +146,7 @@ class BusyImportController(Controller):
 
     tags = ["calendars"]
 
-    @put("/families/{family_id:int}/busy.ics")
+    @put("/families/{family_id:int}/busy.ics", guards=[api.family("family_id")])
     async def family(self, request: Request, actor: Actor, family_id: PathId, date_from: DateFrom = None,
                      date_to: DateTo = None) -> list[BusyOut]:
         """Body: the raw ``text/calendar`` file; answers the busy intervals stored, in the school's zone."""
@@ -153,7 +154,7 @@ class BusyImportController(Controller):
         return await services.import_busy_times(actor, "family", family_id, data, date_from, date_to,
                                                 _settings(request).max_upload_bytes)
 
-    @put("/interpreters/{interpreter_id:int}/busy.ics")
+    @put("/interpreters/{interpreter_id:int}/busy.ics", guards=[api.interpreter("interpreter_id")])
     async def interpreter(self, request: Request, actor: Actor, interpreter_id: PathId, date_from: DateFrom = None,
                           date_to: DateTo = None) -> list[BusyOut]:
         """Body: the raw ``text/calendar`` file; answers the busy intervals stored, in the school's zone."""

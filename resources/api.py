@@ -27,6 +27,7 @@ from resources.schemas import (
 )
 from scheduler.auth import Principal
 from scheduler.paging import PageRequest
+from scheduler.access import api
 
 Limit = Annotated[int, QueryParameter(ge=1, le=200, description="page size")]
 Offset = Annotated[int, QueryParameter(ge=0, le=2_147_483_647, description="rows to skip")]
@@ -38,48 +39,48 @@ class SchoolController(Controller):
     path = "/schools"
     tags = ["schools"]
 
-    @post("/")
+    @post("/", guards=[api.district])
     async def create(self, actor: Actor, data: JSONBody[SchoolIn]) -> SchoolOut:
         return await services.create_school(actor, data)
 
-    @get("/")
+    @get("/", guards=[api.signed_in()])
     async def list(self, actor: Actor, limit: Limit = 50, offset: Offset = 0) -> SchoolPage:
         items, total = await services.list_schools(actor, PageRequest(limit, offset))
         return SchoolPage(items=items, total=total, limit=limit, offset=offset)
 
-    @get("/{slug:str}")
+    @get("/{slug:str}", guards=[api.member("slug")])
     async def read(self, actor: Actor, slug: FromPath[str]) -> SchoolOut:
         return await services.get_school(actor, slug)
 
-    @put("/{slug:str}")
+    @put("/{slug:str}", guards=[api.admin("slug")])
     async def update(self, actor: Actor, slug: FromPath[str], data: JSONBody[SchoolIn]) -> SchoolOut:
         return await services.update_school(actor, slug, data)
 
-    @post("/{slug:str}/rooms")
+    @post("/{slug:str}/rooms", guards=[api.admin("slug")])
     async def create_room(self, actor: Actor, slug: FromPath[str], data: JSONBody[RoomIn]) -> RoomOut:
         return await services.create_room(actor, slug, data)
 
-    @get("/{slug:str}/rooms")
+    @get("/{slug:str}/rooms", guards=[api.member("slug")])
     async def list_rooms(self, actor: Actor, slug: FromPath[str], limit: Limit = 50, offset: Offset = 0,
                          tag: FromQuery[str | None] = None) -> RoomPage:
         items, total = await services.list_rooms(actor, slug, PageRequest(limit, offset), tag)
         return RoomPage(items=items, total=total, limit=limit, offset=offset)
 
-    @post("/{slug:str}/interpreters")
+    @post("/{slug:str}/interpreters", guards=[api.admin("slug")])
     async def create_interpreter(self, actor: Actor, slug: FromPath[str], data: JSONBody[InterpreterIn]) -> InterpreterOut:
         return await services.create_interpreter(actor, slug, data)
 
-    @get("/{slug:str}/interpreters")
+    @get("/{slug:str}/interpreters", guards=[api.admin("slug")])
     async def list_interpreters(self, actor: Actor, slug: FromPath[str], limit: Limit = 50, offset: Offset = 0,
                                 language: FromQuery[str | None] = None) -> InterpreterPage:
         items, total = await services.list_interpreters(actor, slug, PageRequest(limit, offset), language)
         return InterpreterPage(items=items, total=total, limit=limit, offset=offset)
 
-    @post("/{slug:str}/childcare")
+    @post("/{slug:str}/childcare", guards=[api.admin("slug")])
     async def create_childcare(self, actor: Actor, slug: FromPath[str], data: JSONBody[ChildcareIn]) -> ChildcareOut:
         return await services.create_childcare(actor, slug, data)
 
-    @get("/{slug:str}/childcare")
+    @get("/{slug:str}/childcare", guards=[api.member("slug")])
     async def list_childcare(self, actor: Actor, slug: FromPath[str], limit: Limit = 50, offset: Offset = 0) -> ChildcarePage:
         items, total = await services.list_childcare(actor, slug, PageRequest(limit, offset))
         return ChildcarePage(items=items, total=total, limit=limit, offset=offset)
@@ -89,23 +90,23 @@ class RoomController(Controller):
     path = "/rooms"
     tags = ["rooms"]
 
-    @get("/{room_id:int}")
+    @get("/{room_id:int}", guards=[api.member("room_id")])
     async def read(self, actor: Actor, room_id: PathId) -> RoomOut:
         return await services.get_room(actor, room_id)
 
-    @put("/{room_id:int}")
+    @put("/{room_id:int}", guards=[api.admin("room_id")])
     async def update(self, actor: Actor, room_id: PathId, data: JSONBody[RoomIn]) -> RoomOut:
         return await services.update_room(actor, room_id, data)
 
-    @delete("/{room_id:int}")
+    @delete("/{room_id:int}", guards=[api.admin("room_id")])
     async def remove(self, actor: Actor, room_id: PathId) -> None:
         await services.delete_room(actor, room_id)
 
-    @get("/{room_id:int}/availability")
+    @get("/{room_id:int}/availability", guards=[api.member("room_id")])
     async def availability(self, actor: Actor, room_id: PathId) -> list[WeeklyWindow]:
         return await services.get_room_availability(actor, room_id)
 
-    @put("/{room_id:int}/availability")
+    @put("/{room_id:int}/availability", guards=[api.admin("room_id")])
     async def set_availability(self, actor: Actor, room_id: PathId, data: JSONBody[list[WeeklyWindow]]) -> list[WeeklyWindow]:
         return await services.set_room_availability(actor, room_id, data)
 
@@ -114,23 +115,23 @@ class InterpreterController(Controller):
     path = "/interpreters"
     tags = ["interpreters"]
 
-    @get("/{interpreter_id:int}")
+    @get("/{interpreter_id:int}", guards=[api.interpreter("interpreter_id")])
     async def read(self, actor: Actor, interpreter_id: PathId) -> InterpreterOut:
         return await services.get_interpreter(actor, interpreter_id)
 
-    @put("/{interpreter_id:int}")
+    @put("/{interpreter_id:int}", guards=[api.interpreter("interpreter_id")])
     async def update(self, actor: Actor, interpreter_id: PathId, data: JSONBody[InterpreterIn]) -> InterpreterOut:
         return await services.update_interpreter(actor, interpreter_id, data)
 
-    @delete("/{interpreter_id:int}")
+    @delete("/{interpreter_id:int}", guards=[api.admin("interpreter_id")])
     async def remove(self, actor: Actor, interpreter_id: PathId) -> None:
         await services.delete_interpreter(actor, interpreter_id)
 
-    @get("/{interpreter_id:int}/availability")
+    @get("/{interpreter_id:int}/availability", guards=[api.interpreter("interpreter_id")])
     async def availability(self, actor: Actor, interpreter_id: PathId) -> list[WeeklyWindow]:
         return await services.get_interpreter_availability(actor, interpreter_id)
 
-    @put("/{interpreter_id:int}/availability")
+    @put("/{interpreter_id:int}/availability", guards=[api.interpreter("interpreter_id")])
     async def set_availability(self, actor: Actor, interpreter_id: PathId, data: JSONBody[list[WeeklyWindow]]
                                ) -> list[WeeklyWindow]:
         return await services.set_interpreter_availability(actor, interpreter_id, data)
@@ -140,23 +141,23 @@ class ChildcareController(Controller):
     path = "/childcare"
     tags = ["childcare"]
 
-    @get("/{childcare_id:int}")
+    @get("/{childcare_id:int}", guards=[api.member("childcare_id")])
     async def read(self, actor: Actor, childcare_id: PathId) -> ChildcareOut:
         return await services.get_childcare(actor, childcare_id)
 
-    @put("/{childcare_id:int}")
+    @put("/{childcare_id:int}", guards=[api.admin("childcare_id")])
     async def update(self, actor: Actor, childcare_id: PathId, data: JSONBody[ChildcareIn]) -> ChildcareOut:
         return await services.update_childcare(actor, childcare_id, data)
 
-    @delete("/{childcare_id:int}")
+    @delete("/{childcare_id:int}", guards=[api.admin("childcare_id")])
     async def remove(self, actor: Actor, childcare_id: PathId) -> None:
         await services.delete_childcare(actor, childcare_id)
 
-    @get("/{childcare_id:int}/ratios")
+    @get("/{childcare_id:int}/ratios", guards=[api.member("childcare_id")])
     async def ratios(self, actor: Actor, childcare_id: PathId) -> list[RatioIn]:
         return await services.get_ratios(actor, childcare_id)
 
-    @put("/{childcare_id:int}/ratios")
+    @put("/{childcare_id:int}/ratios", guards=[api.admin("childcare_id")])
     async def set_ratios(self, actor: Actor, childcare_id: PathId, data: JSONBody[list[RatioIn]]) -> list[RatioIn]:
         return await services.set_ratios(actor, childcare_id, data)
 

@@ -12,16 +12,12 @@ from typing import Annotated
 
 from msgspec import Meta, Struct
 
-Name = Annotated[str, Meta(min_length=1, max_length=120)]
+from scheduler.validation import HHMM, AgeBand, Email, LangCode, Slug, Tag, one_line
+
+Name = one_line(120)
 Count = Annotated[int, Meta(ge=0, le=100_000)]
 Weekday = Annotated[int, Meta(ge=0, le=6, description="0 = Monday … 6 = Sunday")]
-HHMM = Annotated[str, Meta(pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$",
-                           description="local time of day, HH:MM (24:00 allowed as an end)")]
-LangCode = Annotated[str, Meta(pattern=r"^[a-z]{2,3}$", description="lower-case ISO 639 code, e.g. es")]
-Email = Annotated[str, Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
 Id = Annotated[int, Meta(ge=1, le=2_147_483_647)]
-Tag = Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
-Slug = Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9-]{1,59}$")]
 Limit = Annotated[int, Meta(ge=1, le=200)]
 Offset = Annotated[int, Meta(ge=0, le=2_147_483_647)]
 
@@ -29,9 +25,9 @@ AGE_BANDS = ("infant", "toddler", "preschool", "school-age")
 
 
 class SchoolIn(Struct, forbid_unknown_fields=True):
-    name: Annotated[str, Meta(min_length=1, max_length=200)]
+    name: one_line(200)
     slug: Slug
-    timezone: Annotated[str, Meta(min_length=1, max_length=64)]
+    timezone: one_line(64, description="an IANA time zone, e.g. America/Chicago")
     languages: list[LangCode] = []
 
 
@@ -103,7 +99,7 @@ class ChildcareOut(Struct):
 
 
 class RatioIn(Struct, forbid_unknown_fields=True):
-    age_band: Annotated[str, Meta(description="infant, toddler, preschool or school-age")]
+    age_band: AgeBand
     children_per_staff: Annotated[int, Meta(ge=1, le=40)]
 
 

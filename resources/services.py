@@ -33,6 +33,7 @@ from resources.tables import (
     RoomAvailability,
     School,
 )
+from scheduler.access import Owner, owner_of
 from scheduler.auth import Principal, require_admin, require_district_admin, require_interpreter_access, require_member
 from scheduler.db import is_unique_violation, writing
 from scheduler.errors import Conflict, InvalidInput, NotFound
@@ -73,6 +74,30 @@ def _school_problems(data: SchoolIn) -> list[tuple[str, str]]:
     except TimeError as exc:
         problems.insert(0, ("timezone", str(exc)))
     return problems
+
+
+@owner_of("slug")
+async def _school_owner(slug: str) -> Owner | None:
+    row = await School.select(School.id).where(School.slug == slug).first().run()
+    return None if row is None else Owner(school=row["id"])
+
+
+@owner_of("room_id")
+async def _room_owner(room_id: int) -> Owner | None:
+    row = await Room.select(Room.school).where(Room.id == room_id).first().run()
+    return None if row is None else Owner(school=row["school"])
+
+
+@owner_of("interpreter_id")
+async def _interpreter_owner(interpreter_id: int) -> Owner | None:
+    row = await Interpreter.select(Interpreter.school).where(Interpreter.id == interpreter_id).first().run()
+    return None if row is None else Owner(school=row["school"], interpreter=interpreter_id)
+
+
+@owner_of("childcare_id")
+async def _childcare_owner(childcare_id: int) -> Owner | None:
+    row = await ChildcareResource.select(ChildcareResource.school).where(ChildcareResource.id == childcare_id).first().run()
+    return None if row is None else Owner(school=row["school"])
 
 
 async def create_school(actor: Principal, data: SchoolIn) -> SchoolOut:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 import sqlite3
 from collections.abc import AsyncIterator
+from typing import Any
 
 import asyncpg
 
 from litestar import Litestar, Request, Response, get
 from litestar.di import Provide
+from litestar.connection import ASGIConnection
+from litestar.types import Empty
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
@@ -32,21 +34,46 @@ from scheduler.auth import Principal
 from scheduler.db import bind, engine_from_url, is_postgres
 from scheduler.errors import DomainError, Unauthorized
 from scheduler.settings import Settings, get_settings
+from scheduler.validation import MAX_JSON_DEPTH, nests_deeper, problem
+from scheduler.access import AUTHENTICATORS, api
 
 log = logging.getLogger("family_bridge")
-_DECODER_PATH = re.compile(r" - at `\$([^`]*)`$")
 
 
-async def provide_actor(request: Request) -> Principal:
-    """The signed-in user from ``Authorization: Bearer <token>``."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
+class GuardedRequest(Request):
+    """A request whose JSON body is refused (400, field ``body``) when it nests too deeply to decode safely.
+
+    The JSON decoders recurse: a 2 KB body of 1,000 nested lists raised
+    RecursionError (a 500). Checked here, before any decoder sees the body.
+    """
+
+    async def json(self) -> Any:
+        if self._json is Empty and self._connection_state.json is Empty and nests_deeper(await self.body()):
+            raise DomainError(f"the JSON body nests arrays or objects more than {MAX_JSON_DEPTH} levels deep",
+                              "body")
+        return await super().json()
+
+
+async def bearer_principal(connection: ASGIConnection) -> Principal | None:
+    """The API's credential: ``Authorization: Bearer <token>`` (None when absent; 401 when unknown)."""
+    scheme, _, token = connection.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("send 'Authorization: Bearer <token>'", "authorization")
+        return None
     return await services.authenticate(token.strip())
 
 
-@get("/health", tags=["service"])
+AUTHENTICATORS["bearer"] = bearer_principal
+
+
+async def provide_actor(request: Request) -> Principal:
+    """The caller the route's guard authenticated (see ``scheduler.access``)."""
+    principal = getattr(request.state, "principal", None)
+    if principal is None:  # every route declares access; this is only reached by one that admits everyone
+        raise Unauthorized("send 'Authorization: Bearer <token>'", "authorization")
+    return principal
+
+
+@get("/health", tags=["service"], guards=[api.public])
 async def health() -> dict[str, str]:
     """Liveness: the process answers."""
     return {"status": "ok"}
@@ -61,20 +88,19 @@ def domain_error(_: Request, exc: DomainError) -> Response:
 
 
 def validation_error(_: Request, exc: ValidationException) -> Response:
-    """Decoder errors name the field the same way domain errors do."""
+    """Decoder errors name the field the same way domain errors do (see ``validation.problem``)."""
     items = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
-            message, field = str(item.get("message", "")), str(item.get("key") or "")
-            path = _DECODER_PATH.search(message)
-            if path:  # msgspec says where inside the body: "... - at `$.weekly[1].end`"
-                message = message[: path.start()]
-                field = path.group(1).removeprefix(".") or field
-            elif field == "data" and exc.__cause__ is not None:
-                # a list body: Litestar drops the index, the decoder's own error keeps it
-                cause = _DECODER_PATH.search(str(exc.__cause__))
-                if cause:
-                    field = cause.group(1).removeprefix(".data").removeprefix(".") or field
+            message, key = str(item.get("message", "")), str(item.get("key") or "")
+            source = str(item.get("source") or "")
+            if key == "data" and exc.__cause__ is not None and "- at `$" in str(exc.__cause__) \
+                    and "- at `$" not in message:
+                message = str(exc.__cause__)  # a list body: Litestar drops the index, the decoder's own error keeps it
+            # a body's fields are named from its root; a parameter's by its own name
+            field, message = problem(message.replace("- at `$.data", "- at `$"), "" if key == "data" else key)
+            if source and not field:
+                field = key
             items.append({"field": field, "message": message})
     detail = "; ".join(f"{i['field']}: {i['message']}" if i["field"] else i["message"] for i in items) or exc.detail
     return _error(exc.status_code, detail, items)
@@ -130,6 +156,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                         *conference_api.ROUTES, web.router()],
         dependencies={"actor": Provide(provide_actor)},
         lifespan=[database],
+        request_class=GuardedRequest,
         template_config=web.TEMPLATES,
         exception_handlers={
             DomainError: domain_error,

@@ -15,6 +15,7 @@ from typing import Any
 import arrow
 
 from resources.tables import Interpreter, InterpreterAvailability, InterpreterBusy, School
+from scheduler.access import Owner, owner_of
 from scheduler.auth import Principal, require_admin
 from scheduler.db import locked
 from scheduler.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -119,6 +120,14 @@ async def _assignment(assignment_id: int, lock: bool) -> dict[str, Any]:
     if row is None:
         raise NotFound(f"no assignment {assignment_id}", "assignment_id")
     return row
+
+
+@owner_of("assignment_id")
+async def _assignment_owner(assignment_id: int) -> Owner | None:
+    """The school, and the interpreter holding it now (None while it is open)."""
+    row = await InterpreterAssignment.select(InterpreterAssignment.school, InterpreterAssignment.interpreter).where(
+        InterpreterAssignment.id == assignment_id).first().run()
+    return None if row is None else Owner(school=row["school"], interpreter=row["interpreter"])
 
 
 async def claim(actor: Principal, assignment_id: int, buffer_minutes: int) -> AssignmentOut:

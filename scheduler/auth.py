@@ -39,17 +39,25 @@ def hash_api_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def require_admin(actor: Principal, school_id: int | None = None) -> None:
-    """Admins write school data, each only for their own school."""
+def require_admin(actor: Principal, school_id: int | None) -> None:
+    """Admins write school data, each only for their own school.
+
+    ``school_id`` is required and ``None`` means "no school": district-wide
+    data (district administrators, messages of no school), which only a
+    district administrator may touch. There is deliberately no default: a
+    call that forgot the school once let a school admin mint a district admin.
+    """
     if actor.role != "admin":
         raise Forbidden("only a school administrator may do this")
-    if school_id is not None and actor.school_id not in (None, school_id):
+    if school_id is None:
+        require_district_admin(actor)
+    elif actor.school_id not in (None, school_id):
         raise Forbidden("administrators manage only their own school")
 
 
 def require_district_admin(actor: Principal) -> None:
     if not actor.is_district_admin:
-        raise Forbidden("only a district administrator may create schools")
+        raise Forbidden("only a district administrator may do this")
 
 
 def require_family_access(actor: Principal, family_id: int, school_id: int) -> None:

@@ -20,6 +20,7 @@ from piccolo.query.functions.aggregate import Sum
 from resources.childcare_capacity import fits, staff_on_duty
 from resources.tables import ChildcareRatio, ChildcareResource, ChildcareStaffing, Interpreter, School
 from scheduler import assignments
+from scheduler.access import Owner, owner_of
 from scheduler.auth import Principal, require_admin, require_family_access
 from scheduler.db import locked
 from scheduler.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -101,6 +102,13 @@ class Capacity:
         self.seats_used += adults
         if bands:
             (await self._childcare())[3].update(bands)
+
+
+@owner_of("registration_id")
+async def _registration_owner(registration_id: int) -> Owner | None:
+    row = await Registration.select(Registration.family, Registration.event.school.as_alias("school")).where(
+        Registration.id == registration_id).first().run()
+    return None if row is None else Owner(school=row["school"], family=row["family"])
 
 
 async def _school(school_id: int) -> dict[str, Any]:

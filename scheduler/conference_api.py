@@ -12,9 +12,9 @@ from calendars.services import FeedTokenOut
 
 from resources.api import Actor, PathId
 from scheduler import conference_services as svc
-from scheduler.bookings_api import IdempotencyKey
+from scheduler.bookings_api import IdempotencyKey, once_per_key
 from scheduler.errors import NotFound
-from scheduler.idempotency import once
+from scheduler.access import api
 
 
 def _ics_token(name: str) -> str:
@@ -24,59 +24,55 @@ def _ics_token(name: str) -> str:
     return name.removesuffix(".ics")
 
 
-def _json(status: int, body: bytes) -> Response:
-    return Response(content=body, status_code=status, media_type="application/json")
-
-
 class ConferenceAdminController(Controller):
     """School administrators: set up a conference week, solve it, publish it."""
 
     tags = ["conferences"]
 
-    @post("/schools/{slug:str}/conference-windows", status_code=201)
+    @post("/schools/{slug:str}/conference-windows", status_code=201, guards=[api.admin("slug")])
     async def create_window(self, actor: Actor, slug: FromPath[str], data: JSONBody[svc.WindowIn]) -> svc.WindowOut:
         return await svc.create_window(actor, slug, data)
 
-    @get("/schools/{slug:str}/conference-windows")
+    @get("/schools/{slug:str}/conference-windows", guards=[api.admin("slug")])
     async def list_windows(self, actor: Actor, slug: FromPath[str]) -> list[svc.WindowOut]:
         return await svc.list_windows(actor, slug)
 
-    @get("/conference-windows/{window_id:int}")
+    @get("/conference-windows/{window_id:int}", guards=[api.admin("window_id")])
     async def read_window(self, actor: Actor, window_id: PathId) -> svc.WindowOut:
         return await svc.get_window(actor, window_id)
 
-    @post("/conference-windows/{window_id:int}/teachers", status_code=201)
+    @post("/conference-windows/{window_id:int}/teachers", status_code=201, guards=[api.admin("window_id")])
     async def create_teacher(self, actor: Actor, window_id: PathId, data: JSONBody[svc.TeacherIn]) -> svc.TeacherOut:
         return await svc.create_teacher(actor, window_id, data)
 
-    @get("/conference-windows/{window_id:int}/teachers")
+    @get("/conference-windows/{window_id:int}/teachers", guards=[api.admin("window_id")])
     async def list_teachers(self, actor: Actor, window_id: PathId) -> list[svc.TeacherOut]:
         return await svc.list_teachers(actor, window_id)
 
-    @put("/conference-teachers/{teacher_id:int}/class-list")
+    @put("/conference-teachers/{teacher_id:int}/class-list", guards=[api.admin("teacher_id")])
     async def set_class_list(self, actor: Actor, teacher_id: PathId, data: JSONBody[svc.ClassListIn]
                              ) -> svc.TeacherOut:
         return await svc.set_class_list(actor, teacher_id, data)
 
-    @put("/conference-windows/{window_id:int}/split-households")
+    @put("/conference-windows/{window_id:int}/split-households", guards=[api.admin("window_id")])
     async def set_split(self, actor: Actor, window_id: PathId, data: JSONBody[svc.SplitIn]) -> list[int]:
         return await svc.set_split_households(actor, window_id, data)
 
-    @post("/conference-windows/{window_id:int}/solve", status_code=200)
+    @post("/conference-windows/{window_id:int}/solve", status_code=200, guards=[api.admin("window_id")])
     async def solve(self, actor: Actor, window_id: PathId, data: JSONBody[svc.SolveIn | None] = None
                     ) -> svc.WindowOut:
         """Solves in a worker thread and answers when done (time_limit 1..300 s, default 20)."""
         return await svc.solve_window(actor, window_id, data or svc.SolveIn())
 
-    @get("/conference-windows/{window_id:int}/meetings")
+    @get("/conference-windows/{window_id:int}/meetings", guards=[api.admin("window_id")])
     async def meetings(self, actor: Actor, window_id: PathId) -> list[svc.MeetingOut]:
         return await svc.list_meetings(actor, window_id)
 
-    @post("/conference-windows/{window_id:int}/publish", status_code=200)
+    @post("/conference-windows/{window_id:int}/publish", status_code=200, guards=[api.admin("window_id")])
     async def publish(self, actor: Actor, window_id: PathId) -> svc.PublishOut:
         return await svc.publish(actor, window_id)
 
-    @get("/teachers/{teacher_id:int}/day")
+    @get("/teachers/{teacher_id:int}/day", guards=[api.admin("teacher_id")])
     async def teacher_day(self, actor: Actor, teacher_id: PathId, date: FromQuery[dt.date]) -> svc.TeacherDayOut:
         return await svc.teacher_day(actor, teacher_id, date)
 
@@ -86,27 +82,25 @@ class ConferenceFamilyController(Controller):
 
     tags = ["conferences"]
 
-    @get("/families/{family_id:int}/conferences")
+    @get("/families/{family_id:int}/conferences", guards=[api.family("family_id")])
     async def itinerary(self, actor: Actor, family_id: PathId) -> svc.ItineraryOut:
         return await svc.itinerary(actor, family_id)
 
-    @post("/families/{family_id:int}/conferences/accept", status_code=200)
-    async def accept(self, actor: Actor, family_id: PathId, idempotency_key: IdempotencyKey = None
+    @post("/families/{family_id:int}/conferences/accept", status_code=200, guards=[api.family("family_id")])
+    async def accept(self, actor: Actor, request: Request, family_id: PathId, idempotency_key: IdempotencyKey = None
                      ) -> Response[svc.ItineraryOut]:
-        status, body = await once(actor, idempotency_key, f"conference-accept:{family_id}", 200,
+        return await once_per_key(request, actor, idempotency_key, f"conference-accept:{family_id}", 200,
                                   lambda: svc.accept(actor, family_id))
-        return _json(status, body)
 
-    @get("/conference-meetings/{meeting_id:int}/free-slots")
+    @get("/conference-meetings/{meeting_id:int}/free-slots", guards=[api.family("meeting_id")])
     async def free_slots(self, actor: Actor, meeting_id: PathId) -> list[svc.FreeSlotOut]:
         return await svc.free_slots(actor, meeting_id)
 
-    @post("/conference-meetings/{meeting_id:int}/move", status_code=200)
-    async def move(self, actor: Actor, meeting_id: PathId, data: JSONBody[svc.MoveIn],
+    @post("/conference-meetings/{meeting_id:int}/move", status_code=200, guards=[api.family("meeting_id")])
+    async def move(self, actor: Actor, request: Request, meeting_id: PathId, data: JSONBody[svc.MoveIn],
                    idempotency_key: IdempotencyKey = None) -> Response[svc.MeetingOut]:
-        status, body = await once(actor, idempotency_key, f"conference-move:{meeting_id}:{data.start}", 200,
+        return await once_per_key(request, actor, idempotency_key, f"conference-move:{meeting_id}", 200,
                                   lambda: svc.move(actor, meeting_id, data))
-        return _json(status, body)
 
 
 class TeacherFeedController(Controller):
@@ -114,12 +108,12 @@ class TeacherFeedController(Controller):
 
     tags = ["calendars"]
 
-    @post("/conference-teachers/{teacher_id:int}/feed-token", status_code=201)
+    @post("/conference-teachers/{teacher_id:int}/feed-token", status_code=201, guards=[api.admin("teacher_id")])
     async def rotate(self, request: Request, actor: Actor, teacher_id: PathId) -> FeedTokenOut:
         return await svc.rotate_teacher_feed_token(request.app.state.settings, actor, teacher_id)
 
     @route("/calendars/teachers/{name:str}", http_method=[HttpMethod.GET, HttpMethod.HEAD], media_type=ICS,
-           security=[{}])
+           security=[{}], guards=[api.token])
     async def feed(self, request: Request, name: FromPath[str]) -> Response[bytes]:
         feed = await svc.teacher_feed(request.app.state.settings, _ics_token(name))
         return feed_response(request, feed, "private, max-age=300", private=True)

@@ -23,6 +23,7 @@ from msgspec import Meta, Struct
 from resources.services import language_problems, school_by_slug
 from resources.tables import Interpreter, InterpreterAvailability, InterpreterBusy, Room, School
 from scheduler import conferences
+from scheduler.access import Owner, owner_of
 from scheduler.auth import Principal, require_admin, require_family_access
 from scheduler.conference_tables import (
     ConferenceClass,
@@ -35,12 +36,13 @@ from scheduler.conference_tables import (
 )
 from scheduler.db import locked, writing
 from scheduler.errors import Conflict, InvalidInput, NotFound
+from scheduler.schemas import LocalDateTime
+from scheduler.validation import Email, LangCode, one_line
 from scheduler.conferences.model import requests as conference_requests
 from scheduler.planning import clip, fmt, local_date, merge, row_span, subtract, weekly_spans
 from scheduler.tables import Child, Event, Family, FamilyAvailability, FamilyDatedAvailability, InterpreterAssignment
-from scheduler.timeutil import TimeError, format_local, parse_local, parse_local_spans, utcnow, zone
+from scheduler.timeutil import TimeError, format_local, parse_local_spans, parse_typed, utcnow, zone
 
-LocalDateTime = Annotated[str, Meta(description="local wall-clock time in the school's zone, YYYY-MM-DDTHH:MM")]
 Minutes = Annotated[int, Meta(ge=1, le=240)]
 IdList = Annotated[list[Annotated[int, Meta(ge=1, le=2_147_483_647)]], Meta(max_length=5000)]
 LIVE = ("proposed", "accepted")
@@ -60,7 +62,7 @@ class SpanOut(Struct):
 
 
 class WindowIn(Struct, forbid_unknown_fields=True):
-    name: Annotated[str, Meta(min_length=1, max_length=200)]
+    name: one_line(200)
     evenings: Annotated[list[SpanIn], Meta(min_length=1, max_length=14)]
     slot_minutes: Minutes = 10
     interpreted_slot_minutes: Minutes = 20
@@ -68,10 +70,10 @@ class WindowIn(Struct, forbid_unknown_fields=True):
 
 
 class TeacherIn(Struct, forbid_unknown_fields=True):
-    name: Annotated[str, Meta(min_length=1, max_length=120)]
-    email: Annotated[str, Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
+    name: one_line(120)
+    email: Email
     room_id: Annotated[int, Meta(ge=1, le=2_147_483_647)]
-    language: Annotated[str, Meta(pattern=r"^[a-z]{2,3}$")] = "en"
+    language: LangCode = "en"
     availability: Annotated[list[SpanIn], Meta(max_length=50)] = []
     breaks: Annotated[list[SpanIn], Meta(max_length=50)] = []
     child_ids: IdList = []
@@ -307,6 +309,26 @@ async def _mark_stale(window_id: int) -> None:
 
 
 # ---------------------------------------------------------------- windows, teachers, class lists
+
+
+@owner_of("window_id")
+async def _window_owner(window_id: int) -> Owner | None:
+    row = await ConferenceWindow.select(ConferenceWindow.school).where(ConferenceWindow.id == window_id).first().run()
+    return None if row is None else Owner(school=row["school"])
+
+
+@owner_of("teacher_id")
+async def _teacher_owner(teacher_id: int) -> Owner | None:
+    row = await ConferenceTeacher.select(ConferenceTeacher.window.school.as_alias("school")).where(
+        ConferenceTeacher.id == teacher_id).first().run()
+    return None if row is None else Owner(school=row["school"])
+
+
+@owner_of("meeting_id")
+async def _meeting_owner(meeting_id: int) -> Owner | None:
+    row = await ConferenceMeeting.select(ConferenceMeeting.family, ConferenceMeeting.window.school.as_alias("school")
+                                         ).where(ConferenceMeeting.id == meeting_id).first().run()
+    return None if row is None else Owner(school=row["school"], family=row["family"])
 
 
 async def create_window(actor: Principal, slug: str, data: WindowIn) -> WindowOut:
@@ -877,7 +899,7 @@ async def move(actor: Principal, meeting_id: int, data: MoveIn) -> MeetingOut:
     meeting = await _meeting_for(actor, meeting_id)
     tz = (await _school((await _window(meeting["window"]))["school"]))["timezone"]
     try:
-        start = parse_local(data.start, tz)
+        start = parse_typed(data.start, tz)
     except TimeError as exc:
         raise InvalidInput([("start", str(exc))]) from exc
     await locked(Family.select(Family.id).where(Family.id == meeting["family"])).run()

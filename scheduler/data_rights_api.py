@@ -18,13 +18,14 @@ from litestar import Controller, Response, get
 
 from resources.api import Actor, PathId
 from scheduler import data_rights
+from scheduler.access import api
 
 
 class DataRightsController(Controller):
     path = "/families"
     tags = ["families", "data rights"]
 
-    @get("/{family_id:int}/export", response_description="the family's data as one JSON document (a download)")
+    @get("/{family_id:int}/export", response_description="the family's data as one JSON document (a download)", guards=[api.family("family_id")])
     async def export(self, actor: Actor, family_id: PathId) -> Response[dict[str, Any]]:
         """Everything stored about the family: profile, children, availability, registrations, conferences,
         notifications, users and feed links (metadata only: tokens are stored as hashes and never leave)."""

@@ -49,11 +49,13 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from litestar import Litestar, Response, get
 
 from scheduler.errors import PayloadTooLarge
 from scheduler.settings import Settings
+from scheduler.access import api
 
 access_log = logging.getLogger("family_bridge.access")
 
@@ -353,12 +355,39 @@ class BodyLimit:
         await self.app(scope, counted_receive, send)
 
 
+# ---------------------------------------------------------------- control characters in the address
+
+_CONTROL_BYTES = re.compile(rb"[\x00-\x1f\x7f]")
+
+
+class AddressGuard:
+    """400 for a path or query string with a control character (``%00`` and friends), before any route sees it.
+
+    Every path and query parameter is text that may reach the database, and
+    PostgreSQL cannot even store a NUL (it answered 500). No address of ours
+    needs a control character, so this one check covers every route.
+    """
+
+    def __init__(self, app: Callable) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] == "http":
+            path = (scope.get("raw_path") or scope.get("path", "").encode("utf-8", "replace")).partition(b"?")[0]
+            for field, raw in (("path", path), ("query", scope.get("query_string") or b"")):
+                if _CONTROL_BYTES.search(unquote_to_bytes(raw)):
+                    await send_error(send, 400, f"the address contains a control character in its {field}",
+                                     [{"field": field, "message": "control characters are not allowed"}])
+                    return
+        await self.app(scope, receive, send)
+
+
 # ---------------------------------------------------------------- readiness
 
 READY_TIMEOUT_S = 3.0
 
 
-@get("/ready", tags=["service"])
+@get("/ready", tags=["service"], guards=[api.public])
 async def ready() -> Response:
     """Readiness: 200 when the database answers and has every migration; else 503 with the reason.
 
@@ -523,11 +552,12 @@ def configure_logging(settings: Settings) -> None:
 
 
 def install(app: Litestar, settings: Settings) -> Litestar:
-    """Wrap the app's ASGI handler: context (outermost), then rate limit, then body limit.
+    """Wrap the app's ASGI handler: context (outermost), then rate limit, then address and body limits.
 
     Outermost so that the 429 and 413 answered here carry the request id and
     security headers and get their log line too. ``asgi_handler`` is what
     Litestar calls for every HTTP request after its lifespan handling.
     """
-    app.asgi_handler = RequestContext(RateLimit(BodyLimit(app.asgi_handler, settings), settings), settings)
+    app.asgi_handler = RequestContext(RateLimit(AddressGuard(BodyLimit(app.asgi_handler, settings)), settings),
+                                      settings)
     return app

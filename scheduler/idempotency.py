@@ -1,14 +1,24 @@
 """Idempotency keys for booking POSTs: a retry returns the first answer and books nothing more.
 
-The stored answer is written in the same transaction as the booking, so a
-crash can never leave a booking without its key or a key without its
-booking. Two requests racing with one key both try to store it; the unique
-index lets one win, the loser's transaction rolls back, and its retry finds
-the winner's answer.
+The key is *claimed first*: its row is inserted at the start of the
+request's write transaction, before the booking, and filled with the answer
+at the end. A second request with the same key, arriving while the first
+is still working, blocks on the unique index (``idempotency_user_key``)
+until the first commits; its insert then fails, its transaction rolls back,
+and its retry finds and replays the first answer. (Storing the key only at
+the end let the loser run the booking itself and answer 409 "already
+confirmed" about half the time on PostgreSQL.) If the first request fails,
+its claim rolls back with it and the second simply does the work. On SQLite
+the IMMEDIATE write transaction serialises the two anyway.
+
+A key belongs to one request: the stored SHA-256 of method, path and body
+must match, or the answer is 422 (a client reusing a key for another body
+has a bug that replaying would hide).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -20,35 +30,49 @@ from scheduler.errors import InvalidInput
 from scheduler.tables import IdempotencyKey
 
 MAX_KEY = 200
+_CLAIMED = 0  # status_code of a key whose request is still running (rows are only seen so once it failed midway)
+
+
+def request_hash(method: str, path: str, body: bytes) -> str:
+    """What makes two requests "the same" for a key: method, path and the exact body."""
+    return hashlib.sha256(b"%s %s\n%s" % (method.encode(), path.encode(), body)).hexdigest()
 
 
 async def once(actor: Principal, key: str | None, route: str, status: int,
-               work: Callable[[], Awaitable[Any]]) -> tuple[int, bytes]:
-    """Run ``work`` in one write transaction, or replay the answer stored under ``key``."""
+               work: Callable[[], Awaitable[Any]], fingerprint: str = "") -> tuple[int, bytes]:
+    """Run ``work`` in one write transaction, or replay the answer stored under ``key``.
+
+    ``route`` names the use case (``register:12``); ``fingerprint`` is the
+    :func:`request_hash` of the request (the pages, which send no key, pass none).
+    """
     if key is not None and not (0 < len(key) <= MAX_KEY):
         raise InvalidInput([("Idempotency-Key", f"must be 1 to {MAX_KEY} characters")])
 
     async def attempt() -> tuple[int, bytes]:
         async with writing():
-            if key is not None:
-                stored = await IdempotencyKey.select().where(
-                    (IdempotencyKey.user == actor.user_id) & (IdempotencyKey.key == key)).first().run()
-                if stored is not None:
-                    if stored["route"] != route:
-                        raise InvalidInput([("Idempotency-Key", "this key was already used for a different request")])
-                    return stored["status_code"], stored["body"].encode()
+            if key is None:
+                return status, msgspec.json.encode(await work())
+            mine = (IdempotencyKey.user == actor.user_id) & (IdempotencyKey.key == key)
+            stored = await IdempotencyKey.select().where(mine).first().run()
+            if stored is not None:
+                if stored["route"] != route or (stored["request_hash"] and stored["request_hash"] != fingerprint):
+                    raise InvalidInput([("Idempotency-Key", "this key was already used for a different request; "
+                                                            "use a new key for a new request")])
+                return stored["status_code"], stored["body"].encode()
+            await IdempotencyKey.insert(IdempotencyKey(user=actor.user_id, key=key, route=route,
+                                                       request_hash=fingerprint, status_code=_CLAIMED,
+                                                       body="")).run()
             body = msgspec.json.encode(await work())
-            if key is not None:
-                await IdempotencyKey.insert(IdempotencyKey(user=actor.user_id, key=key, route=route,
-                                                           status_code=status, body=body.decode())).run()
+            await IdempotencyKey.update({IdempotencyKey.status_code: status,
+                                         IdempotencyKey.body: body.decode()}).where(mine).run()
             return status, body
 
-    async def attempt_once_more_on_key_race() -> tuple[int, bytes]:
+    async def replay_after_losing_the_claim() -> tuple[int, bytes]:
         try:
             return await attempt()
         except Exception as exc:
-            if key is not None and is_unique_violation(exc):
+            if key is not None and is_unique_violation(exc):  # the other request committed first: replay it
                 return await attempt()
             raise
 
-    return await with_retries(attempt_once_more_on_key_race)
+    return await with_retries(replay_after_losing_the_claim)

@@ -16,6 +16,8 @@ from scheduler.notifications.admin import OutboxItem, OutboxPage
 from scheduler.paging import PageRequest
 from scheduler.schemas import RegistrationOut
 from scheduler.settings import Settings
+from scheduler.validation import one_line
+from scheduler.access import api
 
 OutboxStatus = Annotated[Literal["pending", "sent", "failed", "skipped"] | None,
                          QueryParameter(description="only messages in this state")]
@@ -25,7 +27,7 @@ Hours = Annotated[int, Meta(ge=1, le=24 * 30)]
 class PreferencesIO(Struct, forbid_unknown_fields=True):
     """``email``: kind -> on/off; every family kind is listed in answers, a PUT may name only some."""
 
-    email: dict[str, bool]
+    email: dict[one_line(40), bool]
 
 
 class SchoolNotifications(Struct, forbid_unknown_fields=True):
@@ -42,30 +44,30 @@ def _settings(request: Request) -> Settings:
 class NotificationController(Controller):
     tags = ["notifications"]
 
-    @get("/schools/{slug:str}/outbox")
+    @get("/schools/{slug:str}/outbox", guards=[api.admin("slug")])
     async def outbox(self, actor: Actor, slug: FromPath[str], status: OutboxStatus = None, limit: Limit = 50,
                      offset: Offset = 0) -> OutboxPage:
         return await admin.list_outbox(actor, slug, PageRequest(limit, offset), status)
 
-    @post("/outbox/{outbox_id:int}/resend", status_code=200)
+    @post("/outbox/{outbox_id:int}/resend", status_code=200, guards=[api.admin("outbox_id")])
     async def resend(self, actor: Actor, outbox_id: PathId) -> OutboxItem:
         return await admin.resend(actor, outbox_id)
 
-    @get("/schools/{slug:str}/notification-settings")
+    @get("/schools/{slug:str}/notification-settings", guards=[api.admin("slug")])
     async def school_settings(self, actor: Actor, slug: FromPath[str]) -> SchoolNotifications:
         return SchoolNotifications(**await admin.get_school_settings(actor, slug))
 
-    @put("/schools/{slug:str}/notification-settings")
+    @put("/schools/{slug:str}/notification-settings", guards=[api.admin("slug")])
     async def set_school_settings(self, actor: Actor, slug: FromPath[str], data: JSONBody[SchoolNotifications]
                                   ) -> SchoolNotifications:
         return SchoolNotifications(**await admin.set_school_settings(actor, slug, data.reminder_hours,
                                                                       data.waitlist_offer_hours))
 
-    @get("/families/{family_id:int}/preferences", tags=["families"])
+    @get("/families/{family_id:int}/preferences", tags=["families"], guards=[api.family("family_id")])
     async def preferences(self, actor: Actor, family_id: PathId) -> PreferencesIO:
         return PreferencesIO(email=await preferences.get(family_id, actor))
 
-    @put("/families/{family_id:int}/preferences", tags=["families"])
+    @put("/families/{family_id:int}/preferences", tags=["families"], guards=[api.family("family_id")])
     async def set_preferences(self, actor: Actor, family_id: PathId, data: JSONBody[PreferencesIO]) -> PreferencesIO:
         return PreferencesIO(email=await preferences.put(family_id, data.email, actor))
 
@@ -73,7 +75,7 @@ class NotificationController(Controller):
 class OfferController(Controller):
     tags = ["registrations"]
 
-    @post("/events/{event_id:int}/registrations/{registration_id:int}/accept", status_code=200)
+    @post("/events/{event_id:int}/registrations/{registration_id:int}/accept", status_code=200, guards=[api.family("registration_id")])
     async def accept(self, actor: Actor, event_id: PathId, registration_id: PathId) -> RegistrationOut:
         """Take a seat offered from the waitlist (schools with waitlist offers); 409 once the offer ran out."""
         return await in_transaction(lambda: bookings.accept(actor, event_id, registration_id))
@@ -85,12 +87,12 @@ class PreferenceLinkController(Controller):
     tags = ["notifications"]
     security = [{}]
 
-    @get("/preferences/{token:str}")
+    @get("/preferences/{token:str}", guards=[api.token])
     async def read(self, request: Request, token: FromPath[str]) -> PreferencesIO:
         family_id = preferences.family_from_token(_settings(request), token)
         return PreferencesIO(email=await preferences.get(family_id))
 
-    @put("/preferences/{token:str}")
+    @put("/preferences/{token:str}", guards=[api.token])
     async def update(self, request: Request, token: FromPath[str], data: JSONBody[PreferencesIO]) -> PreferencesIO:
         family_id = preferences.family_from_token(_settings(request), token)
         return PreferencesIO(email=await preferences.put(family_id, data.email))

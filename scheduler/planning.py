@@ -91,6 +91,8 @@ class PlanningRows:
     family_dated: Sequence[Row] = ()
     interests: Sequence[Row] = ()
     registrations: Sequence[Row] = ()
+    # no event starts before this instant (the plan is made now: nothing is placed in the past)
+    not_before: dt.datetime | None = None
 
 
 class NothingToPlan(ValueError):
@@ -103,6 +105,31 @@ class HorizonTooLong(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+# ---------------------------------------------------------------- what can be planned at all
+
+
+def plannable(events: Sequence[Row], today: dt.date, date_problem: Any) -> tuple[list[Row], list[tuple[int, str]]]:
+    """The drafts a plan made ``today`` can place, and the others with the reason a person can act on.
+
+    A draft whose window has ended, whose fixed start has passed, or whose
+    dates are out of the sane range (``date_problem``, see
+    ``timeutil.date_problem``) is left out and listed, rather than failing the
+    whole plan; a window that began before today starts today.
+    """
+    keep, left_out = [], []
+    for e in sorted(events, key=lambda r: r["id"]):
+        wrong = date_problem(e["earliest_date"], today) or date_problem(e["latest_date"], today)
+        if wrong:
+            left_out.append((e["id"], f"its window {e['earliest_date']}..{e['latest_date']} is not plannable: {wrong}"))
+        elif e["latest_date"] < today:
+            left_out.append((e["id"], f"its window ended on {e['latest_date']}; give it dates from {today} on"))
+        elif e.get("fixed_start") is not None and e["fixed_start"].date() < today:
+            left_out.append((e["id"], "its fixed start has passed; clear it or give a new one"))
+        else:
+            keep.append({**e, "earliest_date": max(e["earliest_date"], today)})
+    return keep, left_out
 
 
 # ---------------------------------------------------------------- ids
@@ -360,10 +387,14 @@ def build_instance(rows: PlanningRows) -> dict[str, Any]:
     # events: those to place, then the kept (pinned) ones
     events = []
     fixed_minutes = []
+    earliest = None if rows.not_before is None else -(-to_minute_ceil(rows.not_before) // SLOT_MINUTES) * SLOT_MINUTES
     for e in sorted(rows.events, key=lambda r: r["id"]):
+        opens = f"{e['earliest_date'].isoformat()}T00:00"
+        if earliest is not None and earliest > local_minute(e["earliest_date"], 0, tz):
+            opens = fmt(earliest, tz)  # the window opened earlier today: only from now on
         item = {
             "id": event_key(e["id"]), "duration_minutes": e["duration_minutes"],
-            "window": [f"{e['earliest_date'].isoformat()}T00:00", f"{e['latest_date'].isoformat()}T23:59"],
+            "window": [opens, f"{e['latest_date'].isoformat()}T23:59"],
             "min_capacity": e["min_capacity"] or 0, "room_tags": sorted(e["room_tags"] or []),
             "interpreter_languages": sorted(e["interpreter_languages"] or []),
             "childcare_children": e["childcare_children"] or 0, "audience": sorted(e["audience"] or []),

@@ -18,9 +18,12 @@ Publishing applies a ready plan in one transaction (see ``publish_plan``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
+import os
+import socket
 import sys
 from typing import Annotated, Any
 
@@ -38,6 +41,7 @@ from resources.tables import (
     RoomAvailability,
     School,
 )
+from scheduler.access import Owner, owner_of
 from scheduler.auth import Principal, require_admin
 from scheduler.db import is_postgres, writing
 from scheduler.engine import InstanceError, parse_instance
@@ -51,6 +55,7 @@ from scheduler.planning import (
     event_key,
     kept_event_ids,
     parse_key,
+    plannable,
 )
 from scheduler.tables import (
     ChildcareBooking,
@@ -63,14 +68,44 @@ from scheduler.tables import (
     Plan,
     Registration,
 )
-from scheduler.timeutil import format_local, parse_local, utcnow
+from scheduler.timeutil import date_problem, format_local, parse_local, utcnow, zone
 
 log = logging.getLogger("family_bridge.plans")
 
-INTERRUPTED_GRACE = dt.timedelta(seconds=120)
+INTERRUPTED_GRACE = dt.timedelta(seconds=120)  # plans from before heartbeats: time limit + this, then failed
+HEARTBEAT_EVERY_S = 2.0  # a solving plan's process writes heartbeat_at this often
+HEARTBEAT_STALE = dt.timedelta(seconds=15)  # ... and is taken for dead when it has not for this long
 _RUNNING: dict[int, asyncio.Task] = {}
 PROGRESS_EVERY_S = 1.0  # how often a running solve writes its progress to the plan row
 _PREPARING: set[int] = set()  # schools whose plan is being built in this process
+
+# ---------------------------------------------------------------- who is solving
+
+
+def _start_ticks(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (Linux), so a reused pid is not taken for the old one."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[19].decode()
+    except (OSError, IndexError):
+        return None
+
+
+def _process_tag(pid: int) -> str:
+    return f"{socket.gethostname()}:{pid}:{_start_ticks(pid) or '?'}"
+
+
+THIS_PROCESS = _process_tag(os.getpid())
+
+
+def _owner_gone(owner: str) -> bool:
+    """True when ``owner`` is a process of this host that no longer runs (checked at once, no waiting)."""
+    host, _, rest = owner.partition(":")
+    pid, _, ticks = rest.partition(":")
+    if host != socket.gethostname() or not pid.isdigit() or ticks == "?":
+        return False  # another machine (or no /proc): only the heartbeat can tell
+    return _start_ticks(int(pid)) != ticks
+
 
 # ---------------------------------------------------------------- shapes
 
@@ -208,32 +243,37 @@ async def create_plan(actor: Principal, slug: str, data: PlanIn, deterministic_t
     try:
         started = utcnow()  # before reading: any later change to an event makes the plan stale
         rows = await load_rows(school, data.keep_published)
+        rows.events, left_out = plannable(rows.events, started.astimezone(zone(school["timezone"])).date(),
+                                          date_problem)
+        rows.not_before = started
         try:  # ~0.6 s for the demo school: off the event loop
             instance, _ = await asyncio.to_thread(_build_and_parse, rows)
         except NothingToPlan as exc:
-            raise InvalidInput([("events", str(exc))]) from None
+            reasons = [(f"events.{eid}", f"event {eid} cannot be planned: {why}") for eid, why in left_out]
+            raise InvalidInput(reasons or [("events", str(exc))]) from None
         except HorizonTooLong as exc:
             raise InvalidInput([(exc.field, str(exc))]) from None
         except InstanceError as exc:  # stored data the engine refuses: name where
             raise InvalidInput([(f"instance.{path}", msg) for path, msg in exc.errors[:20]]) from None
-        plan_id = await _insert_plan(school["id"], instance, data, started)
+        plan_id = await _insert_plan(school["id"], instance, data, started, left_out)
     finally:
         _PREPARING.discard(school["id"])
     task = asyncio.get_running_loop().create_task(
-        _run(plan_id, instance, data.time_limit, data.seed, kept_event_ids(instance), deterministic_time))
+        _run(plan_id, instance, data.time_limit, data.seed, kept_event_ids(instance), deterministic_time, left_out))
     _RUNNING[plan_id] = task
     task.add_done_callback(lambda t: _forget(plan_id, t))
     return await _plan_out(await _plan(plan_id))
 
 
-async def _insert_plan(school_id: int, instance: dict[str, Any], data: PlanIn, started: dt.datetime) -> int:
+async def _insert_plan(school_id: int, instance: dict[str, Any], data: PlanIn, started: dt.datetime,
+                       left_out: list[tuple[int, str]]) -> int:
     async with writing():
         await _lock_school(school_id)
         await _refuse_if_solving(school_id, retire=False)  # again under the lock: other processes, same school
         row = (await Plan.insert(Plan(
             school=school_id, status="solving", instance=json.dumps(instance, separators=(",", ":")),
-            details=json.dumps({"seed": data.seed}), time_limit=data.time_limit,
-            keep_published=data.keep_published, created_at=started,
+            details=json.dumps({"seed": data.seed, "left_out": left_out}), time_limit=data.time_limit,
+            keep_published=data.keep_published, created_at=started, owner=THIS_PROCESS, heartbeat_at=utcnow(),
         )).returning(Plan.id).run())[0]
     return row["id"]
 
@@ -319,24 +359,30 @@ async def _store_progress(plan_id: int, progress: dict[str, int]) -> None:
 
 
 async def _run(plan_id: int, instance: dict[str, Any], time_limit: int, seed: int, kept: set[str],
-               deterministic_time: float | None = None) -> None:
+               deterministic_time: float | None = None, left_out: list[tuple[int, str]] = ()) -> None:
     """Solve in a child process and store the outcome (ready or failed).
 
     ``scheduled`` counts the events this plan places, not the kept (pinned)
     published ones the instance also holds.
     """
+    beat = asyncio.get_running_loop().create_task(_heartbeat(plan_id))
     try:
         msg = await _solve_elsewhere(plan_id, instance, time_limit, seed, kept, deterministic_time)
     except Exception as exc:  # could not even start the process: say so on the plan
         log.exception("plan %s: solver process", plan_id)
         msg = {"error": f"could not run the solver: {type(exc).__name__}: {exc}"}
+    finally:
+        beat.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await beat
     if "solution" not in msg:
         log.warning("plan %s failed: %s", plan_id, msg.get("error"))
         await _finish(plan_id, {Plan.status: "failed", Plan.error: str(msg.get("error", "no solution"))[:2000]})
         return
     sol = msg["solution"]
     kept_placed = sum(1 for a in sol["assignments"] if a["event"] in kept)
-    details = {"seed": seed, "events": msg.get("details", {}), "stats": msg.get("stats", {})}
+    details = {"seed": seed, "events": msg.get("details", {}), "stats": msg.get("stats", {}),
+               "left_out": list(left_out)}
     obj = sol.get("objective", {})
     await _finish(plan_id, {
         Plan.status: "ready", Plan.solution: json.dumps(sol, separators=(",", ":")),
@@ -344,6 +390,18 @@ async def _run(plan_id: int, instance: dict[str, Any], time_limit: int, seed: in
         Plan.scheduled: obj.get("scheduled", 0) - kept_placed, Plan.attendance: obj.get("attendance"),
         Plan.bound: obj.get("bound"),
     })
+
+
+async def _heartbeat(plan_id: int) -> None:
+    """While this process solves the plan, say so every few seconds (other processes read it in ``_plan``)."""
+    while True:
+        await asyncio.sleep(HEARTBEAT_EVERY_S)
+        try:
+            async with writing():
+                await Plan.update({Plan.heartbeat_at: utcnow()}).where(
+                    (Plan.id == plan_id) & (Plan.status == "solving")).run()
+        except Exception:  # a missed beat is retried; the solve goes on
+            log.warning("plan %s: heartbeat not written", plan_id, exc_info=True)
 
 
 async def _finish(plan_id: int, values: dict) -> None:
@@ -359,12 +417,29 @@ async def _plan(plan_id: int) -> dict[str, Any]:
     row = await Plan.select().where(Plan.id == plan_id).first().run()
     if row is None:
         raise NotFound(f"no plan {plan_id}", "plan_id")
-    if row["status"] == "solving" and plan_id not in _RUNNING:
-        if utcnow() > row["created_at"] + dt.timedelta(seconds=row["time_limit"]) + INTERRUPTED_GRACE:
-            await _finish(plan_id, {Plan.status: "failed",
-                                    Plan.error: "interrupted: the server stopped while solving; plan again"})
-            row = await Plan.select().where(Plan.id == plan_id).first().run()
+    if row["status"] == "solving" and plan_id not in _RUNNING and _solver_died(row):
+        await _finish(plan_id, {Plan.status: "failed",
+                                Plan.error: "interrupted: the server stopped while solving; plan again"})
+        row = await Plan.select().where(Plan.id == plan_id).first().run()
     return row
+
+
+def _solver_died(row: dict[str, Any]) -> bool:
+    """A solving plan that no live process is working on (this process would have it in ``_RUNNING``)."""
+    owner, now = row["owner"], utcnow()
+    if not owner:  # made before heartbeats existed
+        return now > row["created_at"] + dt.timedelta(seconds=row["time_limit"]) + INTERRUPTED_GRACE
+    if owner == THIS_PROCESS:  # ours, and not running: dead, unless its task is still being started
+        return row["school"] not in _PREPARING
+    if _owner_gone(owner):
+        return True
+    return row["heartbeat_at"] is None or now - row["heartbeat_at"] > HEARTBEAT_STALE
+
+
+@owner_of("plan_id")
+async def _plan_owner(plan_id: int) -> Owner | None:
+    row = await Plan.select(Plan.school).where(Plan.id == plan_id).first().run()
+    return None if row is None else Owner(school=row["school"])
 
 
 def _objective(row: dict[str, Any]) -> Objective:
@@ -397,6 +472,9 @@ async def _plan_out(row: dict[str, Any]) -> PlanOut:
     cares = {r["id"]: r["name"] for r in await ChildcareResource.select(
         ChildcareResource.id, ChildcareResource.name).where(ChildcareResource.school == row["school"]).run()}
     durations = {e["id"]: e["duration_minutes"] for e in instance.get("events", [])}
+    left_ids = [eid for eid, _ in details.get("left_out", [])]
+    events_left_out = {e["id"]: e["title"] for e in await Event.select(Event.id, Event.title).where(
+        Event.id.is_in(left_ids)).run()} if left_ids else {}
     per_event = details.get("events", {})
 
     def local(text: str | None) -> str | None:
@@ -431,6 +509,9 @@ async def _plan_out(row: dict[str, Any]) -> PlanOut:
         # events with one audience overlap): the reason says why
         out.append(PlanEventOut(event_id=eid, title=events.get(eid, {}).get("title", "(deleted event)"),
                                 outcome="kept" if u["event"] in kept else "unscheduled", reason=u["reason"]))
+    for eid, why in details.get("left_out", []):  # drafts the plan could not even consider (see planning.plannable)
+        out.append(PlanEventOut(event_id=eid, title=events_left_out.get(eid, "(deleted event)"), outcome="unscheduled",
+                                reason=why))
     out.sort(key=lambda e: e.event_id)
     return PlanOut(
         id=row["id"], school_id=row["school"], status=row["status"], objective=_objective(row),

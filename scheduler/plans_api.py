@@ -12,6 +12,7 @@ from resources.api import Actor, Limit, Offset, PathId
 from scheduler import plans
 from scheduler.paging import PageRequest
 from scheduler.plans import PlanIn, PlanOut, PlanPage
+from scheduler.access import api
 
 Wait = Annotated[float, QueryParameter(ge=0, le=60, description="seconds to wait while the plan is still solving")]
 
@@ -20,7 +21,7 @@ class SchoolPlansController(Controller):
     path = "/schools/{slug:str}/plans"
     tags = ["plans"]
 
-    @post("/", status_code=HTTP_202_ACCEPTED)
+    @post("/", status_code=HTTP_202_ACCEPTED, guards=[api.admin("slug")])
     async def create(self, actor: Actor, slug: FromPath[str],
                      data: Annotated[PlanIn | None, Body(description="solver options; all optional")] = None
                      ) -> Response[PlanOut]:
@@ -28,7 +29,7 @@ class SchoolPlansController(Controller):
         plan = await plans.create_plan(actor, slug, data or PlanIn())
         return Response(plan, status_code=HTTP_202_ACCEPTED, headers={"Location": f"/plans/{plan.id}"})
 
-    @get("/")
+    @get("/", guards=[api.admin("slug")])
     async def list(self, actor: Actor, slug: FromPath[str], limit: Limit = 50, offset: Offset = 0) -> PlanPage:
         items, total = await plans.list_plans(actor, slug, PageRequest(limit, offset))
         return PlanPage(items=items, total=total, limit=limit, offset=offset)
@@ -38,11 +39,11 @@ class PlanController(Controller):
     path = "/plans"
     tags = ["plans"]
 
-    @get("/{plan_id:int}")
+    @get("/{plan_id:int}", guards=[api.admin("plan_id")])
     async def read(self, actor: Actor, plan_id: PathId, wait: Wait = 0) -> PlanOut:
         return await plans.get_plan(actor, plan_id, wait)
 
-    @post("/{plan_id:int}/publish", status_code=200)
+    @post("/{plan_id:int}/publish", status_code=200, guards=[api.admin("plan_id")])
     async def publish(self, actor: Actor, plan_id: PathId) -> PlanOut:
         return await plans.publish_plan(actor, plan_id)
 

@@ -8,11 +8,12 @@ from typing import Annotated, Literal
 from msgspec import Meta, Struct
 
 from resources.schemas import Count, Email, Id, LangCode, Name, Tag, WeeklyWindow
+from scheduler.validation import AgeBand, multi_line, one_line
 
 Kind = Literal["workshop", "conference", "cultural", "meeting"]
 Status = Literal["draft", "proposed", "published", "cancelled"]
 Role = Literal["admin", "family", "interpreter"]
-LocalDateTime = Annotated[str, Meta(description="local wall-clock time in the school's zone, YYYY-MM-DDTHH:MM")]
+LocalDateTime = one_line(40, description="local wall-clock time in the school's zone, YYYY-MM-DDTHH:MM")
 
 
 class FamilyIn(Struct, forbid_unknown_fields=True):
@@ -40,9 +41,9 @@ class FamilyPage(Struct):
 
 
 class ChildIn(Struct, forbid_unknown_fields=True):
-    first_name: Annotated[str, Meta(min_length=1, max_length=80)]
-    grade: Annotated[str, Meta(min_length=1, max_length=16, description="e.g. K, 1 … 12, pre-k")]
-    age_band: Annotated[str, Meta(description="infant, toddler, preschool or school-age")]
+    first_name: one_line(80)
+    grade: one_line(16, description="e.g. K, 1 … 12, pre-k")
+    age_band: AgeBand
 
 
 class ChildOut(Struct):
@@ -76,12 +77,12 @@ class AvailabilityOut(Struct):
 
 
 class EventIn(Struct, forbid_unknown_fields=True):
-    title: Annotated[str, Meta(min_length=1, max_length=200)]
+    title: one_line(200)
     kind: Kind
     duration_minutes: Annotated[int, Meta(ge=1, le=720)]
     earliest_date: dt.date
     latest_date: dt.date
-    description: Annotated[str, Meta(max_length=5000)] = ""
+    description: multi_line(5000) = ""
     min_capacity: Count = 0
     room_tags: list[Tag] = []
     audience: list[Tag] = []

@@ -15,6 +15,7 @@ from resources import weekly
 from resources.schemas import AGE_BANDS
 from resources.services import language_problems, school_by_slug
 from resources.tables import Interpreter, School
+from scheduler.access import Owner, owner_of
 from scheduler.auth import (
     Principal,
     hash_api_token,
@@ -52,7 +53,7 @@ from scheduler.tables import (
     Registration,
     User,
 )
-from scheduler.timeutil import TimeError, format_local, parse_local, parse_local_spans, utcnow
+from scheduler.timeutil import TimeError, date_problem, format_local, parse_local_spans, parse_typed, utcnow
 
 # ---------------------------------------------------------------- auth
 
@@ -134,6 +135,24 @@ def _family_problems(data: FamilyIn) -> list[tuple[str, str]]:
     return problems
 
 
+@owner_of("family_id")
+async def _family_owner(family_id: int) -> Owner | None:
+    row = await Family.select(Family.school).where(Family.id == family_id).first().run()
+    return None if row is None else Owner(school=row["school"], family=family_id)
+
+
+@owner_of("child_id")
+async def _child_owner(child_id: int) -> Owner | None:
+    row = await Child.select(Child.family, Child.family.school.as_alias("school")).where(Child.id == child_id).first().run()
+    return None if row is None else Owner(school=row["school"], family=row["family"])
+
+
+@owner_of("event_id")
+async def _event_owner(event_id: int) -> Owner | None:
+    row = await Event.select(Event.school).where(Event.id == event_id).first().run()
+    return None if row is None else Owner(school=row["school"])
+
+
 async def create_family(actor: Principal, slug: str, data: FamilyIn) -> FamilyOut:
     school = await school_by_slug(slug)
     require_admin(actor, school["id"])
@@ -185,10 +204,30 @@ def _child_out(row: dict[str, Any]) -> ChildOut:
                     age_band=row["age_band"])
 
 
+GRADES = ("pre-k", "K", *(str(n) for n in range(1, 13)))
+_GRADE_SPELLINGS = {"pk": "pre-k", "prek": "pre-k", "pre-k": "pre-k", "tk": "pre-k", "k": "K", "kg": "K",
+                    "kindergarten": "K"}
+
+
+def canonical_grade(text: str) -> str | None:
+    """``K``, ``pre-k`` or ``1`` … ``12`` for the ways schools write them (``kg``, ``PK``, ``03``); None if none."""
+    key = text.strip().casefold()
+    if key in _GRADE_SPELLINGS:
+        return _GRADE_SPELLINGS[key]
+    return str(int(key)) if key.isdigit() and 1 <= int(key) <= 12 else None
+
+
 def _child_problems(data: ChildIn) -> list[tuple[str, str]]:
+    """Checks the age band and the grade, writing the grade the one way the school's other data uses."""
+    problems = []
+    grade = canonical_grade(data.grade)
+    if grade is None:
+        problems.append(("grade", f"unknown grade {data.grade!r} (one of {', '.join(GRADES)})"))
+    else:
+        data.grade = grade
     if data.age_band not in AGE_BANDS:
-        return [("age_band", f"unknown age band {data.age_band!r} (one of {', '.join(AGE_BANDS)})")]
-    return []
+        problems.append(("age_band", f"unknown age band {data.age_band!r} (one of {', '.join(AGE_BANDS)})"))
+    return problems
 
 
 async def _child(child_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -305,12 +344,14 @@ async def _event(event_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
 def _event_values(data: EventIn, tz: str) -> dict[str, Any]:
     """Validated column values, or InvalidInput listing every problem."""
     problems = language_problems(data.interpreter_languages, "interpreter_languages")
+    problems += [(name, problem) for name in ("earliest_date", "latest_date")
+                 if (problem := date_problem(getattr(data, name)))]
     if data.latest_date < data.earliest_date:
         problems.append(("latest_date", f"latest date {data.latest_date} is before earliest date {data.earliest_date}"))
     fixed = None
     if data.fixed_start is not None:
         try:
-            fixed = parse_local(data.fixed_start, tz)
+            fixed = parse_typed(data.fixed_start, tz)
         except TimeError as exc:
             problems.append(("fixed_start", str(exc)))
         else:
@@ -378,7 +419,7 @@ async def move_event(actor: Principal, event_id: int, start: str) -> EventOut:
     require_admin(actor, school["id"])
     tz = school["timezone"]
     try:
-        starts = parse_local(start, tz)
+        starts = parse_typed(start, tz)
     except TimeError as exc:
         raise InvalidInput([("start", str(exc))]) from exc
     if starts <= utcnow():

@@ -206,6 +206,10 @@ class Plan(Table):
     created_at = Timestamptz(default=TimestamptzNow())
     finished_at = Timestamptz(null=True, default=None)
     published_at = Timestamptz(null=True, default=None)
+    # who runs the solve ("host:pid:start-ticks") and when it last said so: a solve whose process died
+    # is noticed at once on its own host, and within seconds from any other (see plans._retire_if_dead)
+    owner = Varchar(length=200, default="")
+    heartbeat_at = Timestamptz(null=True, default=None)
 
 
 class IdempotencyKey(Table):
@@ -214,6 +218,7 @@ class IdempotencyKey(Table):
     user = ForeignKey(references=User, on_delete=OnDelete.cascade, null=False)
     key = Varchar(length=200)
     route = Varchar(length=200)
+    request_hash = Varchar(length=64, default="")  # SHA-256 of method, path and body: one key, one request
     status_code = SmallInt()
     body = Text()
     created_at = Timestamptz(default=TimestamptzNow())

@@ -23,6 +23,27 @@ class TimeError(ValueError):
     """A time a person typed that cannot be used; the message says why."""
 
 
+# Dates a person may type (events, availability, conference evenings, moves): a typo such as 0001 or
+# 9999 is refused at once instead of being stored and breaking every later plan.
+DAYS_BACK = 366
+DAYS_AHEAD = 3 * 366
+
+
+def date_range(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The first and last date a person may enter: a year back and three years ahead of today."""
+    today = today or utcnow().date()
+    return today - dt.timedelta(days=DAYS_BACK), today + dt.timedelta(days=DAYS_AHEAD)
+
+
+def date_problem(value: dt.date, today: dt.date | None = None) -> str | None:
+    """Why a typed date is out of range, or None."""
+    first, last = date_range(today)
+    if first <= value <= last:
+        return None
+    return f"{value.isoformat()} is outside the dates we plan for ({first.isoformat()} to {last.isoformat()}: " \
+           "one year back to three years ahead)"
+
+
 def zone(name: str) -> ZoneInfo:
     """The zone for an IANA name, refusing abbreviations and typos."""
     if name not in _zone_names():
@@ -51,7 +72,10 @@ def parse_local(text: str, tz: str) -> dt.datetime:
         except ValueError as exc:
             raise TimeError(f"{text!r} is not a real date and time") from exc
         local = naive.replace(tzinfo=zone(tz), fold=0)
-        back = local.astimezone(UTC).astimezone(zone(tz)).replace(tzinfo=None)
+        try:
+            back = local.astimezone(UTC).astimezone(zone(tz)).replace(tzinfo=None)
+        except OverflowError as exc:  # within hours of year 1 or 9999
+            raise TimeError(f"{text} is outside the dates we plan for") from exc
         if back != naive:
             raise TimeError(f"{text} does not exist in {tz} (clocks spring forward then)")
         return local.astimezone(UTC)
@@ -61,12 +85,24 @@ def parse_local(text: str, tz: str) -> dt.datetime:
         raise TimeError(f"{text!r} is not a date-time; write YYYY-MM-DDTHH:MM") from exc
     if parsed.tzinfo is None:
         raise TimeError(f"{text!r}: write YYYY-MM-DDTHH:MM or give an offset")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError as exc:
+        raise TimeError(f"{text} is outside the dates we plan for") from exc
+
+
+def parse_typed(text: str, tz: str, today: dt.date | None = None) -> dt.datetime:
+    """A local time a person typed: :func:`parse_local`, and within :func:`date_range` of today."""
+    instant = parse_local(text, tz)
+    problem = date_problem(instant.astimezone(zone(tz)).date(), today)
+    if problem:
+        raise TimeError(problem)
+    return instant
 
 
 def parse_local_spans(items, tz: str, field: str, problems: list[tuple[str, str]]
                       ) -> list[tuple[int, dt.datetime, dt.datetime]]:
-    """Local ``start``/``end`` pairs -> (index, UTC start, UTC end) for the good ones.
+    """Typed local ``start``/``end`` pairs -> (index, UTC start, UTC end) for the good ones.
 
     Every bad pair is appended to ``problems`` under its path
     (``dated[1].end``), so a request lists all its mistakes at once.
@@ -76,7 +112,7 @@ def parse_local_spans(items, tz: str, field: str, problems: list[tuple[str, str]
         ends = {}
         for key in ("start", "end"):
             try:
-                ends[key] = parse_local(getattr(item, key), tz)
+                ends[key] = parse_typed(getattr(item, key), tz)
             except TimeError as exc:
                 problems.append((f"{field}[{i}].{key}", str(exc)))
         if len(ends) == 2:

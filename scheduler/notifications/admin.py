@@ -9,6 +9,7 @@ from msgspec import Struct
 
 from resources.services import school_by_slug
 from resources.tables import School
+from scheduler.access import Owner, owner_of
 from scheduler.auth import Principal, require_admin
 from scheduler.db import locked, with_retries, writing
 from scheduler.errors import Conflict, NotFound
@@ -62,6 +63,13 @@ async def list_outbox(actor: Principal, slug: str, page: PageRequest, status: st
     return OutboxPage(items=[_item(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
 
 
+@owner_of("outbox_id")
+async def _outbox_owner(outbox_id: int) -> Owner | None:
+    """A message of no school (to a district admin) is the district's: only district admins pass."""
+    row = await Outbox.select(Outbox.school).where(Outbox.id == outbox_id).first().run()
+    return None if row is None else Owner(school=row["school"])
+
+
 async def resend(actor: Principal, outbox_id: int) -> OutboxItem:
     """failed -> pending with the attempts reset; the sender picks it up on its next tick."""
     async def work() -> OutboxItem:
@@ -69,11 +77,9 @@ async def resend(actor: Principal, outbox_id: int) -> OutboxItem:
             row = await locked(Outbox.select().where(Outbox.id == outbox_id)).first().run()
             if row is None:
                 raise NotFound(f"no message {outbox_id}", "outbox_id")
+            if row["school"] is None and actor.school_id is not None:
+                raise NotFound(f"no message {outbox_id}", "outbox_id")  # district mail is not a school's to see
             require_admin(actor, row["school"])
-            if row["school"] is None:
-                require_admin(actor)
-                if actor.school_id is not None:
-                    raise NotFound(f"no message {outbox_id}", "outbox_id")
             if row["status"] != "failed":
                 raise Conflict(f"message {outbox_id} is {row['status']}; only failed messages are sent again",
                                "status")

@@ -17,7 +17,8 @@ from litestar.template.config import TemplateConfig
 
 from scheduler.errors import DomainError
 from scheduler.web import family_pages, interpreter_pages, planner_pages, preferences_pages, signin_pages
-from scheduler.web.common import SignInNeeded, page_error, provide_page, sign_in_needed
+from scheduler.access import SignInRequired, pages as access
+from scheduler.web.common import page_error, provide_page, sign_in_needed
 
 HERE = Path(__file__).parent
 
@@ -30,9 +31,9 @@ def router() -> Router:
         route_handlers=[*signin_pages.ROUTES, *planner_pages.ROUTES, *family_pages.ROUTES,
                         *interpreter_pages.ROUTES, *preferences_pages.ROUTES],
         dependencies={"page": Provide(provide_page)},
-        exception_handlers={SignInNeeded: sign_in_needed, DomainError: page_error},
+        exception_handlers={SignInRequired: sign_in_needed, DomainError: page_error},
         include_in_schema=False,
     )
     static = create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False,
-                                        cache_control=None)
+                                        cache_control=None, guards=[access.public])
     return Router(path="/", route_handlers=[pages, static], include_in_schema=False)

@@ -16,12 +16,14 @@ from urllib.parse import quote
 
 import segno
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
 
 from calendars import services as calendar_services
 from resources.tables import School
 from scheduler import signin
+from scheduler.access import AUTHENTICATORS, SignInRequired
 from scheduler.errors import DomainError, Forbidden, InvalidInput, NotFound
 from scheduler.i18n import base_language, direction, from_accept_language
 from scheduler.settings import Settings
@@ -29,10 +31,6 @@ from scheduler.web import i18n
 
 SESSION_COOKIE = "fb_session"
 LANGUAGE_COOKIE = "fb_lang"
-
-
-class SignInNeeded(Exception):
-    """Raised by a page that needs a signed-in user; answered with a redirect to /signin."""
 
 
 @dataclasses.dataclass
@@ -59,7 +57,7 @@ class Page:
 
     def require(self, *roles: str) -> signin.Session:
         if self.session is None:
-            raise SignInNeeded()
+            raise SignInRequired("sign in first", "authorization")
         if roles and self.session.principal.role not in roles:
             raise Forbidden(self.gettext("This page is for another kind of account."))
         return self.session
@@ -129,9 +127,22 @@ async def _school_of(session: signin.Session | None, request: Request) -> dict[s
     return await query.order_by(School.id).first().run()
 
 
+async def session_principal(connection: ASGIConnection) -> Any:
+    """The pages' credential: the session cookie (the guard keeps the session for ``provide_page``)."""
+    session = await signin.current(connection.cookies.get(SESSION_COOKIE))
+    connection.state.session = session
+    return session.principal if session else None
+
+
+AUTHENTICATORS["session"] = session_principal
+
+
 async def provide_page(request: Request) -> Page:
     settings: Settings = request.app.state.settings
-    session = await signin.current(request.cookies.get(SESSION_COOKIE))
+    if "session" in request.state.dict():  # the route's guard has already read the cookie
+        session = request.state.session
+    else:
+        session = await signin.current(request.cookies.get(SESSION_COOKIE))
     page = Page(request=request, settings=settings, session=session,
                 language=choose_language(request, session.profile_language if session else ""))
     page.school = await _school_of(session, request)
@@ -158,7 +169,7 @@ def back(path: str, done: str = "") -> Redirect:
     return Redirect(path=f"{path}{separator}done={quote(done)}" if done else path, status_code=303)
 
 
-def sign_in_needed(request: Request, _: SignInNeeded) -> Redirect:
+def sign_in_needed(request: Request, _: SignInRequired) -> Redirect:
     return Redirect(path=f"/signin?next={quote(request.url.path)}", status_code=303)
 
 

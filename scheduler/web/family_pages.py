@@ -16,10 +16,12 @@ from scheduler.db import in_transaction
 from scheduler.errors import InvalidInput
 from scheduler.idempotency import once
 from scheduler.schemas import AvailabilityIn, ChildIn, DatedWindow, FamilyIn, RegistrationIn
-from scheduler.timeutil import format_hhmm, parse_hhmm
+from scheduler.timeutil import date_range, format_hhmm, parse_hhmm
+from scheduler.validation import convert
 from scheduler.web import grid, views
 from scheduler.web.common import LANGUAGE_COOKIE, SESSION_COOKIE, Page, back, private_feed_page, qr
 from scheduler.web.i18n import N_, NAMES, clock_minutes, language_label, weekday_names
+from scheduler.access import pages
 
 AGE_BAND_NAMES = (N_("infant"), N_("toddler"), N_("preschool"), N_("school-age"))  # AGE_BANDS, in words
 
@@ -35,7 +37,8 @@ def _notices(page: Page) -> dict[str, str]:
     return {"availability": _("Saved: the school now plans with these times."),
             "imported": _("Your calendar's busy times are imported."),
             "profile": _("Saved."), "child": _("Saved."),
-            "registered": _("You are registered. A confirmation e-mail is on its way."),
+            "registered": _("You are registered. Your place is saved; below the event you see whether our e-mail "
+                            "reached you."),
             "waitlisted": _("The event is full: you are on the waitlist. We write to you when a place opens up."),
             "cancelled": _("Your registration is cancelled."),
             "accepted": _("Thank you: your conference times are confirmed.")}
@@ -45,7 +48,7 @@ def _one(form: dict[str, list[str]], key: str) -> str:
     return (form.get(key) or [""])[0].strip()
 
 
-@get("/family", include_in_schema=False)
+@get("/family", include_in_schema=False, guards=[pages.signed_in("family")])
 async def family_page(page: Page, feed: str = "") -> Template:
     family_id = _family_id(page)
     actor = page.require().principal
@@ -55,11 +58,12 @@ async def family_page(page: Page, feed: str = "") -> Template:
     school = page.school or {}
     events = await views.school_events(school["id"], "published", upcoming_only=True)
     mine = {r.event_id: r for r in await bookings.list_for_family(actor, family_id) if r.status != "cancelled"}
+    mail = await views.booking_mail(family_id)
     trip = await conference_services.itinerary(actor, family_id)
     school_links = subscribe_links(page.settings.public_url, f"/calendars/schools/{school['slug']}.ics?lang={page.language}")
     picked = grid.cells((w["weekday"], parse_hhmm(w["start"]), parse_hhmm(w["end"])) for w in availability.weekly)
     return page.render(
-        "family.html", family=family, children=children, events=events, mine=mine, trip=trip, picked=picked,
+        "family.html", family=family, children=children, events=events, mine=mine, mail=mail, trip=trip, picked=picked,
         slots=grid.SLOTS, days=weekday_names(page.language), day_abbr=weekday_names(page.language, "abbreviated"),
         hour=lambda m: clock_minutes(m, page.language), age_bands=AGE_BANDS, page_languages=NAMES,
         language_name=lambda code: language_label(code, page.language), dated=availability.dated,
@@ -67,7 +71,7 @@ async def family_page(page: Page, feed: str = "") -> Template:
         private=None, notices=_notices(page))
 
 
-@post("/family/availability", include_in_schema=False)
+@post("/family/availability", include_in_schema=False, guards=[pages.signed_in("family")])
 async def save_availability(page: Page) -> Redirect:
     """The grid replaces the weekly pattern; dated exceptions entered elsewhere stay as they were."""
     form = await page.form()
@@ -76,12 +80,13 @@ async def save_availability(page: Page) -> Redirect:
     current = await services.get_family_availability(actor, family_id)
     weekly = [WeeklyWindow(weekday=d, start=format_hhmm(a), end=format_hhmm(b))
               for d, a, b in grid.windows(grid.parse(form.get("cell", [])))]
-    dated = [DatedWindow(start=w.start, end=w.end, busy=w.busy) for w in current.dated]
+    oldest = date_range()[0].isoformat()  # windows that ended before any date one may type are dropped, not re-sent
+    dated = [DatedWindow(start=w.start, end=w.end, busy=w.busy) for w in current.dated if w.end[:10] >= oldest]
     await services.set_family_availability(actor, family_id, AvailabilityIn(weekly=weekly, dated=dated))
     return back("/family", "availability")
 
 
-@post("/family/busy.ics", include_in_schema=False)
+@post("/family/busy.ics", include_in_schema=False, guards=[pages.signed_in("family")])
 async def upload_busy(page: Page) -> Redirect:
     """The path ends in .ics so the request limits give it FB_MAX_UPLOAD_BYTES, as the API's upload."""
     limit = page.settings.max_upload_bytes
@@ -91,32 +96,32 @@ async def upload_busy(page: Page) -> Redirect:
     return back("/family", "imported")
 
 
-@post("/family/profile", include_in_schema=False)
+@post("/family/profile", include_in_schema=False, guards=[pages.signed_in("family")])
 async def save_profile(page: Page) -> Redirect:
     form = await page.form()
     family_id = _family_id(page)
     actor = page.require().principal
     family = await services.get_family(actor, family_id)
     language = _one(form, "language") or family.language
-    await services.update_family(actor, family_id, FamilyIn(name=family.name, language=language, email=family.email,
-                                                            guardians=family.guardians))
+    await services.update_family(actor, family_id, convert(FamilyIn, {
+        "name": family.name, "language": language, "email": family.email, "guardians": family.guardians}))
     response = back("/family", "profile")
     response.delete_cookie(LANGUAGE_COOKIE)  # the profile's language now decides the page's
     return response
 
 
-@post("/family/children", include_in_schema=False)
+@post("/family/children", include_in_schema=False, guards=[pages.signed_in("family")])
 async def add_child(page: Page) -> Redirect:
     form = await page.form()
-    data = ChildIn(first_name=_one(form, "first_name"), grade=_one(form, "grade"), age_band=_one(form, "age_band"))
-    problems = [(k, "this field is required") for k in ("first_name", "grade") if not getattr(data, k)]
+    problems = [(k, "this field is required") for k in ("first_name", "grade") if not _one(form, k)]
     if problems:
         raise InvalidInput(problems)
+    data = convert(ChildIn, {k: _one(form, k) for k in ("first_name", "grade", "age_band")})
     await services.add_child(page.require().principal, _family_id(page), data)
     return back("/family", "child")
 
 
-@post("/family/children/{child_id:int}/remove", include_in_schema=False)
+@post("/family/children/{child_id:int}/remove", include_in_schema=False, guards=[pages.family("child_id", "family")])
 async def remove_child(page: Page, child_id: int) -> Redirect:
     await page.form()
     _family_id(page)
@@ -124,23 +129,17 @@ async def remove_child(page: Page, child_id: int) -> Redirect:
     return back("/family", "child")
 
 
-@post("/family/events/{event_id:int}/register", include_in_schema=False)
+@post("/family/events/{event_id:int}/register", include_in_schema=False, guards=[pages.member("event_id", "family")])
 async def register(page: Page, event_id: int) -> Redirect:
     form = await page.form()
     actor = page.require("family").principal
-    try:
-        adults = int(_one(form, "adults") or "1")
-        child_ids = [int(c) for c in form.get("child", [])]
-    except ValueError as exc:
-        raise InvalidInput([("adults", "give the number of adults as a whole number")]) from exc
-    data = RegistrationIn(adults=adults, child_ids=child_ids, language=_one(form, "interpreter") or None)
-    if not 1 <= adults <= 10:
-        raise InvalidInput([("adults", "between 1 and 10 adults")])
+    data = convert(RegistrationIn, {"adults": _one(form, "adults") or "1", "child_ids": form.get("child", []),
+                                    "language": _one(form, "interpreter") or None})
     _, body = await once(actor, None, f"register:{event_id}", 201, lambda: bookings.register(actor, event_id, data))
     return back("/family", "waitlisted" if msgspec.json.decode(body)["status"] == "waitlisted" else "registered")
 
 
-@post("/family/events/{event_id:int}/registrations/{registration_id:int}/cancel", include_in_schema=False)
+@post("/family/events/{event_id:int}/registrations/{registration_id:int}/cancel", include_in_schema=False, guards=[pages.family("registration_id", "family")])
 async def cancel(page: Page, event_id: int, registration_id: int) -> Redirect:
     await page.form()
     actor = page.require("family").principal
@@ -148,7 +147,7 @@ async def cancel(page: Page, event_id: int, registration_id: int) -> Redirect:
     return back("/family", "cancelled")
 
 
-@post("/family/events/{event_id:int}/registrations/{registration_id:int}/accept", include_in_schema=False)
+@post("/family/events/{event_id:int}/registrations/{registration_id:int}/accept", include_in_schema=False, guards=[pages.family("registration_id", "family")])
 async def accept_offer(page: Page, event_id: int, registration_id: int) -> Redirect:
     """Take the seat held for the family (when the school holds freed seats for a while)."""
     await page.form()
@@ -157,7 +156,7 @@ async def accept_offer(page: Page, event_id: int, registration_id: int) -> Redir
     return back("/family", "registered")
 
 
-@post("/family/conferences/accept", include_in_schema=False)
+@post("/family/conferences/accept", include_in_schema=False, guards=[pages.signed_in("family")])
 async def accept_conferences(page: Page) -> Redirect:
     await page.form()
     actor = page.require("family").principal
@@ -167,13 +166,13 @@ async def accept_conferences(page: Page) -> Redirect:
     return back("/family", "accepted")
 
 
-@post("/family/feed", include_in_schema=False)
+@post("/family/feed", include_in_schema=False, guards=[pages.signed_in("family")])
 async def private_feed(page: Page) -> Template:
     return await private_feed_page(page, "family", _family_id(page),
                                    page.gettext("QR code for your private calendar"), "/family")
 
 
-@get("/family/export", include_in_schema=False)
+@get("/family/export", include_in_schema=False, guards=[pages.signed_in("family")])
 async def export(page: Page) -> Response:
     """The same document as ``GET /families/{id}/export``, downloaded with the session instead of a token."""
     family_id = _family_id(page)
@@ -182,13 +181,13 @@ async def export(page: Page) -> Response:
         "Content-Disposition": f'attachment; filename="family-{family_id}-export.json"', "Cache-Control": "no-store"})
 
 
-@get("/family/delete", include_in_schema=False)
+@get("/family/delete", include_in_schema=False, guards=[pages.signed_in("family")])
 async def delete_form(page: Page) -> Template:
     family = await services.get_family(page.require("family").principal, _family_id(page))
     return page.render("family_delete.html", family=family)
 
 
-@post("/family/delete", include_in_schema=False)
+@post("/family/delete", include_in_schema=False, guards=[pages.signed_in("family")])
 async def delete(page: Page) -> Redirect:
     """Typing the family's name confirms; the account, its sessions and its bookings go in one transaction."""
     form = await page.form()

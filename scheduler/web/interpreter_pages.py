@@ -10,6 +10,7 @@ from scheduler.db import in_transaction
 from scheduler.idempotency import once
 from scheduler.web.common import Page, back, private_feed_page
 from scheduler.web.i18n import language_label
+from scheduler.access import pages
 
 
 def _notices(page: Page) -> dict[str, str]:
@@ -18,7 +19,7 @@ def _notices(page: Page) -> dict[str, str]:
             "released": _("Released: the assignment is open for others again.")}
 
 
-@get("/interpreter", include_in_schema=False)
+@get("/interpreter", include_in_schema=False, guards=[pages.signed_in("interpreter")])
 async def board(page: Page) -> Template:
     actor = page.require("interpreter").principal
     buffer = page.settings.travel_buffer_minutes
@@ -28,7 +29,7 @@ async def board(page: Page) -> Template:
                        notices=_notices(page))
 
 
-@post("/interpreter/assignments/{assignment_id:int}/claim", include_in_schema=False)
+@post("/interpreter/assignments/{assignment_id:int}/claim", include_in_schema=False, guards=[pages.signed_in("interpreter")])
 async def claim(page: Page, assignment_id: int) -> Redirect:
     await page.form()
     actor = page.require("interpreter").principal
@@ -37,7 +38,7 @@ async def claim(page: Page, assignment_id: int) -> Redirect:
     return back("/interpreter", "claimed")
 
 
-@post("/interpreter/assignments/{assignment_id:int}/release", include_in_schema=False)
+@post("/interpreter/assignments/{assignment_id:int}/release", include_in_schema=False, guards=[pages.signed_in("interpreter")])
 async def release(page: Page, assignment_id: int) -> Redirect:
     await page.form()
     actor = page.require("interpreter").principal
@@ -45,7 +46,7 @@ async def release(page: Page, assignment_id: int) -> Redirect:
     return back("/interpreter", "released")
 
 
-@post("/interpreter/feed", include_in_schema=False)
+@post("/interpreter/feed", include_in_schema=False, guards=[pages.signed_in("interpreter")])
 async def private_feed(page: Page) -> Template:
     actor = page.require("interpreter").principal
     assert actor.interpreter_id is not None  # an interpreter account always names its interpreter

@@ -10,13 +10,15 @@ from litestar.response import Redirect, Response, Template
 
 from scheduler import assignments, plans, services
 from scheduler.db import in_transaction
-from scheduler.errors import InvalidInput, NotFound
+from scheduler.errors import NotFound
 
 from scheduler.paging import PageRequest
 from scheduler.plans import PlanIn, PlanOut
+from scheduler.validation import convert
 from scheduler.web import views
 from scheduler.web.common import Page, back
 from scheduler.web.i18n import clock_minutes, language_label, short_day, weekday_names
+from scheduler.access import pages
 
 
 def _school(page: Page) -> dict[str, Any]:
@@ -34,7 +36,7 @@ def _notices(page: Page) -> dict[str, str]:
             "confirmed": _("Confirmed: the interpreter is told by e-mail.")}
 
 
-@get("/planner", include_in_schema=False)
+@get("/planner", include_in_schema=False, guards=[pages.signed_in("admin")])
 async def planner(page: Page, grade: str = "", language: str = "") -> Template:
     school = _school(page)
     actor = page.require().principal
@@ -49,17 +51,12 @@ async def planner(page: Page, grade: str = "", language: str = "") -> Template:
         latest=latest[0] if latest else None, notices=_notices(page))
 
 
-@post("/planner/plans", include_in_schema=False)
+@post("/planner/plans", include_in_schema=False, guards=[pages.signed_in("admin")])
 async def make_plan(page: Page) -> Redirect:
     form = await page.form()
     school = _school(page)
-    try:
-        seconds = int((form.get("time_limit") or ["20"])[0])
-    except ValueError as exc:
-        raise InvalidInput([("time_limit", "give the solver time in whole seconds")]) from exc
-    if not 1 <= seconds <= 300:
-        raise InvalidInput([("time_limit", "give the solver between 1 and 300 seconds")])
-    plan = await plans.create_plan(page.require().principal, school["slug"], PlanIn(time_limit=seconds))
+    data = convert(PlanIn, {"time_limit": (form.get("time_limit") or ["20"])[0]})
+    plan = await plans.create_plan(page.require().principal, school["slug"], data)
     return Redirect(path=f"/planner/plans/{plan.id}", status_code=303)
 
 
@@ -87,14 +84,14 @@ def _plan_context(page: Page, plan: PlanOut) -> dict[str, Any]:
             "left_out": [e for e in plan.events if e.outcome == "unscheduled"]}
 
 
-@get("/planner/plans/{plan_id:int}", include_in_schema=False)
+@get("/planner/plans/{plan_id:int}", include_in_schema=False, guards=[pages.admin("plan_id")])
 async def plan_page(page: Page, plan_id: int) -> Template:
     _school(page)
     plan = await plans.get_plan(page.require().principal, plan_id, wait=0)
     return page.render("plan.html", **_plan_context(page, plan))
 
 
-@get("/planner/plans/{plan_id:int}/progress", include_in_schema=False)
+@get("/planner/plans/{plan_id:int}/progress", include_in_schema=False, guards=[pages.admin("plan_id")])
 async def plan_progress(page: Page, plan_id: int) -> Template | Response:
     """Polled by htmx every second while the engine runs; a finished plan reloads the whole page."""
     _school(page)
@@ -104,7 +101,7 @@ async def plan_progress(page: Page, plan_id: int) -> Template | Response:
     return page.render("plan_progress.html", **_plan_context(page, plan))
 
 
-@post("/planner/plans/{plan_id:int}/publish", include_in_schema=False)
+@post("/planner/plans/{plan_id:int}/publish", include_in_schema=False, guards=[pages.admin("plan_id")])
 async def publish(page: Page, plan_id: int) -> Redirect:
     await page.form()
     await plans.publish_plan(page.require().principal, plan_id)
@@ -116,26 +113,26 @@ async def _event_and_audience(page: Page, event_id: int) -> tuple[Any, dict[str,
     return await services.get_event(actor, event_id), await services.who_is_told(actor, event_id)
 
 
-@get("/planner/events/{event_id:int}/cancel", include_in_schema=False)
+@get("/planner/events/{event_id:int}/cancel", include_in_schema=False, guards=[pages.admin("event_id")])
 async def cancel_form(page: Page, event_id: int) -> Template:
     event, told = await _event_and_audience(page, event_id)
     return page.render("event_change.html", event=event, told=told, action="cancel", error="")
 
 
-@post("/planner/events/{event_id:int}/cancel", include_in_schema=False)
+@post("/planner/events/{event_id:int}/cancel", include_in_schema=False, guards=[pages.admin("event_id")])
 async def cancel(page: Page, event_id: int) -> Redirect:
     await page.form()
     await services.cancel_event(page.require("admin").principal, event_id)
     return back("/planner", "cancelled")
 
 
-@get("/planner/events/{event_id:int}/move", include_in_schema=False)
+@get("/planner/events/{event_id:int}/move", include_in_schema=False, guards=[pages.admin("event_id")])
 async def move_form(page: Page, event_id: int) -> Template:
     event, told = await _event_and_audience(page, event_id)
     return page.render("event_change.html", event=event, told=told, action="move", error="")
 
 
-@post("/planner/events/{event_id:int}/move", include_in_schema=False)
+@post("/planner/events/{event_id:int}/move", include_in_schema=False, guards=[pages.admin("event_id")])
 async def move(page: Page, event_id: int) -> Redirect:
     form = await page.form()
     start = (form.get("start") or [""])[0]
@@ -143,7 +140,7 @@ async def move(page: Page, event_id: int) -> Redirect:
     return back("/planner", "moved")
 
 
-@get("/planner/events/{event_id:int}/interpreters", include_in_schema=False)
+@get("/planner/events/{event_id:int}/interpreters", include_in_schema=False, guards=[pages.admin("event_id")])
 async def interpreting(page: Page, event_id: int) -> Template:
     """Who interprets at an event: open needs, claims to confirm, confirmed interpreters."""
     school = _school(page)
@@ -154,7 +151,7 @@ async def interpreting(page: Page, event_id: int) -> Template:
                        language_name=lambda code: language_label(code, page.language), notices=_notices(page))
 
 
-@post("/planner/assignments/{assignment_id:int}/confirm", include_in_schema=False)
+@post("/planner/assignments/{assignment_id:int}/confirm", include_in_schema=False, guards=[pages.admin("assignment_id")])
 async def confirm_claim(page: Page, assignment_id: int) -> Redirect:
     await page.form()
     actor = page.require("admin").principal

@@ -14,6 +14,7 @@ from scheduler.notifications.messages import FAMILY_KINDS
 from scheduler.tables import Family
 from scheduler.web.common import Page, back, choose_language
 from scheduler.web.i18n import N_
+from scheduler.access import pages
 
 #: Each kind of family e-mail in words (the order of the form).
 KIND_NAMES = {
@@ -35,7 +36,7 @@ async def _family_page(page: Page, token: str) -> int:
     return family_id
 
 
-@get("/email-preferences/{token:str}", include_in_schema=False)
+@get("/email-preferences/{token:str}", include_in_schema=False, guards=[pages.token])
 async def show(page: Page, token: str) -> Template:
     family_id = await _family_page(page, token)
     switches = await preferences.get(family_id)
@@ -43,7 +44,7 @@ async def show(page: Page, token: str) -> Template:
                        notices={"saved": page.gettext("Saved.")})
 
 
-@post("/email-preferences/{token:str}", include_in_schema=False)
+@post("/email-preferences/{token:str}", include_in_schema=False, guards=[pages.token])
 async def save(page: Page, request: Request, token: str) -> Redirect:
     family_id = await _family_page(page, token)
     form = await request.form()

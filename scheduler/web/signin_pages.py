@@ -10,18 +10,19 @@ from scheduler import signin
 from scheduler.errors import DomainError
 from scheduler.i18n import base_language
 from scheduler.web.common import LANGUAGE_COOKIE, Page, local_path, session_cookie
+from scheduler.access import pages
 
 HOME = {"admin": "/planner", "family": "/family", "interpreter": "/interpreter"}
 
 
-@get("/", include_in_schema=False)
+@get("/", include_in_schema=False, guards=[pages.public])
 async def home(page: Page) -> Redirect:
     if page.session is None:
         return Redirect(path="/signin", status_code=303)
     return Redirect(path=HOME.get(page.session.principal.role, "/signin"), status_code=303)
 
 
-@get("/signin", include_in_schema=False)
+@get("/signin", include_in_schema=False, guards=[pages.public])
 async def signin_form(page: Page, next: str = "/", sent: bool = False) -> Template:
     return page.render("signin.html", next=local_path(next), sent=sent, error="")
 
@@ -35,7 +36,7 @@ async def _signed_in(page: Page, cookie: str, target: str | None) -> Redirect:
     return response
 
 
-@post("/signin/token", include_in_schema=False)
+@post("/signin/token", include_in_schema=False, guards=[pages.public])
 async def signin_token(page: Page, request: Request) -> Redirect | Template:
     form = await request.form()
     try:
@@ -46,20 +47,20 @@ async def signin_token(page: Page, request: Request) -> Redirect | Template:
     return await _signed_in(page, cookie, form.get("next"))
 
 
-@post("/signin/email", include_in_schema=False)
+@post("/signin/email", include_in_schema=False, guards=[pages.public])
 async def signin_email(page: Page, request: Request) -> Redirect:
     form = await request.form()
     await signin.email_link(page.settings, form.get("email") or "", page.language)
     return Redirect(path=f"/signin?sent=1&next={local_path(form.get('next'))}", status_code=303)
 
 
-@get("/signin/{token:str}", include_in_schema=False)
+@get("/signin/{token:str}", include_in_schema=False, guards=[pages.token])
 async def signin_link_form(page: Page, token: str) -> Template:
     """A page with a button rather than signing in on GET: mail scanners follow links to check them."""
     return page.render("signin_link.html", token=token)
 
 
-@post("/signin/link", include_in_schema=False)
+@post("/signin/link", include_in_schema=False, guards=[pages.public])
 async def signin_link(page: Page, request: Request) -> Redirect | Template:
     form = await request.form()
     try:
@@ -70,7 +71,7 @@ async def signin_link(page: Page, request: Request) -> Redirect | Template:
     return await _signed_in(page, cookie, "/")
 
 
-@post("/signout", include_in_schema=False)
+@post("/signout", include_in_schema=False, guards=[pages.signed_in()])
 async def signout(page: Page) -> Redirect:
     await page.form()
     assert page.session is not None
@@ -80,7 +81,7 @@ async def signout(page: Page) -> Redirect:
     return response
 
 
-@post("/language", include_in_schema=False)
+@post("/language", include_in_schema=False, guards=[pages.public])
 async def language(page: Page, request: Request) -> Redirect:
     """Remembered in a cookie so it also works before signing in; it changes nothing stored."""
     form = await request.form()

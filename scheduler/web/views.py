@@ -13,7 +13,7 @@ from piccolo.query.functions.aggregate import Count
 
 from scheduler.auth import Principal, require_admin
 from resources.tables import Interpreter
-from scheduler.tables import Child, Event, Family, FamilyAvailability, InterpreterAssignment, Registration
+from scheduler.tables import Child, Event, Family, FamilyAvailability, InterpreterAssignment, Outbox, Registration
 from scheduler.timeutil import utcnow
 from scheduler.web import heatmap
 
@@ -77,3 +77,18 @@ async def school_events(school_id: int, status: str, upcoming_only: bool = False
 async def interpreter_names(school_id: int) -> dict[int, str]:
     rows = await Interpreter.select(Interpreter.id, Interpreter.name).where(Interpreter.school == school_id).run()
     return {r["id"]: r["name"] for r in rows}
+
+
+BOOKING_MAIL = ("registration_confirmed", "registration_waitlisted", "waitlist_offered", "waitlist_promoted")
+
+
+async def booking_mail(family_id: int) -> dict[int, dict[str, Any]]:
+    """Per event, the newest booking e-mail to this family and how its delivery went (status, attempts).
+
+    The page says what is true of the e-mail rather than promising it: "sent",
+    "not sent yet, we keep trying", or "could not be delivered".
+    """
+    rows = await Outbox.select(Outbox.event, Outbox.status, Outbox.attempts, Outbox.id).where(
+        (Outbox.family == family_id) & Outbox.kind.is_in(list(BOOKING_MAIL)) & Outbox.event.is_not_null()
+    ).order_by(Outbox.id).run()
+    return {r["event"]: r for r in rows}  # ordered by id: the newest per event wins

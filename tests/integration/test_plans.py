@@ -226,11 +226,16 @@ async def test_plan_input_errors_and_access(client):
         assert r.status_code == 400 and field in r.text, (body, r.text)
     assert (await client.get("/plans/999", headers=admin)).status_code == 404
     assert (await client.post("/plans/999/publish", headers=admin)).status_code == 404
-    assert (await client.get("/plans/1?wait=61", headers=admin)).status_code == 400
+    assert (await client.get("/plans/999?wait=61", headers=admin)).status_code == 404  # the plan is looked up first
     assert (await client.post("/schools/nowhere/plans", json={}, headers=admin)).status_code == 404
-    endless = await _post(client, "/schools/lincoln/events", {
+    typo = await client.post("/schools/lincoln/events", json={
         "title": "Typo", "kind": "meeting", "duration_minutes": 60, "earliest_date": "2027-03-01",
-        "latest_date": "2999-12-31"}, admin)
+        "latest_date": "2999-12-31"}, headers=admin)  # refused at once: no plan is ever blocked by it
+    assert typo.status_code == 422 and [e["field"] for e in typo.json()["errors"]] == ["latest_date"]
+    assert "outside the dates we plan for" in typo.json()["detail"]
+    endless = await _post(client, "/schools/lincoln/events", {
+        "title": "Two years", "kind": "meeting", "duration_minutes": 60, "earliest_date": "2027-03-01",
+        "latest_date": "2028-12-31"}, admin)
     long = await client.post("/schools/lincoln/plans", json={"time_limit": 1}, headers=admin)
     assert long.status_code == 422 and long.json()["errors"][0]["field"] == f"events.{endless['id']}"
     assert "narrow the window" in long.json()["detail"]
@@ -253,6 +258,8 @@ async def test_empty_body_uses_defaults_and_list_is_newest_first(client):
     assert [p["id"] for p in page2["items"]] == [first["id"]]
     done = await ok(await client.get(f"/plans/{second['id']}?wait=60", headers=admin))
     assert done["status"] == "ready"
+    too_long = await client.get(f"/plans/{second['id']}?wait=61", headers=admin)
+    assert too_long.status_code == 400 and too_long.json()["errors"][0]["field"] == "wait"
 
 
 async def test_demo_school_plan_places_or_explains_every_event(client):

@@ -34,6 +34,7 @@ from scheduler.auth import Principal
 from scheduler.db import bind, engine_from_url, is_postgres
 from scheduler.errors import DomainError, Unauthorized
 from scheduler.settings import Settings, get_settings
+from scheduler.openapi import document_errors
 from scheduler.validation import MAX_JSON_DEPTH, nests_deeper, problem
 from scheduler.access import AUTHENTICATORS, api
 
@@ -180,4 +181,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=False,
     )
     app.state.settings = settings
+    document_errors(app)
     return hardening.install(app, settings)  # headers, request ids, access log, rate and body limits

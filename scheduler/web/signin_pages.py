@@ -54,7 +54,7 @@ async def signin_email(page: Page, request: Request) -> Redirect:
     return Redirect(path=f"/signin?sent=1&next={local_path(form.get('next'))}", status_code=303)
 
 
-@get("/signin/{token:str}", include_in_schema=False, guards=[pages.token])
+@get("/signin/{token:str}", include_in_schema=False, guards=[pages.public])
 async def signin_link_form(page: Page, token: str) -> Template:
     """A page with a button rather than signing in on GET: mail scanners follow links to check them."""
     return page.render("signin_link.html", token=token)

@@ -9,12 +9,14 @@ import socket
 import subprocess
 import sys
 import time
+from typing import Any
 
 import httpx
 import pytest
 
 from scheduler.db import migration_ids
-from tests.conftest import ROOT, cli_env, run_cli
+from tests.conftest import ENGINES, ROOT, _pg_url, cli_env, create_pg_database, drop_pg_database, run_cli
+from tests.integration.helpers import ServerProcess
 
 
 def test_serve_refuses_unmigrated_database_then_migrate_fixes_it(empty_database):
@@ -90,19 +92,55 @@ def test_demo_is_served_over_http(demo_server):
     assert httpx.get(f"{url}/schools/riverside/families", headers=family).status_code == 403
 
 
-@pytest.mark.parametrize("role", ["district", "family"])
-def test_schemathesis_finds_no_server_error_or_schema_break(demo_server, role):
-    """Property-based calls of every operation: no 5xx, every response matches the OpenAPI document."""
-    url, tokens = demo_server
+@pytest.fixture(scope="module", params=ENGINES)
+def demo_api(request, tmp_path_factory):
+    """One demo school per engine behind a real server, with the ids a fuzzer needs to reach real objects."""
+    if request.param == "sqlite":
+        url, name = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'demo.sqlite'}", None
+    else:
+        name = create_pg_database()
+        url = _pg_url(name)
+    assert run_cli(url, "migrate").returncode == 0
+    loaded = run_cli(url, "demo", "--no-serve")
+    assert loaded.returncode == 0, loaded.stderr
+    tokens = _tokens(loaded.stdout)
+    with ServerProcess(url) as server:
+        def get(path: str, role: str = "district") -> Any:
+            return httpx.get(f"{server.url}{path}", headers={"Authorization": f"Bearer {tokens[role]}"}).json()
+
+        family_id = get("/users/me", "family")["family_id"]
+        window = get("/schools/riverside/conference-windows")[0]["id"]
+        ids = {"slug": "riverside", "family_id": family_id,
+               "child_id": get(f"/families/{family_id}/children")[0]["id"],
+               "interpreter_id": get("/users/me", "interpreter")["interpreter_id"],
+               "room_id": get("/schools/riverside/rooms?limit=1")["items"][0]["id"],
+               "childcare_id": get("/schools/riverside/childcare?limit=1")["items"][0]["id"],
+               "event_id": get("/schools/riverside/events?limit=1")["items"][0]["id"],
+               "window_id": window, "teacher_id": get(f"/conference-windows/{window}/teachers")[0]["id"]}
+        yield server.url, tokens, ids
+    if name:
+        drop_pg_database(name)
+
+
+@pytest.mark.parametrize("role", ["district", "admin", "family", "interpreter"])
+def test_schemathesis_finds_no_server_error_or_schema_break(demo_api, role, tmp_path):
+    """Property-based calls of every operation, chained by the links schemathesis infers (the stateful phase):
+    no 5xx, every response matches the OpenAPI document, and every status it answers is documented there.
+    The demo's own ids are supplied so the calls reach real objects, not only 404s."""
+    url, tokens, ids = demo_api
+    config = tmp_path / "schemathesis.toml"
+    config.write_text("[parameters]\n" + "".join(f'"path.{k}" = {v!r}\n'.replace("'", '"') for k, v in ids.items()))
     st = shutil.which("schemathesis", path=os.path.dirname(sys.executable)) or "schemathesis"
     result = subprocess.run(
-        [st, "run", f"{url}/schema/openapi.json", "-H", f"Authorization: Bearer {tokens[role]}",
-         "--checks", "not_a_server_error,response_schema_conformance", "--phases", "coverage,fuzzing",
-         "--max-time", os.environ.get("FB_SCHEMATHESIS_SECONDS", "25"), "--seed", "7", "-w", "1",  # hypothesis's lambda-source cache is not thread-safe
+        [st, "--config-file", str(config), "run", f"{url}/schema/openapi.json",
+         "-H", f"Authorization: Bearer {tokens[role]}",
+         "--checks", "not_a_server_error,response_schema_conformance,status_code_conformance",
+         "--phases", "coverage,fuzzing,stateful",
+         "--max-time", os.environ.get("FB_SCHEMATHESIS_SECONDS", "20"), "--seed", "7", "-w", "1",  # hypothesis's lambda-source cache is not thread-safe
          # GET /plans/{id}?wait= long-polls up to 60 s by design
          "--request-timeout", "75"],
         capture_output=True, text=True, timeout=600)
     summary = result.stdout[-3000:]
-    errors = result.stdout[result.stdout.find("ERRORS"):][:3000] if "ERRORS" in result.stdout else ""
+    errors = result.stdout[result.stdout.find("FAILURES"):][:3000] if "FAILURES" in result.stdout else ""
     assert result.returncode == 0, errors + summary
     assert re.search(r"\d+ generated, \d+ passed", summary), summary

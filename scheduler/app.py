@@ -35,17 +35,18 @@ from scheduler.db import bind, engine_from_url, is_postgres
 from scheduler.errors import DomainError, Unauthorized
 from scheduler.settings import Settings, get_settings
 from scheduler.openapi import document_errors
-from scheduler.validation import MAX_JSON_DEPTH, nests_deeper, problem
+from scheduler.validation import FORM_CONTROL, MAX_JSON_DEPTH, nests_deeper, problem
 from scheduler.access import AUTHENTICATORS, api
 
 log = logging.getLogger("family_bridge")
 
 
 class GuardedRequest(Request):
-    """A request whose JSON body is refused (400, field ``body``) when it nests too deeply to decode safely.
+    """Bodies checked before anything reads them: JSON not nested too deeply, form fields without control characters.
 
     The JSON decoders recurse: a 2 KB body of 1,000 nested lists raised
-    RecursionError (a 500). Checked here, before any decoder sees the body.
+    RecursionError (a 500). A NUL in a form field reached PostgreSQL, which
+    cannot store it (a 500 again). Both are a 400 naming the body or the field.
     """
 
     async def json(self) -> Any:
@@ -53,6 +54,13 @@ class GuardedRequest(Request):
             raise DomainError(f"the JSON body nests arrays or objects more than {MAX_JSON_DEPTH} levels deep",
                               "body")
         return await super().json()
+
+    async def form(self) -> Any:
+        data = await super().form()
+        for key, value in data.multi_items():
+            if isinstance(value, str) and FORM_CONTROL.search(value):
+                raise DomainError(f"{key}: control characters are not allowed", key)
+        return data
 
 
 async def bearer_principal(connection: ASGIConnection) -> Principal | None:

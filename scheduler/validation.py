@@ -26,6 +26,8 @@ from scheduler.errors import InvalidInput
 # C0 controls, DEL and C1 controls; MULTI_LINE lets tab, LF and CR through.
 ONE_LINE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"
 MULTI_LINE_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+# In any form field: line breaks and tabs may be typed into a text area, nothing else below space.
+FORM_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NOT_IN_ADDRESS = r"[^@\x00-\x20\x7f-\x9f]+"  # no white space, no control characters
 EMAIL_PATTERN = rf"^{_NOT_IN_ADDRESS}@{_NOT_IN_ADDRESS}\.{_NOT_IN_ADDRESS}$"
 HHMM_PATTERN = r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"

@@ -364,3 +364,11 @@ async def test_with_smtp_down_the_family_page_says_the_email_did_not_go_out(sett
         assert "has not gone out yet; we keep trying" in page
         failed = await ok(await web.get("/schools/lincoln/outbox?status=pending", headers=admin))
         assert failed["items"][0]["attempts"] == 1 and failed["items"][0]["reason"]
+
+
+@pytest.mark.parametrize("path,form", [("/signin/email", {"email": "a\u0000b@example.org"}),
+                                       ("/signin/token", {"token": "x\u0001y"}),
+                                       ("/language", {"lang": "e\u0000s", "next": "/"})])
+async def test_control_characters_in_any_form_field_are_a_400_naming_it(web, path, form):
+    r = await web.post(path, data=form)
+    assert r.status_code == 400 and next(iter(form)) in r.text

@@ -17,12 +17,12 @@ from litestar import Controller, HttpMethod, Request, Response, delete, post, pu
 from litestar.params import FromPath, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 
-from calendars import services
-from calendars.services import BusyOut, Feed, FeedTokenOut
-from resources.api import Actor, PathId
-from scheduler.errors import NotFound
-from scheduler.settings import Settings
-from scheduler.access import api
+from calendars import busy_import, links, private_feeds, school_feed
+from calendars.feed_rows import BusyOut, Feed, FeedTokenOut
+from scheduler.core.access import api
+from scheduler.core.errors import NotFound
+from scheduler.core.settings import Settings
+from scheduler.http.params import Actor, PathId
 
 ICS = "text/calendar"  # Litestar adds "; charset=utf-8" to text/* types
 Lang = Annotated[str | None, QueryParameter(pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$", max_length=35,
@@ -93,14 +93,14 @@ class FeedController(Controller):
     async def school(self, request: Request, name: FromPath[str], lang: Lang = None,
                      audience: Audience = None) -> Response[bytes]:
         """Public feed of a school (``/calendars/schools/{slug}.ics``); ``?lang=es``, ``?audience=grade-3``."""
-        feed = await services.school_feed(_settings(request), _ics_name(name), lang, audience,
+        feed = await school_feed.school_feed(_settings(request), _ics_name(name), lang, audience,
                                           client_is_current=lambda known: not_modified(request, known))
         return feed_response(request, feed, "public, max-age=300")
 
     @route("/private/{name:str}", http_method=[HttpMethod.GET, HttpMethod.HEAD], media_type=ICS, guards=[api.token])
     async def private(self, request: Request, name: FromPath[str]) -> Response[bytes]:
         """Private feed (``/calendars/private/{token}.ics``) of a family, an interpreter or a room."""
-        feed = await services.private_feed(_settings(request), _ics_name(name))
+        feed = await private_feeds.private_feed(_settings(request), _ics_name(name))
         return feed_response(request, feed, "private, max-age=300", private=True)
 
 
@@ -111,27 +111,27 @@ class FeedTokenController(Controller):
 
     @post("/families/{family_id:int}/feed-token", status_code=201, guards=[api.family("family_id")])
     async def rotate_family(self, request: Request, actor: Actor, family_id: PathId) -> FeedTokenOut:
-        return await services.rotate_token(_settings(request), actor, "family", family_id)
+        return await links.rotate_token(_settings(request), actor, "family", family_id)
 
     @delete("/families/{family_id:int}/feed-token", guards=[api.family("family_id")])
     async def revoke_family(self, actor: Actor, family_id: PathId) -> None:
-        await services.revoke_token(actor, "family", family_id)
+        await links.revoke_token(actor, "family", family_id)
 
     @post("/interpreters/{interpreter_id:int}/feed-token", status_code=201, guards=[api.interpreter("interpreter_id")])
     async def rotate_interpreter(self, request: Request, actor: Actor, interpreter_id: PathId) -> FeedTokenOut:
-        return await services.rotate_token(_settings(request), actor, "interpreter", interpreter_id)
+        return await links.rotate_token(_settings(request), actor, "interpreter", interpreter_id)
 
     @delete("/interpreters/{interpreter_id:int}/feed-token", guards=[api.interpreter("interpreter_id")])
     async def revoke_interpreter(self, actor: Actor, interpreter_id: PathId) -> None:
-        await services.revoke_token(actor, "interpreter", interpreter_id)
+        await links.revoke_token(actor, "interpreter", interpreter_id)
 
     @post("/rooms/{room_id:int}/feed-token", status_code=201, guards=[api.admin("room_id")])
     async def rotate_room(self, request: Request, actor: Actor, room_id: PathId) -> FeedTokenOut:
-        return await services.rotate_token(_settings(request), actor, "room", room_id)
+        return await links.rotate_token(_settings(request), actor, "room", room_id)
 
     @delete("/rooms/{room_id:int}/feed-token", guards=[api.admin("room_id")])
     async def revoke_room(self, actor: Actor, room_id: PathId) -> None:
-        await services.revoke_token(actor, "room", room_id)
+        await links.revoke_token(actor, "room", room_id)
 
 
 class BusyImportController(Controller):
@@ -140,7 +140,7 @@ class BusyImportController(Controller):
     The body is read raw from the request: Litestar decodes a ``data``
     parameter only as JSON, MessagePack or forms. A body over
     FB_MAX_UPLOAD_BYTES is refused with 413 before it is read, by
-    ``scheduler.hardening.BodyLimit`` (by Content-Length, or while streaming);
+    ``scheduler.http.middleware.BodyLimit`` (by Content-Length, or while streaming);
     the limit is a setting, so it cannot be fixed here in the decorator.
     """
 
@@ -151,7 +151,7 @@ class BusyImportController(Controller):
                      date_to: DateTo = None) -> list[BusyOut]:
         """Body: the raw ``text/calendar`` file; answers the busy intervals stored, in the school's zone."""
         data = await request.body()
-        return await services.import_busy_times(actor, "family", family_id, data, date_from, date_to,
+        return await busy_import.import_busy_times(actor, "family", family_id, data, date_from, date_to,
                                                 _settings(request).max_upload_bytes)
 
     @put("/interpreters/{interpreter_id:int}/busy.ics", guards=[api.interpreter("interpreter_id")])
@@ -159,8 +159,24 @@ class BusyImportController(Controller):
                           date_to: DateTo = None) -> list[BusyOut]:
         """Body: the raw ``text/calendar`` file; answers the busy intervals stored, in the school's zone."""
         data = await request.body()
-        return await services.import_busy_times(actor, "interpreter", interpreter_id, data, date_from, date_to,
+        return await busy_import.import_busy_times(actor, "interpreter", interpreter_id, data, date_from, date_to,
                                                 _settings(request).max_upload_bytes)
 
 
-ROUTES = [FeedController, FeedTokenController, BusyImportController]
+class TeacherFeedController(Controller):
+    """A teacher's private conference calendar: admins make the link, calendar apps read it without signing in."""
+
+    tags = ["calendars"]
+
+    @post("/conference-teachers/{teacher_id:int}/feed-token", status_code=201, guards=[api.admin("teacher_id")])
+    async def rotate(self, request: Request, actor: Actor, teacher_id: PathId) -> FeedTokenOut:
+        return await links.rotate_teacher_token(_settings(request), actor, teacher_id)
+
+    @route("/calendars/teachers/{name:str}", http_method=[HttpMethod.GET, HttpMethod.HEAD], media_type=ICS,
+           security=[{}], guards=[api.token])
+    async def feed(self, request: Request, name: FromPath[str]) -> Response[bytes]:
+        feed = await private_feeds.teacher_feed(_settings(request), _ics_name(name))
+        return feed_response(request, feed, "private, max-age=300", private=True)
+
+
+ROUTES = [FeedController, FeedTokenController, BusyImportController, TeacherFeedController]

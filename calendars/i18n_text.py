@@ -3,8 +3,9 @@
 Feeds are read in families' calendar apps, far from our web pages and their
 translation machinery, so the two generated sentences of an event description
 (which languages are interpreted, whether childcare is offered) live here as
-plain data. Keeping them in a tiny pure module keeps `feeds.py` free of any
-i18n framework and makes the output a deterministic function of the language.
+plain data; language names come from the one table (``scheduler.core.languages``,
+CLDR), so every language an event offers is named, in the reader's language.
+The output is a deterministic function of the language.
 
 Unknown languages fall back to English; a regional tag such as ``es-MX`` uses
 its base language ``es``.
@@ -14,23 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from scheduler.core.languages import language_label
+
 DEFAULT_LANGUAGE = "en"
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "es", "zh", "vi", "ar")
-
-#: Language names as written in each feed language (keys are ISO 639-1 codes).
-LANGUAGE_NAMES: dict[str, dict[str, str]] = {
-    "en": {"en": "English", "es": "Spanish", "zh": "Chinese", "vi": "Vietnamese", "ar": "Arabic"},
-    "es": {"en": "inglés", "es": "español", "zh": "chino", "vi": "vietnamita", "ar": "árabe"},
-    "zh": {"en": "英语", "es": "西班牙语", "zh": "中文", "vi": "越南语", "ar": "阿拉伯语"},
-    "vi": {
-        "en": "tiếng Anh",
-        "es": "tiếng Tây Ban Nha",
-        "zh": "tiếng Trung",
-        "vi": "tiếng Việt",
-        "ar": "tiếng Ả Rập",
-    },
-    "ar": {"en": "الإنجليزية", "es": "الإسبانية", "zh": "الصينية", "vi": "الفيتنامية", "ar": "العربية"},
-}
 
 #: "Interpretation is available in: {languages}."
 _INTERPRETED: dict[str, str] = {
@@ -71,9 +59,15 @@ def _lang(language: str) -> str:
     return base if base in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
 
 
+# Languages whose names CLDR writes capitalised but a sentence writes in lower case.
+_LOWER_IN_SENTENCE = frozenset({"vi"})
+
+
 def language_name(code: str, language: str) -> str:
-    """Name of language ``code`` written in ``language``; the code itself if unknown."""
-    return LANGUAGE_NAMES[_lang(language)].get(base_language(code), code)
+    """Name of language ``code`` written in ``language`` (CLDR), as it reads inside a sentence."""
+    lang = _lang(language)
+    name = language_label(base_language(code), lang)
+    return name[:1].lower() + name[1:] if lang in _LOWER_IN_SENTENCE else name
 
 
 def interpreted_sentence(codes: Iterable[str], language: str) -> str | None:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, delete, get, post, put
-from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, PathParameter, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from resources import services
 from resources.schemas import (
@@ -23,16 +20,13 @@ from resources.schemas import (
     SchoolIn,
     SchoolOut,
     SchoolPage,
+    StaffingWindow,
     WeeklyWindow,
 )
-from scheduler.auth import Principal
-from scheduler.paging import PageRequest
-from scheduler.access import api
-
-Limit = Annotated[int, QueryParameter(ge=1, le=200, description="page size")]
-Offset = Annotated[int, QueryParameter(ge=0, le=2_147_483_647, description="rows to skip")]
-Actor = NamedDependency[Principal]
-PathId = Annotated[int, PathParameter(ge=1, le=2_147_483_647)]
+from scheduler.bookings import services as bookings
+from scheduler.core.access import api
+from scheduler.core.paging import PageRequest
+from scheduler.http.params import Actor, Limit, Offset, PathId
 
 
 class SchoolController(Controller):
@@ -160,6 +154,16 @@ class ChildcareController(Controller):
     @put("/{childcare_id:int}/ratios", guards=[api.admin("childcare_id")])
     async def set_ratios(self, actor: Actor, childcare_id: PathId, data: JSONBody[list[RatioIn]]) -> list[RatioIn]:
         return await services.set_ratios(actor, childcare_id, data)
+
+    @get("/{childcare_id:int}/staffing", guards=[api.member("childcare_id")])
+    async def staffing(self, actor: Actor, childcare_id: PathId) -> list[StaffingWindow]:
+        return await services.get_staffing(actor, childcare_id)
+
+    @put("/{childcare_id:int}/staffing", guards=[api.admin("childcare_id")])
+    async def set_staffing(self, actor: Actor, childcare_id: PathId, data: JSONBody[list[StaffingWindow]]
+                           ) -> list[StaffingWindow]:
+        """More staff can take more children: the waitlist is promoted in the same transaction."""
+        return await bookings.set_staffing(actor, childcare_id, data)
 
 
 ROUTES = [SchoolController, RoomController, InterpreterController, ChildcareController]

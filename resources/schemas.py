@@ -12,7 +12,7 @@ from typing import Annotated
 
 from msgspec import Meta, Struct
 
-from scheduler.validation import HHMM, AgeBand, Email, LangCode, Slug, Tag, one_line
+from scheduler.core.validation import HHMM, AgeBand, Email, LangCode, Slug, Tag, one_line
 
 Name = one_line(120)
 Count = Annotated[int, Meta(ge=0, le=100_000)]

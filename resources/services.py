@@ -33,13 +33,21 @@ from resources.tables import (
     RoomAvailability,
     School,
 )
-from scheduler.access import Owner, owner_of
-from scheduler.auth import Principal, require_admin, require_district_admin, require_interpreter_access, require_member
-from scheduler.db import is_unique_violation, writing
-from scheduler.errors import Conflict, InvalidInput, NotFound
-from scheduler.languages import is_language_code
-from scheduler.paging import PageRequest, fetch_page
-from scheduler.timeutil import TimeError, utcnow, zone
+from scheduler.conferences.tables import ConferenceTeacher
+from scheduler.core.access import Owner, owner_of
+from scheduler.core.auth import (
+    Principal,
+    require_admin,
+    require_district_admin,
+    require_interpreter_access,
+    require_member,
+)
+from scheduler.core.db import is_unique_violation, writing
+from scheduler.core.errors import Conflict, InvalidInput, NotFound
+from scheduler.core.languages import is_language_code
+from scheduler.core.paging import PageRequest, fetch_page
+from scheduler.core.timeutil import TimeError, utcnow, zone
+from scheduler.events.tables import Event
 
 # Common licensing defaults (children per adult); each school edits its own.
 DEFAULT_RATIOS = {"infant": 4, "toddler": 6, "preschool": 10, "school-age": 15}
@@ -187,8 +195,6 @@ async def get_room(actor: Principal, room_id: int) -> RoomOut:
 
 async def delete_room(actor: Principal, room_id: int) -> None:
     """Only a room nothing upcoming depends on: published events and conference teachers keep theirs."""
-    from scheduler.conference_tables import ConferenceTeacher
-    from scheduler.tables import Event
 
     room = await _room(room_id)
     require_admin(actor, room["school"])
@@ -426,3 +432,8 @@ async def get_ratios(actor: Principal, childcare_id: int) -> list[RatioIn]:
     order = {b: i for i, b in enumerate(AGE_BANDS)}
     return [RatioIn(age_band=r["age_band"], children_per_staff=r["children_per_staff"])
             for r in sorted(rows, key=lambda r: order.get(r["age_band"], 99))]
+
+
+async def interpreter_names(school_id: int) -> dict[int, str]:
+    rows = await Interpreter.select(Interpreter.id, Interpreter.name).where(Interpreter.school == school_id).run()
+    return {r["id"]: r["name"] for r in rows}

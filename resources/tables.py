@@ -9,15 +9,7 @@ must stay 17:00 across a daylight-saving change.
 
 from __future__ import annotations
 
-from piccolo.columns import (
-    Array,
-    ForeignKey,
-    Integer,
-    OnDelete,
-    SmallInt,
-    Timestamptz,
-    Varchar,
-)
+from piccolo.columns import Array, ForeignKey, Integer, OnDelete, SmallInt, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 

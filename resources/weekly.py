@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from scheduler.errors import InvalidInput
-from scheduler.timeutil import TimeError, format_hhmm, parse_hhmm
+from scheduler.core.errors import InvalidInput
+from scheduler.core.timeutil import TimeError, format_hhmm, parse_hhmm
 
 
 def window_problems(windows: Sequence[Any], field: str) -> list[tuple[str, str]]:

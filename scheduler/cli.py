@@ -16,10 +16,11 @@ os.environ.setdefault("PICCOLO_CONF", "scheduler.piccolo_conf")
 
 async def _with_engine(settings, work):
     """Run ``work()`` with the tables bound to the configured database."""
-    from scheduler.db import bind, engine_from_url, is_postgres
+    from scheduler.core.db import bind, engine_from_url, is_postgres
+    from scheduler.piccolo_app import APP_CONFIG
 
     engine = engine_from_url(settings.database_url)
-    bind(engine)
+    bind(engine, APP_CONFIG)
     if is_postgres(engine):
         await engine.start_connection_pool(min_size=1, max_size=4)
     try:
@@ -36,7 +37,7 @@ def migrate(settings) -> int:
 
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
-    from scheduler.db import pending_migrations, prepare_sqlite_file
+    from scheduler.core.db import pending_migrations, prepare_sqlite_file
 
     if settings.sqlite_path is not None:
         settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
@@ -61,7 +62,7 @@ def migrate(settings) -> int:
 
 
 def check_migrated(settings) -> list[str]:
-    from scheduler.db import pending_migrations
+    from scheduler.core.db import pending_migrations
 
     return asyncio.run(_with_engine(settings, pending_migrations))
 
@@ -74,7 +75,7 @@ def serve(settings, workers: int = 1) -> int:
         print(f"the database has {len(pending)} unapplied migration(s) ({', '.join(pending)}); "
               "run `family-bridge migrate` first", file=sys.stderr)
         return 1
-    from scheduler.hardening import logging_config
+    from scheduler.http.logs import logging_config
 
     print(f"Family Bridge at {settings.public_url}  (sign in: {settings.public_url}/signin, "
           f"API docs: {settings.public_url}/schema)", flush=True)
@@ -91,7 +92,7 @@ def worker(settings, once: bool = False, now: str | None = None) -> int:
     """Scheduled jobs and the outbox sender as their own process (see scheduler/jobs.py)."""
     import datetime as dt
 
-    from scheduler.hardening import configure_logging
+    from scheduler.http.logs import configure_logging
     from scheduler.jobs import run_worker
 
     configure_logging(settings)
@@ -112,7 +113,7 @@ def worker(settings, once: bool = False, now: str | None = None) -> int:
 def demo(settings, serve_after: bool, seed: int, district: bool = False, schools: int = 20,
          families: int | None = None) -> int:
     """Migrate, load the demo school (or with ``district`` the demo district, see scheduler/demo_district.py)."""
-    from scheduler.demo import load_demo
+    from scheduler.demo.school import load_demo
 
     code = migrate(settings)
     if code:
@@ -122,7 +123,7 @@ def demo(settings, serve_after: bool, seed: int, district: bool = False, schools
         started = time.perf_counter()
         token_file = settings.sqlite_path.parent / "demo-tokens.txt" if settings.sqlite_path else None
         if district:
-            from scheduler.demo_district import load_district
+            from scheduler.demo.district import load_district
 
             loaded = await load_district(settings.secret_key, seed=seed, schools=schools, families=families or 20_000,
                                          base_url=settings.public_url, token_file=token_file)
@@ -130,7 +131,7 @@ def demo(settings, serve_after: bool, seed: int, district: bool = False, schools
         loaded = await load_demo(seed=seed, base_url=settings.public_url, families=families or 1500,
                                  token_file=token_file)
         if loaded is not None:  # a solved, published conference week on top of the school
-            from scheduler.conference_demo import load_conference_week
+            from scheduler.demo.conferences import load_conference_week
 
             week = await load_conference_week(seed=seed)
             if week is not None:
@@ -152,7 +153,7 @@ def demo(settings, serve_after: bool, seed: int, district: bool = False, schools
 
 
 def main(argv: list[str] | None = None) -> int:
-    from scheduler.settings import SettingsError, get_settings
+    from scheduler.core.settings import SettingsError, get_settings
 
     parser = argparse.ArgumentParser(prog="family-bridge", description="School-family event scheduling.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -180,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return run(rest)
     if args.command == "conferences":
-        from scheduler.conferences.cli import run
+        from scheduler.conferences.solver.cli import run
 
         return run(rest)
     if rest:

@@ -28,10 +28,12 @@ from typing import Any, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from scheduler import signin
+from scheduler.accounts import signin
+from scheduler.core.db import is_postgres
+from scheduler.core.settings import Settings
+from scheduler.core.timeutil import utcnow
 from scheduler.notifications import sweeps
-from scheduler.settings import Settings
-from scheduler.timeutil import utcnow
+from scheduler.notifications.tables import Outbox
 
 log = logging.getLogger("family_bridge.jobs")
 Clock = Callable[[], dt.datetime]
@@ -55,8 +57,6 @@ async def run_alone(job: str, work: Callable[[], Awaitable[T]], engine: Any = No
     drops the lock, so a crash never blocks the job elsewhere. The lock is
     *try*: a busy job is skipped for this round, not queued behind.
     """
-    from scheduler.db import is_postgres
-    from scheduler.tables import Outbox
 
     engine = engine if engine is not None else Outbox._meta.db
     if not is_postgres(engine):

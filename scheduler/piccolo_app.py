@@ -11,6 +11,7 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
+from calendars.tables import FeedToken
 from resources.tables import (
     ChildcareRatio,
     ChildcareResource,
@@ -22,25 +23,14 @@ from resources.tables import (
     RoomAvailability,
     School,
 )
-from calendars.tables import FeedToken
-from scheduler.conference_tables import CONFERENCE_TABLES
-from scheduler.tables import (
-    Child,
-    ChildcareBooking,
-    Event,
-    EventInterest,
-    Family,
-    FamilyAvailability,
-    FamilyDatedAvailability,
-    IdempotencyKey,
-    InterpreterAssignment,
-    Outbox,
-    Plan,
-    Registration,
-    SignInLink,
-    User,
-    WebSession,
-)
+from scheduler.accounts.tables import IdempotencyKey, SignInLink, User, WebSession
+from scheduler.assignments.tables import InterpreterAssignment
+from scheduler.bookings.tables import ChildcareBooking, Registration
+from scheduler.conferences.tables import CONFERENCE_TABLES
+from scheduler.events.tables import Event
+from scheduler.families.tables import Child, EventInterest, Family, FamilyAvailability, FamilyDatedAvailability
+from scheduler.notifications.tables import Outbox
+from scheduler.planning.tables import Plan
 
 TABLES = [
     School,

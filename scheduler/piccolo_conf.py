@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from piccolo.conf.apps import AppRegistry
 
-from scheduler.db import engine_from_url
-from scheduler.settings import get_settings
+from scheduler.core.db import engine_from_url
+from scheduler.core.settings import get_settings
 
 DB = engine_from_url(get_settings().database_url)
 

@@ -114,7 +114,7 @@ def empty_database(request, tmp_path):
 
 @pytest.fixture
 def settings(database_url, tmp_path):
-    from scheduler.settings import Settings
+    from scheduler.core.settings import Settings
 
     return Settings(database_url=database_url, secret_key=TEST_SECRET, host="127.0.0.1", port=8000)
 

@@ -11,24 +11,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scheduler.core.languages import language_name
+
 from . import rules
 from .candidates import Candidates, Grid, avail_mask, time_mask
 from .greedy import Calendar, Placement
 from .model import Event, Instance
 from .timeutil import fmt_local
-
-LANGUAGE_NAMES = {
-    "ar": "Arabic", "bn": "Bengali", "de": "German", "en": "English", "es": "Spanish", "fa": "Persian",
-    "fr": "French", "hi": "Hindi", "hmn": "Hmong", "ht": "Haitian Creole", "it": "Italian", "ja": "Japanese",
-    "km": "Khmer", "ko": "Korean", "ne": "Nepali", "pl": "Polish", "ps": "Pashto", "pt": "Portuguese",
-    "ru": "Russian", "so": "Somali", "sw": "Swahili", "tl": "Tagalog", "uk": "Ukrainian", "ur": "Urdu",
-    "vi": "Vietnamese", "zh": "Chinese",
-}
-
-
-def language_name(code: str) -> str:
-    """English name of a common language code; the code itself otherwise."""
-    return LANGUAGE_NAMES.get(code, code)
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ from typing import Any, Callable
 
 from .candidates import AttendanceTable, Candidates, Grid, build_candidates, build_grid
 from .cpsat import ComponentResult, components, solve_component, trivial_bound, value_of, weight
-from .lns import lns
 from .explain import EventDetail, details_for, explain
 from .greedy import Placement, best_greedy, greedy
+from .lns import lns
 from .model import Instance
 from .parse import parse_instance
 from .timeutil import fmt_local

@@ -9,13 +9,13 @@ from msgspec import Struct
 
 from resources.services import school_by_slug
 from resources.tables import School
-from scheduler.access import Owner, owner_of
-from scheduler.auth import Principal, require_admin
-from scheduler.db import locked, with_retries, writing
-from scheduler.errors import Conflict, NotFound
-from scheduler.paging import PageRequest, fetch_page
-from scheduler.tables import Outbox
-from scheduler.timeutil import utcnow
+from scheduler.core.access import Owner, owner_of
+from scheduler.core.auth import Principal, require_admin
+from scheduler.core.db import locked, use_case, writing
+from scheduler.core.errors import Conflict, NotFound
+from scheduler.core.paging import PageRequest, fetch_page
+from scheduler.core.timeutil import utcnow
+from scheduler.notifications.tables import Outbox
 
 STATUSES = ("pending", "sent", "failed", "skipped")
 
@@ -70,24 +70,20 @@ async def _outbox_owner(outbox_id: int) -> Owner | None:
     return None if row is None else Owner(school=row["school"])
 
 
+@use_case
 async def resend(actor: Principal, outbox_id: int) -> OutboxItem:
     """failed -> pending with the attempts reset; the sender picks it up on its next tick."""
-    async def work() -> OutboxItem:
-        async with writing():
-            row = await locked(Outbox.select().where(Outbox.id == outbox_id)).first().run()
-            if row is None:
-                raise NotFound(f"no message {outbox_id}", "outbox_id")
-            if row["school"] is None and actor.school_id is not None:
-                raise NotFound(f"no message {outbox_id}", "outbox_id")  # district mail is not a school's to see
-            require_admin(actor, row["school"])
-            if row["status"] != "failed":
-                raise Conflict(f"message {outbox_id} is {row['status']}; only failed messages are sent again",
-                               "status")
-            await Outbox.update({Outbox.status: "pending", Outbox.attempts: 0, Outbox.next_attempt_at: utcnow(),
-                                 Outbox.lease_until: None, Outbox.last_error: ""}).where(Outbox.id == outbox_id).run()
-            return _item(await Outbox.select().where(Outbox.id == outbox_id).first().run())
-
-    return await with_retries(work)
+    row = await locked(Outbox.select().where(Outbox.id == outbox_id)).first().run()
+    if row is None:
+        raise NotFound(f"no message {outbox_id}", "outbox_id")
+    if row["school"] is None and actor.school_id is not None:
+        raise NotFound(f"no message {outbox_id}", "outbox_id")  # district mail is not a school's to see
+    require_admin(actor, row["school"])
+    if row["status"] != "failed":
+        raise Conflict(f"message {outbox_id} is {row['status']}; only failed messages are sent again", "status")
+    await Outbox.update({Outbox.status: "pending", Outbox.attempts: 0, Outbox.next_attempt_at: utcnow(),
+                         Outbox.lease_until: None, Outbox.last_error: ""}).where(Outbox.id == outbox_id).run()
+    return _item(await Outbox.select().where(Outbox.id == outbox_id).first().run())
 
 
 async def get_school_settings(actor: Principal, slug: str) -> dict[str, Any]:

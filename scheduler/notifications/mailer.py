@@ -14,7 +14,7 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 
-from scheduler.settings import Settings
+from scheduler.core.settings import Settings
 
 TIMEOUT_S = 20.0
 

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_time
 from babel.support import NullTranslations
 
-from scheduler.i18n import RTL, base_language, catalogue
+from scheduler.core.i18n import RTL, base_language, catalogue
 
 LOCALES = Path(__file__).with_name("locales")
 

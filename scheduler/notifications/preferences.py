@@ -19,12 +19,12 @@ import hmac
 import json
 from typing import Any
 
-from scheduler.auth import Principal, require_family_access
-from scheduler.db import with_retries, writing
-from scheduler.errors import Forbidden, InvalidInput, NotFound
+from scheduler.core.auth import Principal, require_family_access
+from scheduler.core.db import use_case
+from scheduler.core.errors import Forbidden, InvalidInput, NotFound
+from scheduler.core.settings import Settings
+from scheduler.families.tables import Family
 from scheduler.notifications.messages import FAMILY_KINDS
-from scheduler.settings import Settings
-from scheduler.tables import Family
 
 
 def _signature(secret: str, family_id: int) -> str:
@@ -76,15 +76,16 @@ async def put(family_id: int, email: dict[str, bool], actor: Principal | None = 
     if problems:
         raise InvalidInput(problems)
 
-    async def work() -> dict[str, bool]:
-        async with writing():
-            row = await _load(family_id)
-            if actor is not None:
-                require_family_access(actor, family_id, row["school"])
-            prefs = {**json.loads(row["notification_prefs"] or "{}"), **email}
-            # updated_at is left alone: preferences change no calendar feed
-            await Family.update({Family.notification_prefs: json.dumps(prefs, sort_keys=True)}).where(
-                Family.id == family_id).run()
-            return _shape(prefs)
+    return await _save(family_id, email, actor)
 
-    return await with_retries(work)
+
+@use_case
+async def _save(family_id: int, email: dict[str, bool], actor: Principal | None) -> dict[str, bool]:
+    row = await _load(family_id)
+    if actor is not None:
+        require_family_access(actor, family_id, row["school"])
+    prefs = {**json.loads(row["notification_prefs"] or "{}"), **email}
+    # updated_at is left alone: preferences change no calendar feed
+    await Family.update({Family.notification_prefs: json.dumps(prefs, sort_keys=True)}).where(
+        Family.id == family_id).run()
+    return _shape(prefs)

@@ -28,21 +28,27 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable
+from email.utils import parseaddr
 from typing import Any, Protocol
 
 from icalendar import Event as ICalEvent
 
+from calendars.feed_rows import event_columns, feed_event, uid_domain
 from calendars.feeds import FeedEvent, FeedSpec, build_invitation
-from calendars.services import event_columns, feed_event, uid_domain
 from resources.tables import Interpreter, School
-from scheduler import bookings
-from scheduler.db import in_transaction, locked
-from scheduler.languages import language_name
+from scheduler.accounts.tables import User
+from scheduler.assignments.tables import InterpreterAssignment
+from scheduler.bookings import services as bookings
+from scheduler.bookings.tables import Registration
+from scheduler.core.db import locked, use_case
+from scheduler.core.languages import language_name
+from scheduler.core.settings import Settings
+from scheduler.events.tables import Event
+from scheduler.families.tables import Family
 from scheduler.notifications import messages
 from scheduler.notifications.mailer import ConnectionFailed, DeliveryError, SmtpMailer
 from scheduler.notifications.preferences import preferences_url
-from scheduler.settings import Settings
-from scheduler.tables import Event, Family, InterpreterAssignment, Outbox, Registration, User
+from scheduler.notifications.tables import Outbox
 
 log = logging.getLogger("family_bridge.notifications")
 
@@ -52,6 +58,7 @@ INSERT_CHUNK = 500  # rows per INSERT: SQLite allows 32,766 bound parameters
 LIVE = ("confirmed", "waitlisted")
 
 
+@use_case
 async def queue(rows: list[Outbox]) -> int:
     """Insert messages, skipping any whose dedupe_key exists; returns how many are new.
 
@@ -125,13 +132,14 @@ async def due_reminders(now: dt.datetime) -> int:
         regs = await _family_rows(event["id"], ["confirmed"])
         rows = [_family_message("reminder", f"reminder:{r['id']}:{offset}h:{_epoch(start)}", event, r,
                                 hours=offset, starts=_epoch(start)) for r in regs]
-        queued += await in_transaction(lambda rows=rows: queue(rows))
+        queued += await queue(rows)
     return queued
 
 
 # ---------------------------------------------------------------- event changes
 
 
+@use_case
 async def _settle_event(event_id: int) -> int:
     """Tell live registrations that the event moved or was cancelled, then record what they know.
 
@@ -165,7 +173,7 @@ async def event_changes(now: dt.datetime) -> int:
     queued = 0
     for e in candidates:
         if e["notified_status"] != e["status"] or _utc(e["notified_starts_at"]) != _utc(e["starts_at"]):
-            queued += await in_transaction(lambda event_id=e["id"]: _settle_event(event_id))
+            queued += await _settle_event(e["id"])
     return queued
 
 
@@ -178,7 +186,7 @@ async def expired_offers(now: dt.datetime) -> int:
         (Registration.status == "offered") & (Registration.offered_until <= now)).run()
     passed = 0
     for event_id in sorted({r["event"] for r in rows}):
-        passed += len(await in_transaction(lambda event_id=event_id: bookings.expire_offers(event_id, now)))
+        passed += len(await bookings.expire_offers(event_id, now))
     return passed
 
 
@@ -212,7 +220,7 @@ async def unclaimed_assignments(now: dt.datetime, days: int) -> int:
         rows = [Outbox(kind="assignment_unclaimed", dedupe_key=f"assignment-unclaimed:{a['id']}:{_email_key(email)}",
                        to_email=email, language="en", school=a["school"], interpreter=who, event=a["event"],
                        payload=payload) for email, who in recipients.items() if email]
-        queued += await in_transaction(lambda rows=rows: queue(rows))
+        queued += await queue(rows)
     return queued
 
 
@@ -247,7 +255,8 @@ async def claim(now: dt.datetime, limit: int) -> list[int]:
     due = ((Outbox.status == "pending") & (Outbox.next_attempt_at <= now)
            & (Outbox.lease_until.is_null() | (Outbox.lease_until < now)))
 
-    async def work() -> list[int]:
+    @use_case
+    async def lease() -> list[int]:
         query = Outbox.select(Outbox.id).where(due).order_by(Outbox.next_attempt_at).order_by(Outbox.id).limit(limit)
         if Outbox._meta.db.engine_type == "postgres":
             query = query.lock_rows("UPDATE", skip_locked=True)
@@ -259,7 +268,7 @@ async def claim(now: dt.datetime, limit: int) -> list[int]:
             Outbox.id.is_in(ids) & due).returning(Outbox.id).run()
         return sorted(r["id"] for r in taken)
 
-    return await in_transaction(work)
+    return await lease()
 
 
 async def _finish(row_id: int, values: dict) -> None:
@@ -359,8 +368,6 @@ def with_attendee(ics: bytes, email: str) -> bytes:
 
 
 def _address(sender: str) -> str:
-    from email.utils import parseaddr
-
     return parseaddr(sender)[1] or sender
 
 

@@ -15,9 +15,10 @@ from litestar.di import Provide
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from scheduler.errors import DomainError
+from scheduler.core.access import SignInRequired
+from scheduler.core.access import pages as access
+from scheduler.core.errors import DomainError
 from scheduler.web import family_pages, interpreter_pages, planner_pages, preferences_pages, signin_pages
-from scheduler.access import SignInRequired, pages as access
 from scheduler.web.common import page_error, provide_page, sign_in_needed
 
 HERE = Path(__file__).parent

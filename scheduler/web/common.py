@@ -20,13 +20,13 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
 
-from calendars import services as calendar_services
+from calendars import links
 from resources.tables import School
-from scheduler import signin
-from scheduler.access import AUTHENTICATORS, SignInRequired
-from scheduler.errors import DomainError, Forbidden, InvalidInput, NotFound
-from scheduler.i18n import base_language, direction, from_accept_language
-from scheduler.settings import Settings
+from scheduler.accounts import signin
+from scheduler.core.access import AUTHENTICATORS, SignInRequired
+from scheduler.core.errors import DomainError, Forbidden, InvalidInput, NotFound
+from scheduler.core.i18n import base_language, direction, from_accept_language
+from scheduler.core.settings import Settings
 from scheduler.web import i18n
 
 SESSION_COOKIE = "fb_session"
@@ -190,5 +190,5 @@ def qr(url: str, label: str) -> str:
 async def private_feed_page(page: Page, kind: str, owner_id: int, qr_label: str, back_to: str) -> Template:
     """A new private calendar link, shown this once (only its HMAC is stored); earlier links stop working."""
     await page.form()
-    link = await calendar_services.rotate_token(page.settings, page.require().principal, kind, owner_id)
+    link = await links.rotate_token(page.settings, page.require().principal, kind, owner_id)
     return page.render("feed_link.html", link=link, link_qr=qr(link.https, qr_label), back_to=back_to)

@@ -8,20 +8,26 @@ import msgspec
 from litestar import get, post
 from litestar.response import Redirect, Response, Template
 
-from calendars import services as calendar_services
+from calendars import busy_import
 from calendars.tokens import subscribe_links
 from resources.schemas import AGE_BANDS, WeeklyWindow
-from scheduler import bookings, conference_services, data_rights, services
-from scheduler.db import in_transaction
-from scheduler.errors import InvalidInput
-from scheduler.idempotency import once
-from scheduler.schemas import AvailabilityIn, ChildIn, DatedWindow, FamilyIn, RegistrationIn
-from scheduler.timeutil import date_range, format_hhmm, parse_hhmm
-from scheduler.validation import convert
-from scheduler.web import grid, views
+from scheduler.accounts.idempotency import once
+from scheduler.bookings import services as bookings
+from scheduler.bookings.schemas import RegistrationIn
+from scheduler.conferences import booking as conferences
+from scheduler.core.access import pages
+from scheduler.core.errors import InvalidInput
+from scheduler.core.timeutil import date_range, format_hhmm, parse_hhmm
+from scheduler.core.validation import convert
+from scheduler.events import services as events
+from scheduler.families import services as families
+from scheduler.families.schemas import AvailabilityIn, ChildIn, DatedWindow, FamilyIn
+from scheduler.notifications import outbox
+from scheduler.privacy.erase import delete_family
+from scheduler.privacy.export import export_family
+from scheduler.web import grid
 from scheduler.web.common import LANGUAGE_COOKIE, SESSION_COOKIE, Page, back, private_feed_page, qr
 from scheduler.web.i18n import N_, NAMES, clock_minutes, language_label, weekday_names
-from scheduler.access import pages
 
 AGE_BAND_NAMES = (N_("infant"), N_("toddler"), N_("preschool"), N_("school-age"))  # AGE_BANDS, in words
 
@@ -52,18 +58,18 @@ def _one(form: dict[str, list[str]], key: str) -> str:
 async def family_page(page: Page, feed: str = "") -> Template:
     family_id = _family_id(page)
     actor = page.require().principal
-    family = await services.get_family(actor, family_id)
-    availability = await services.get_family_availability(actor, family_id)
-    children = await services.list_children(actor, family_id)
+    family = await families.get_family(actor, family_id)
+    availability = await families.get_family_availability(actor, family_id)
+    children = await families.list_children(actor, family_id)
     school = page.school or {}
-    events = await views.school_events(school["id"], "published", upcoming_only=True)
+    upcoming = await events.school_events(school["id"], "published", upcoming_only=True)
     mine = {r.event_id: r for r in await bookings.list_for_family(actor, family_id) if r.status != "cancelled"}
-    mail = await views.booking_mail(family_id)
-    trip = await conference_services.itinerary(actor, family_id)
+    mail = await outbox.booking_mail(family_id)
+    trip = await conferences.itinerary(actor, family_id)
     school_links = subscribe_links(page.settings.public_url, f"/calendars/schools/{school['slug']}.ics?lang={page.language}")
     picked = grid.cells((w["weekday"], parse_hhmm(w["start"]), parse_hhmm(w["end"])) for w in availability.weekly)
     return page.render(
-        "family.html", family=family, children=children, events=events, mine=mine, mail=mail, trip=trip, picked=picked,
+        "family.html", family=family, children=children, events=upcoming, mine=mine, mail=mail, trip=trip, picked=picked,
         slots=grid.SLOTS, days=weekday_names(page.language), day_abbr=weekday_names(page.language, "abbreviated"),
         hour=lambda m: clock_minutes(m, page.language), age_bands=AGE_BANDS, page_languages=NAMES,
         language_name=lambda code: language_label(code, page.language), dated=availability.dated,
@@ -77,12 +83,12 @@ async def save_availability(page: Page) -> Redirect:
     form = await page.form()
     family_id = _family_id(page)
     actor = page.require().principal
-    current = await services.get_family_availability(actor, family_id)
+    current = await families.get_family_availability(actor, family_id)
     weekly = [WeeklyWindow(weekday=d, start=format_hhmm(a), end=format_hhmm(b))
               for d, a, b in grid.windows(grid.parse(form.get("cell", [])))]
     oldest = date_range()[0].isoformat()  # windows that ended before any date one may type are dropped, not re-sent
     dated = [DatedWindow(start=w.start, end=w.end, busy=w.busy) for w in current.dated if w.end[:10] >= oldest]
-    await services.set_family_availability(actor, family_id, AvailabilityIn(weekly=weekly, dated=dated))
+    await families.set_family_availability(actor, family_id, AvailabilityIn(weekly=weekly, dated=dated))
     return back("/family", "availability")
 
 
@@ -91,7 +97,7 @@ async def upload_busy(page: Page) -> Redirect:
     """The path ends in .ics so the request limits give it FB_MAX_UPLOAD_BYTES, as the API's upload."""
     limit = page.settings.max_upload_bytes
     form = await page.form_with_file("calendar", limit)
-    await calendar_services.import_busy_times(page.require().principal, "family", _family_id(page), form,
+    await busy_import.import_busy_times(page.require().principal, "family", _family_id(page), form,
                                               max_bytes=limit)
     return back("/family", "imported")
 
@@ -101,9 +107,9 @@ async def save_profile(page: Page) -> Redirect:
     form = await page.form()
     family_id = _family_id(page)
     actor = page.require().principal
-    family = await services.get_family(actor, family_id)
+    family = await families.get_family(actor, family_id)
     language = _one(form, "language") or family.language
-    await services.update_family(actor, family_id, convert(FamilyIn, {
+    await families.update_family(actor, family_id, convert(FamilyIn, {
         "name": family.name, "language": language, "email": family.email, "guardians": family.guardians}))
     response = back("/family", "profile")
     response.delete_cookie(LANGUAGE_COOKIE)  # the profile's language now decides the page's
@@ -117,7 +123,7 @@ async def add_child(page: Page) -> Redirect:
     if problems:
         raise InvalidInput(problems)
     data = convert(ChildIn, {k: _one(form, k) for k in ("first_name", "grade", "age_band")})
-    await services.add_child(page.require().principal, _family_id(page), data)
+    await families.add_child(page.require().principal, _family_id(page), data)
     return back("/family", "child")
 
 
@@ -125,7 +131,7 @@ async def add_child(page: Page) -> Redirect:
 async def remove_child(page: Page, child_id: int) -> Redirect:
     await page.form()
     _family_id(page)
-    await services.delete_child(page.require().principal, child_id)
+    await families.delete_child(page.require().principal, child_id)
     return back("/family", "child")
 
 
@@ -143,7 +149,7 @@ async def register(page: Page, event_id: int) -> Redirect:
 async def cancel(page: Page, event_id: int, registration_id: int) -> Redirect:
     await page.form()
     actor = page.require("family").principal
-    await in_transaction(lambda: bookings.cancel(actor, event_id, registration_id))
+    await bookings.cancel(actor, event_id, registration_id)
     return back("/family", "cancelled")
 
 
@@ -152,7 +158,7 @@ async def accept_offer(page: Page, event_id: int, registration_id: int) -> Redir
     """Take the seat held for the family (when the school holds freed seats for a while)."""
     await page.form()
     actor = page.require("family").principal
-    await in_transaction(lambda: bookings.accept(actor, event_id, registration_id))
+    await bookings.accept(actor, event_id, registration_id)
     return back("/family", "registered")
 
 
@@ -162,7 +168,7 @@ async def accept_conferences(page: Page) -> Redirect:
     actor = page.require("family").principal
     family_id = _family_id(page)
     await once(actor, None, f"conference-accept:{family_id}", 200,
-               lambda: conference_services.accept(actor, family_id))
+               lambda: conferences.accept(actor, family_id))
     return back("/family", "accepted")
 
 
@@ -176,14 +182,14 @@ async def private_feed(page: Page) -> Template:
 async def export(page: Page) -> Response:
     """The same document as ``GET /families/{id}/export``, downloaded with the session instead of a token."""
     family_id = _family_id(page)
-    document = await data_rights.export_family(page.require().principal, family_id)
+    document = await export_family(page.require().principal, family_id)
     return Response(content=msgspec.json.encode(document), media_type="application/json", headers={
         "Content-Disposition": f'attachment; filename="family-{family_id}-export.json"', "Cache-Control": "no-store"})
 
 
 @get("/family/delete", include_in_schema=False, guards=[pages.signed_in("family")])
 async def delete_form(page: Page) -> Template:
-    family = await services.get_family(page.require("family").principal, _family_id(page))
+    family = await families.get_family(page.require("family").principal, _family_id(page))
     return page.render("family_delete.html", family=family)
 
 
@@ -193,10 +199,10 @@ async def delete(page: Page) -> Redirect:
     form = await page.form()
     actor = page.require("family").principal
     family_id = _family_id(page)
-    family = await services.get_family(actor, family_id)
+    family = await families.get_family(actor, family_id)
     if _one(form, "name").casefold() != family.name.strip().casefold():
         raise InvalidInput([("name", page.gettext("Type your family's name exactly as shown to confirm."))])
-    await data_rights.delete_family(actor, family_id, family_id)
+    await delete_family(actor, family_id, family_id)
     response = Redirect(path="/signin", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

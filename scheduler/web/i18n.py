@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time, get_day_names
 
-from scheduler.i18n import catalogue
+from scheduler.core.i18n import catalogue
+from scheduler.core.languages import language_label  # noqa: F401  (the pages' name for it)
 
 LOCALES = Path(__file__).with_name("locales")
 N_ = str  # marks a msgid for extraction; translated where it is shown
@@ -83,11 +84,3 @@ def stamp(instant: dt.datetime, tz: str, language: str) -> str:
     return format_datetime(_local(instant, tz), "medium", locale=language)
 
 
-def language_label(code: str, language: str) -> str:
-    """A language's name in the reader's language ("vietnamita" for vi in Spanish), CLDR first."""
-    from babel import Locale
-
-    from scheduler.languages import language_name
-
-    name = Locale.parse(language).languages.get(code)
-    return name or language_name(code)

@@ -5,12 +5,11 @@ from __future__ import annotations
 from litestar import get, post
 from litestar.response import Redirect, Template
 
-from scheduler import assignments
-from scheduler.db import in_transaction
-from scheduler.idempotency import once
+from scheduler.accounts.idempotency import once
+from scheduler.assignments import services as assignments
+from scheduler.core.access import pages
 from scheduler.web.common import Page, back, private_feed_page
 from scheduler.web.i18n import language_label
-from scheduler.access import pages
 
 
 def _notices(page: Page) -> dict[str, str]:
@@ -42,7 +41,7 @@ async def claim(page: Page, assignment_id: int) -> Redirect:
 async def release(page: Page, assignment_id: int) -> Redirect:
     await page.form()
     actor = page.require("interpreter").principal
-    await in_transaction(lambda: assignments.release(actor, assignment_id))
+    await assignments.release(actor, assignment_id)
     return back("/interpreter", "released")
 
 

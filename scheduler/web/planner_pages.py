@@ -8,17 +8,18 @@ from typing import Any
 from litestar import get, post
 from litestar.response import Redirect, Response, Template
 
-from scheduler import assignments, plans, services
-from scheduler.db import in_transaction
-from scheduler.errors import NotFound
-
-from scheduler.paging import PageRequest
-from scheduler.plans import PlanIn, PlanOut
-from scheduler.validation import convert
-from scheduler.web import views
+from resources import services as resources
+from scheduler.assignments import services as assignments
+from scheduler.core.access import pages
+from scheduler.core.errors import NotFound
+from scheduler.core.paging import PageRequest
+from scheduler.core.validation import convert
+from scheduler.events import services as events
+from scheduler.planning import availability
+from scheduler.planning import services as plans
+from scheduler.planning.schemas import PlanIn, PlanOut
 from scheduler.web.common import Page, back
 from scheduler.web.i18n import clock_minutes, language_label, short_day, weekday_names
-from scheduler.access import pages
 
 
 def _school(page: Page) -> dict[str, Any]:
@@ -40,14 +41,14 @@ def _notices(page: Page) -> dict[str, str]:
 async def planner(page: Page, grade: str = "", language: str = "") -> Template:
     school = _school(page)
     actor = page.require().principal
-    heat = await views.availability_heatmap(actor, school["id"], grade=grade, language=language)
+    heat = await availability.availability_heatmap(actor, school["id"], grade=grade, language=language)
     latest, _total = await plans.list_plans(actor, school["slug"], PageRequest(limit=1, offset=0))
     return page.render(
-        "planner.html", heat=heat, grade=grade, language=language, choices=await views.filter_choices(school["id"]),
+        "planner.html", heat=heat, grade=grade, language=language, choices=await availability.filter_choices(school["id"]),
         days=weekday_names(page.language), hour=lambda m: clock_minutes(m, page.language),
         language_name=lambda code: language_label(code, page.language),
-        drafts=await views.school_events(school["id"], "draft"),
-        published=await views.school_events(school["id"], "published", upcoming_only=True),
+        drafts=await events.school_events(school["id"], "draft"),
+        published=await events.school_events(school["id"], "published", upcoming_only=True),
         latest=latest[0] if latest else None, notices=_notices(page))
 
 
@@ -110,7 +111,7 @@ async def publish(page: Page, plan_id: int) -> Redirect:
 
 async def _event_and_audience(page: Page, event_id: int) -> tuple[Any, dict[str, int]]:
     actor = page.require("admin").principal
-    return await services.get_event(actor, event_id), await services.who_is_told(actor, event_id)
+    return await events.get_event(actor, event_id), await events.who_is_told(actor, event_id)
 
 
 @get("/planner/events/{event_id:int}/cancel", include_in_schema=False, guards=[pages.admin("event_id")])
@@ -122,7 +123,7 @@ async def cancel_form(page: Page, event_id: int) -> Template:
 @post("/planner/events/{event_id:int}/cancel", include_in_schema=False, guards=[pages.admin("event_id")])
 async def cancel(page: Page, event_id: int) -> Redirect:
     await page.form()
-    await services.cancel_event(page.require("admin").principal, event_id)
+    await events.cancel_event(page.require("admin").principal, event_id)
     return back("/planner", "cancelled")
 
 
@@ -136,7 +137,7 @@ async def move_form(page: Page, event_id: int) -> Template:
 async def move(page: Page, event_id: int) -> Redirect:
     form = await page.form()
     start = (form.get("start") or [""])[0]
-    await services.move_event(page.require("admin").principal, event_id, start[:16])
+    await events.move_event(page.require("admin").principal, event_id, start[:16])
     return back("/planner", "moved")
 
 
@@ -145,9 +146,9 @@ async def interpreting(page: Page, event_id: int) -> Template:
     """Who interprets at an event: open needs, claims to confirm, confirmed interpreters."""
     school = _school(page)
     actor = page.require().principal
-    event = await services.get_event(actor, event_id)
+    event = await events.get_event(actor, event_id)
     return page.render("event_interpreters.html", event=event, work=await assignments.list_for_event(actor, event_id),
-                       names=await views.interpreter_names(school["id"]),
+                       names=await resources.interpreter_names(school["id"]),
                        language_name=lambda code: language_label(code, page.language), notices=_notices(page))
 
 
@@ -155,7 +156,7 @@ async def interpreting(page: Page, event_id: int) -> Template:
 async def confirm_claim(page: Page, assignment_id: int) -> Redirect:
     await page.form()
     actor = page.require("admin").principal
-    done = await in_transaction(lambda: assignments.confirm(actor, assignment_id))
+    done = await assignments.confirm(actor, assignment_id)
     return back(f"/planner/events/{done.event_id}/interpreters", "confirmed")
 
 

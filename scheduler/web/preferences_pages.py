@@ -9,12 +9,12 @@ from __future__ import annotations
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
+from scheduler.core.access import pages
+from scheduler.families.tables import Family
 from scheduler.notifications import preferences
 from scheduler.notifications.messages import FAMILY_KINDS
-from scheduler.tables import Family
 from scheduler.web.common import Page, back, choose_language
 from scheduler.web.i18n import N_
-from scheduler.access import pages
 
 #: Each kind of family e-mail in words (the order of the form).
 KIND_NAMES = {

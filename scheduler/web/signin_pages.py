@@ -6,11 +6,12 @@ from litestar import Request, get, post
 from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
 
-from scheduler import signin
-from scheduler.errors import DomainError
-from scheduler.i18n import base_language
+from scheduler.accounts import signin
+from scheduler.core.access import pages
+from scheduler.core.errors import DomainError
+from scheduler.core.i18n import base_language
+from scheduler.web import i18n
 from scheduler.web.common import LANGUAGE_COOKIE, Page, local_path, session_cookie
-from scheduler.access import pages
 
 HOME = {"admin": "/planner", "family": "/family", "interpreter": "/interpreter"}
 
@@ -50,7 +51,7 @@ async def signin_token(page: Page, request: Request) -> Redirect | Template:
 @post("/signin/email", include_in_schema=False, guards=[pages.public])
 async def signin_email(page: Page, request: Request) -> Redirect:
     form = await request.form()
-    await signin.email_link(page.settings, form.get("email") or "", page.language)
+    await signin.email_link(page.settings, form.get("email") or "", page.language, i18n.translator)
     return Redirect(path=f"/signin?sent=1&next={local_path(form.get('next'))}", status_code=303)
 
 

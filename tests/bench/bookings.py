@@ -31,13 +31,14 @@ sys.path.insert(0, str(ROOT))
 from tests.integration.helpers import BoundDatabase, ServerProcess, ThrowawayDatabase  # noqa: E402
 
 
-
 async def seed(url: str, events: int, families: int, seats: int) -> tuple[list[tuple[str, int, list[int]]], int]:
     import datetime as dt
 
     from resources.tables import ChildcareRatio, ChildcareResource, ChildcareStaffing, School
-    from scheduler.auth import hash_api_token, new_api_token
-    from scheduler.tables import Child, Event, Family, User
+    from scheduler.accounts.tables import User
+    from scheduler.core.auth import hash_api_token, new_api_token
+    from scheduler.events.tables import Event
+    from scheduler.families.tables import Child, Family
 
     start = dt.datetime(2027, 3, 3, 0, 0, tzinfo=dt.timezone.utc)
     async with BoundDatabase(url):
@@ -100,7 +101,7 @@ async def load(url: str, work: list[tuple[str, int, list[int]]], clients: int) -
 
 
 async def audit(url: str, seats: int) -> tuple[int, int, int]:
-    from scheduler.tables import ChildcareBooking, Registration
+    from scheduler.bookings.tables import ChildcareBooking, Registration
 
     async with BoundDatabase(url):
         regs = await Registration.select().run()

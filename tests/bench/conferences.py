@@ -20,13 +20,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from scheduler.conferences.cost import objective  # noqa: E402
-from scheduler.conferences.demo import make_problem  # noqa: E402
-from scheduler.conferences.greedy import first_come_first_served, greedy  # noqa: E402
-from scheduler.conferences.instance import compile_problem  # noqa: E402
-from scheduler.conferences.metrics import summary  # noqa: E402
-from scheduler.conferences.solver import to_schedule, solve  # noqa: E402
-from scheduler.conferences.verify import verify  # noqa: E402
+from scheduler.conferences.solver.cost import objective  # noqa: E402
+from scheduler.conferences.solver.demo import make_problem  # noqa: E402
+from scheduler.conferences.solver.greedy import first_come_first_served, greedy  # noqa: E402
+from scheduler.conferences.solver.instance import compile_problem  # noqa: E402
+from scheduler.conferences.solver.metrics import summary  # noqa: E402
+from scheduler.conferences.solver.solver import solve, to_schedule  # noqa: E402
+from scheduler.conferences.solver.verify import verify  # noqa: E402
 
 
 def main(argv: list[str]) -> int:

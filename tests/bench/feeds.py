@@ -111,10 +111,10 @@ async def _in_process(database_url: str, runs: int) -> dict[str, float]:
     """Milliseconds: pure builder cold/warm, and the whole use case warm (pool of 1..10 like the app)."""
     from calendars import feeds, services
     from resources.tables import School
-    from scheduler.db import bind, engine_from_url
-    from scheduler.settings import Settings
-    from scheduler.tables import Event
-    from scheduler.timeutil import utcnow
+    from scheduler.core.db import bind, engine_from_url
+    from scheduler.core.settings import Settings
+    from scheduler.core.timeutil import utcnow
+    from scheduler.events.tables import Event
 
     settings = Settings(database_url=database_url, secret_key=SECRET)
     engine = engine_from_url(database_url)

@@ -8,7 +8,7 @@ What it does, and why:
 
 1. Creates a throwaway PostgreSQL database on 127.0.0.1:5432 (or
    $TEST_DATABASE_URL), migrates it with the real CLI and loads the demo
-   district into it (``scheduler.demo_district``, in this process, so the
+   district into it (``scheduler.demo.district``, in this process, so the
    raw sign-in and feed tokens are at hand; the database keeps only hashes).
 2. For each ``--workers`` W: copies that database (``CREATE DATABASE …
    TEMPLATE``), so every W starts from the same rows; starts the real server
@@ -125,9 +125,11 @@ class World:
 async def load_world(url: str, args: argparse.Namespace) -> tuple[World, Any]:
     """Load the district into ``url`` and read back what the clients need."""
     from resources.tables import ChildcareRatio, Interpreter, School
-    from scheduler.conference_tables import ConferenceMeeting, ConferenceWindow
-    from scheduler.demo_district import load_district
-    from scheduler.tables import Child, Event, Family, Plan
+    from scheduler.conferences.tables import ConferenceMeeting, ConferenceWindow
+    from scheduler.demo.district import load_district
+    from scheduler.events.tables import Event
+    from scheduler.families.tables import Child, Family
+    from scheduler.planning.tables import Plan
 
     async with BoundDatabase(url):
         loaded = await load_district(TEST_SECRET, seed=args.seed, schools=args.schools, families=args.families)
@@ -473,8 +475,10 @@ async def audit(url: str, buffer_minutes: int = 30) -> dict[str, list[str]]:
 
     from resources.childcare_capacity import fits, staff_on_duty
     from resources.tables import ChildcareRatio, ChildcareResource, ChildcareStaffing, Interpreter, School
-    from scheduler.conference_tables import ConferenceMeeting
-    from scheduler.tables import ChildcareBooking, Event, InterpreterAssignment, Registration
+    from scheduler.assignments.tables import InterpreterAssignment
+    from scheduler.bookings.tables import ChildcareBooking, Registration
+    from scheduler.conferences.tables import ConferenceMeeting
+    from scheduler.events.tables import Event
 
     found: dict[str, list[str]] = defaultdict(list)
     async with BoundDatabase(url):

@@ -20,8 +20,8 @@ import argparse
 import asyncio
 import dataclasses
 import datetime as dt
-import sys
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -73,7 +73,9 @@ class SmtpProcess:
 
 async def seed(n: int, events: int) -> None:
     from resources.tables import School
-    from scheduler.tables import Event, Family, Registration
+    from scheduler.bookings.tables import Registration
+    from scheduler.events.tables import Event
+    from scheduler.families.tables import Family
 
     school = (await School.insert(School(name="Bench Elementary", slug="bench", timezone="America/Chicago",
                                          languages=LANGUAGES)).returning(School.id).run())[0]["id"]
@@ -92,9 +94,9 @@ async def seed(n: int, events: int) -> None:
 
 
 async def run(url: str, n: int, events: int, senders: int, port: int) -> dict:
+    from scheduler.core.settings import Settings
     from scheduler.notifications import sweeps
-    from scheduler.settings import Settings
-    from scheduler.tables import Outbox
+    from scheduler.notifications.tables import Outbox
 
     settings = Settings(database_url=url, secret_key=TEST_SECRET, smtp_host="127.0.0.1", smtp_port=port)
     now = START - dt.timedelta(hours=47)

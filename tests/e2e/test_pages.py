@@ -148,8 +148,8 @@ def test_family_registers_with_childcare_and_is_waitlisted_when_full(site: Site,
     looks_right(page, "family-calendar-link")
 
     # the link at the foot of every e-mail opens a page (no sign-in) to switch kinds of e-mail off
+    from scheduler.core.settings import Settings
     from scheduler.notifications.preferences import preferences_token
-    from scheduler.settings import Settings
     from tests.conftest import TEST_SECRET
 
     page.goto(f"{site.url}/email-preferences/{preferences_token(Settings(secret_key=TEST_SECRET), family_id)}")

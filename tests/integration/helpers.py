@@ -7,7 +7,7 @@ import email.policy
 import threading
 from typing import Any
 
-from scheduler.auth import hash_api_token, new_api_token
+from scheduler.core.auth import hash_api_token, new_api_token
 
 
 def in_app(client, fn, *args):
@@ -21,7 +21,7 @@ def in_app(client, fn, *args):
 
 async def make_user(client, role: str = "admin", school_id: int | None = None) -> dict[str, str]:
     """Insert a user straight into the database (bootstrap only) and return auth headers."""
-    from scheduler.tables import User
+    from scheduler.accounts.tables import User
 
     token = new_api_token()
 
@@ -69,7 +69,7 @@ def publish(client, event_id: int, start_utc: str = "2027-03-03T00:00:00+00:00",
     """Mark an event published at a start (bookings tests do not depend on the planner)."""
     import datetime as dt
 
-    from scheduler.tables import Event
+    from scheduler.events.tables import Event
 
     start = dt.datetime.fromisoformat(start_utc)
 
@@ -109,13 +109,12 @@ class ServerProcess:
     def __enter__(self) -> ServerProcess:
         import subprocess
         import sys
+        import tempfile
         import time
 
         import httpx
 
         from tests.conftest import ROOT, cli_env
-
-        import tempfile
 
         port = free_port()
         self.log = tempfile.NamedTemporaryFile("w+", prefix="fb-server-", suffix=".log", delete=False)
@@ -158,16 +157,17 @@ class BoundDatabase:
         self.database_url = database_url
 
     async def __aenter__(self):
-        from scheduler.db import bind, engine_from_url, is_postgres
+        from scheduler.core.db import bind, engine_from_url, is_postgres
+        from scheduler.piccolo_app import APP_CONFIG
 
         self.engine = engine_from_url(self.database_url)
-        bind(self.engine)
+        bind(self.engine, APP_CONFIG)
         if is_postgres(self.engine):
             await self.engine.start_connection_pool(min_size=1, max_size=4)
         return self.engine
 
     async def __aexit__(self, *exc) -> None:
-        from scheduler.db import is_postgres
+        from scheduler.core.db import is_postgres
 
         if is_postgres(self.engine):
             await self.engine.close_connection_pool()

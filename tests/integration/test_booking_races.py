@@ -16,9 +16,20 @@ from fractions import Fraction
 import httpx
 import pytest
 
-from resources.tables import ChildcareRatio, ChildcareResource, ChildcareStaffing, Interpreter, InterpreterAvailability, School
-from scheduler.auth import hash_api_token, new_api_token
-from scheduler.tables import ChildcareBooking, Child, Event, Family, InterpreterAssignment, Registration, User
+from resources.tables import (
+    ChildcareRatio,
+    ChildcareResource,
+    ChildcareStaffing,
+    Interpreter,
+    InterpreterAvailability,
+    School,
+)
+from scheduler.accounts.tables import User
+from scheduler.assignments.tables import InterpreterAssignment
+from scheduler.bookings.tables import ChildcareBooking, Registration
+from scheduler.core.auth import hash_api_token, new_api_token
+from scheduler.events.tables import Event
+from scheduler.families.tables import Child, Family
 from tests.integration.helpers import BoundDatabase
 
 START = dt.datetime(2027, 3, 3, 0, 0, tzinfo=dt.timezone.utc)  # Tue 2 March 2027, 18:00 Chicago

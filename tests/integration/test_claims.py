@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from scheduler.tables import InterpreterAssignment
+from scheduler.assignments.tables import InterpreterAssignment
 from tests.integration.helpers import in_app, make_event, make_school, make_user, ok, publish
 
 TUESDAY = dt.datetime(2027, 3, 3, 0, 0, tzinfo=dt.timezone.utc)  # Tue 2 March 2027, 18:00 Chicago

@@ -17,15 +17,16 @@ import httpx
 import pytest
 
 from resources.tables import Room, School
-from scheduler.auth import hash_api_token, new_api_token
-from scheduler.conference_tables import (
+from scheduler.accounts.tables import User
+from scheduler.conferences.tables import (
     ConferenceClass,
     ConferenceEvening,
     ConferenceMeeting,
     ConferenceTeacher,
     ConferenceWindow,
 )
-from scheduler.tables import Child, Family, User
+from scheduler.core.auth import hash_api_token, new_api_token
+from scheduler.families.tables import Child, Family
 from tests.integration.helpers import BoundDatabase
 
 EVENING = dt.datetime(2027, 3, 16, 21, 0, tzinfo=dt.timezone.utc)  # Tue 16 March 2027, 16:00 in Chicago (CDT)

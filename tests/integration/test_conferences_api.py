@@ -11,8 +11,9 @@ import datetime as dt
 
 import pytest
 
-from scheduler.conference_tables import ConferenceMeeting, ConferenceTeacher, ConferenceWindow
-from scheduler.tables import Event, InterpreterAssignment
+from scheduler.assignments.tables import InterpreterAssignment
+from scheduler.conferences.tables import ConferenceMeeting, ConferenceTeacher, ConferenceWindow
+from scheduler.events.tables import Event
 from tests.integration.helpers import family_user, make_school, make_user, ok, rows
 
 EVENING = {"start": "2027-03-16T16:00", "end": "2027-03-16T18:00"}
@@ -222,7 +223,7 @@ async def test_a_family_cannot_see_or_move_another_familys_meeting(client, week)
 
 
 async def test_feed_items_name_teacher_and_room_not_children(client, week):
-    from scheduler.conference_services import conference_feed_items, teacher_day_items
+    from scheduler.conferences.calendar import conference_feed_items, teacher_day_items
     from tests.integration.helpers import in_app
 
     items = in_app(client, conference_feed_items, week["trio"])

@@ -15,24 +15,17 @@ import pytest
 
 from calendars.tables import FeedToken
 from calendars.tokens import hash_token
-from scheduler.auth import hash_api_token
-from scheduler.conference_tables import ConferenceClass, ConferenceMeeting, ConferenceTeacher, ConferenceWindow
-from scheduler.data_rights import ERASED_REASON
+from scheduler.accounts.tables import IdempotencyKey, User
+from scheduler.assignments.tables import InterpreterAssignment
+from scheduler.bookings.tables import ChildcareBooking, Registration
+from scheduler.conferences.tables import ConferenceClass, ConferenceMeeting, ConferenceTeacher, ConferenceWindow
+from scheduler.core.auth import hash_api_token
+from scheduler.events.tables import Event
+from scheduler.families.tables import Child, Family, FamilyAvailability, FamilyDatedAvailability
+from scheduler.notifications.tables import Outbox
 from scheduler.piccolo_app import TABLES
-from scheduler.tables import (
-    Child,
-    ChildcareBooking,
-    Event,
-    Family,
-    FamilyAvailability,
-    FamilyDatedAvailability,
-    IdempotencyKey,
-    InterpreterAssignment,
-    Outbox,
-    Plan,
-    Registration,
-    User,
-)
+from scheduler.planning.tables import Plan
+from scheduler.privacy.erase import ERASED_REASON
 from tests.conftest import TEST_SECRET
 from tests.integration.helpers import in_app, make_event, make_school, make_user, ok, publish, rows
 from tests.integration.test_feed_tokens import path_of

@@ -30,7 +30,7 @@ def load(url: str):
 
 async def fingerprint(url: str) -> dict[str, tuple[int, str]]:
     """Per table: rows, and a hash of every stable column of every row in id order."""
-    from scheduler.db import all_tables
+    from scheduler.core.db import all_tables
 
     out = {}
     async with BoundDatabase(url):
@@ -53,8 +53,11 @@ async def fingerprint(url: str) -> dict[str, tuple[int, str]]:
 async def counts(url: str) -> dict[str, int]:
     from calendars.tables import FeedToken
     from resources.tables import Interpreter, School
-    from scheduler.conference_tables import ConferenceMeeting, ConferenceWindow
-    from scheduler.tables import Child, Event, Family, FamilyAvailability, InterpreterAssignment, User
+    from scheduler.accounts.tables import User
+    from scheduler.assignments.tables import InterpreterAssignment
+    from scheduler.conferences.tables import ConferenceMeeting, ConferenceWindow
+    from scheduler.events.tables import Event
+    from scheduler.families.tables import Child, Family, FamilyAvailability
 
     async with BoundDatabase(url):
         published = (Event.status == "published") & (Event.kind != "conference")

@@ -94,7 +94,7 @@ def env_example() -> dict[str, str]:
 
 def settings_variables() -> set[str]:
     """Every variable settings.py reads: the quoted names in its source."""
-    source = (ROOT / "scheduler" / "settings.py").read_text()
+    source = (ROOT / "scheduler" / "core" / "settings.py").read_text()
     return set(re.findall(r'"((?:FB|DATABASE)_[A-Z0-9_]+)"', source))
 
 
@@ -191,7 +191,7 @@ def test_env_example_documents_every_setting_with_its_default():
             assert lines[j].startswith("# ") and len(lines[j]) > 10, f"no comment above {line!r}"
             assert " #" not in line, f"inline comment in {line!r} would become part of the value"
     # the documented defaults are the real ones: reading them changes nothing
-    from scheduler.settings import Settings
+    from scheduler.core.settings import Settings
 
     fixed = {"DATABASE_URL": "postgresql://u@db/x", "FB_SECRET_KEY": TEST_SECRET}
     as_documented = {k: v for k, v in documented.items() if k in read and k not in fixed}
@@ -301,8 +301,8 @@ def _answers(url: str) -> bool:
 
 
 def _add_district_admin(database_url: str) -> dict[str, str]:
-    from scheduler.auth import hash_api_token, new_api_token
-    from scheduler.tables import User
+    from scheduler.accounts.tables import User
+    from scheduler.core.auth import hash_api_token, new_api_token
 
     token = new_api_token()
 

@@ -36,11 +36,13 @@ def frozen_clock(monkeypatch):
     """Pin "now" for the services: feeds drop events 60 days after they end, and
     the DST events of these tests are in March 2027, so a real clock would
     make the suite fail from May 2027 on. Edits stamp rows with this time too."""
-    import calendars.services
-    import scheduler.services
+    from calendars import feed_rows, private_feeds, school_feed
+    from scheduler.events import services as events
+    from scheduler.families import services as families
 
-    monkeypatch.setattr(calendars.services, "utcnow", lambda: NOW)
-    monkeypatch.setattr(scheduler.services, "utcnow", lambda: NOW)
+    for module in (feed_rows, private_feeds, school_feed, events, families):
+        if hasattr(module, "utcnow"):
+            monkeypatch.setattr(module, "utcnow", lambda: NOW)
 
 # ---------------------------------------------------------------- shared builders
 
@@ -82,7 +84,7 @@ def set_rows(client, table: Any, row_id: int, **values: Any) -> None:
 
 def publish(client, event_id: int, start: dt.datetime, minutes: int = 90, room: int | None = None,
             **values: Any) -> None:
-    from scheduler.tables import Event
+    from scheduler.events.tables import Event
 
     set_rows(client, Event, event_id, status="published", starts_at=start,
              ends_at=start + dt.timedelta(minutes=minutes), room=room,
@@ -159,7 +161,7 @@ async def test_language_and_audience_filters(client):
 
 
 async def test_public_feed_has_no_private_data(client):
-    from scheduler.tables import Registration
+    from scheduler.bookings.tables import Registration
 
     admin, _, (before, *_) = await school_with_events(client)
     fam = await make_family(client, admin)
@@ -172,7 +174,7 @@ async def test_public_feed_has_no_private_data(client):
 
 
 async def test_sequence_cancel_and_stable_uid(client):
-    from scheduler.tables import Event
+    from scheduler.events.tables import Event
 
     admin, _, (before, after, *_) = await school_with_events(client)
     first = parse_both((await client.get(FEED)).content)[0][uid(before["id"])]
@@ -200,7 +202,7 @@ async def test_sequence_cancel_and_stable_uid(client):
 
 async def test_old_and_long_cancelled_events_leave_and_last_modified_never_goes_back(client):
     """Ageing out is simulated by moving rows' times into the past."""
-    from scheduler.tables import Event
+    from scheduler.events.tables import Event
 
     _, _, (before, after, other, _) = await school_with_events(client)
     first = await client.get(FEED)
@@ -248,7 +250,7 @@ async def test_conditional_get_and_head(client):
 
 
 async def test_a_school_year_of_events_stays_under_a_megabyte(client):
-    from scheduler.tables import Event
+    from scheduler.events.tables import Event
 
     admin = await make_user(client)
     school = await make_school(client, admin)
@@ -274,7 +276,8 @@ async def test_school_feed_bytes_match_the_golden_file(client):
     """The whole HTTP school feed, byte for byte, from rows with fixed dates (FB_REGENERATE_GOLDEN=1 rewrites it)."""
     import os
 
-    from scheduler.tables import Event, School
+    from resources.tables import School
+    from scheduler.events.tables import Event
 
     _, _, events = await school_with_events(client)
     stamp = dt.datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
@@ -309,7 +312,8 @@ async def family_feed_url(client, headers, family_id: int) -> str:
 
 
 async def test_family_feed_shows_its_events_and_places_only(client):
-    from scheduler.tables import ChildcareBooking, Family, Registration
+    from scheduler.bookings.tables import ChildcareBooking, Registration
+    from scheduler.families.tables import Family
 
     admin, _, (before, after, other, _) = await school_with_events(client)
     fam = await make_family(client, admin)
@@ -362,7 +366,7 @@ async def test_family_feed_shows_its_events_and_places_only(client):
 
 async def test_interpreter_and_room_feeds(client):
     from resources.tables import Interpreter
-    from scheduler.tables import InterpreterAssignment
+    from scheduler.assignments.tables import InterpreterAssignment
 
     admin, room, (before, after, other, _) = await school_with_events(client)
     school_id = (await ok(await client.get("/schools/lincoln", headers=admin)))["id"]
@@ -400,11 +404,12 @@ def _demo_start(i: int) -> dt.datetime:
 def _publish_demo_events(database_url: str, count: int) -> None:
     """Publish a few demo events straight in the database before the server starts."""
     from resources.tables import School
-    from scheduler.db import bind, engine_from_url
-    from scheduler.tables import Event
+    from scheduler.core.db import bind, engine_from_url
+    from scheduler.events.tables import Event
+    from scheduler.piccolo_app import APP_CONFIG
 
     async def run() -> None:
-        bind(engine_from_url(database_url))
+        bind(engine_from_url(database_url), APP_CONFIG)
         school = await School.select().where(School.slug == "riverside").first().run()
         ids = [r["id"] for r in await Event.select(Event.id).where(Event.school == school["id"])
                .order_by(Event.id).limit(count).run()]
@@ -457,7 +462,7 @@ def test_running_server_serves_a_subscribable_school_feed(served_demo):
 
 async def test_an_edit_that_commits_out_of_timestamp_order_still_changes_the_etag(client):
     """Two edits whose ``updated_at`` order differs from their commit order move no maximum."""
-    from scheduler.tables import Event
+    from scheduler.events.tables import Event
 
     _, _, (first, second, *_) = await school_with_events(client)
     newest = NOW - dt.timedelta(minutes=1)

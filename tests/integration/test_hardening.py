@@ -17,15 +17,9 @@ from litestar import get
 from litestar.testing import AsyncTestClient
 
 from scheduler.app import create_app
-from scheduler.hardening import (
-    CONTENT_SECURITY_POLICY,
-    RATE_LIMITED_PREFIXES,
-    JsonFormatter,
-    RequestIdFilter,
-    TokenBuckets,
-    redact_path,
-)
-from scheduler.settings import Settings
+from scheduler.core.settings import Settings
+from scheduler.http.logs import JsonFormatter, RequestIdFilter
+from scheduler.http.middleware import CONTENT_SECURITY_POLICY, RATE_LIMITED_PREFIXES, TokenBuckets, redact_path
 from tests.conftest import TEST_SECRET, run_cli
 from tests.integration.helpers import (
     BoundDatabase,
@@ -158,7 +152,7 @@ def test_logging_never_waits_for_a_reader_that_stopped_reading():
     import os
     import threading
 
-    from scheduler.hardening import BackgroundHandler
+    from scheduler.http.logs import BackgroundHandler
 
     read_end, write_end = os.pipe()
     handler = BackgroundHandler(stream=os.fdopen(write_end, "w"), capacity=100)
@@ -221,8 +215,8 @@ async def test_an_unhandled_error_is_the_json_shape_and_its_log_has_the_type_onl
 @pytest.fixture
 def sqlite_server(sqlite_template, tmp_path):
     """A real ``serve`` process (uvicorn parses the HTTP), with a district admin whose token is known."""
-    from scheduler.auth import hash_api_token, new_api_token
-    from scheduler.tables import User
+    from scheduler.accounts.tables import User
+    from scheduler.core.auth import hash_api_token, new_api_token
 
     path = tmp_path / "server.sqlite"
     shutil.copy(sqlite_template, path)
@@ -325,7 +319,7 @@ def test_token_buckets_refill_and_keep_clients_apart():
 
 
 def test_ipv6_clients_share_a_budget_per_64():
-    from scheduler.hardening import client_key
+    from scheduler.http.middleware import client_key
 
     assert client_key("2001:db8:1:2:aaaa::1") == client_key("2001:db8:1:2:ffff::9") == "2001:db8:1:2::"
     assert client_key("2001:db8:1:3::1") != client_key("2001:db8:1:2::1")
@@ -333,7 +327,7 @@ def test_ipv6_clients_share_a_budget_per_64():
 
 
 def test_signin_paths_are_rate_limited_for_the_web_pages():
-    from scheduler.hardening import rate_limit_group
+    from scheduler.http.middleware import rate_limit_group
 
     assert "/signin" in RATE_LIMITED_PREFIXES["signin"]
     assert rate_limit_group("/signin/request") == rate_limit_group("/signin") == "signin"

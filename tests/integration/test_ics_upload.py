@@ -68,7 +68,7 @@ async def setup(client) -> tuple[dict, dict, dict]:
 
 
 async def test_recurring_event_with_tzid_becomes_busy_rows(client):
-    from scheduler.tables import FamilyDatedAvailability
+    from scheduler.families.tables import FamilyDatedAvailability
 
     _, fam, me = await setup(client)
     body = await ok(await client.put(f"/families/{fam['id']}/busy.ics{RANGE}", content=WEEKLY,

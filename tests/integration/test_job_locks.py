@@ -12,7 +12,7 @@ import time
 import pytest
 
 from scheduler import jobs
-from scheduler.settings import Settings
+from scheduler.core.settings import Settings
 from tests.conftest import PG_ADMIN_URL, ROOT, TEST_SECRET
 from tests.integration.helpers import BoundDatabase
 

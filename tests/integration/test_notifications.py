@@ -18,8 +18,11 @@ import pytest
 from icalendar import Calendar
 
 from calendars.feeds import event_uid
+from scheduler.assignments.tables import InterpreterAssignment
+from scheduler.events.tables import Event
+from scheduler.families.tables import Family
 from scheduler.notifications import sweeps
-from scheduler.tables import Event, Family, InterpreterAssignment, Outbox
+from scheduler.notifications.tables import Outbox
 from tests.conftest import ROOT, cli_env
 from tests.integration.helpers import (
     family_user,
@@ -327,7 +330,7 @@ async def test_unclaimed_assignment_escalates_to_admins_and_interpreters_distric
 
 async def test_demo_family_gets_a_48h_reminder_in_its_language(client, mail_settings, smtp):
     """The demo school (fewer families, same generator): publish one event, register a family, move the clock."""
-    from scheduler.demo import load_demo
+    from scheduler.demo.school import load_demo
 
     in_app(client, lambda: load_demo(seed=2027, families=40))
     family = next(f for f in rows(client, Family) if f["language"] == "zh")

@@ -8,9 +8,9 @@ import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-
+from scheduler.bookings.tables import Registration
 from scheduler.notifications import sweeps
-from scheduler.tables import Outbox, Registration
+from scheduler.notifications.tables import Outbox
 from tests.integration.helpers import family_user, in_app, make_event, make_school, make_user, ok, publish, rows
 from tests.integration.test_notifications import text_of
 

@@ -106,8 +106,10 @@ def _by_event(plan) -> dict[int, dict]:
 
 
 async def test_plan_review_publish_and_replan(client):
+    from scheduler.assignments.tables import InterpreterAssignment
     from scheduler.engine import parse_instance, verify
-    from scheduler.tables import Event, InterpreterAssignment, Plan
+    from scheduler.events.tables import Event
+    from scheduler.planning.tables import Plan
 
     w = await small_school(client)
     admin, ev = w["admin"], w["events"]
@@ -181,7 +183,7 @@ async def test_plan_review_publish_and_replan(client):
 
 
 async def test_stale_plan_and_status_conflicts(client):
-    from scheduler.tables import Plan
+    from scheduler.planning.tables import Plan
 
     w = await small_school(client)
     admin, ev = w["admin"], w["events"]
@@ -263,9 +265,10 @@ async def test_empty_body_uses_defaults_and_list_is_newest_first(client):
 
 
 async def test_demo_school_plan_places_or_explains_every_event(client):
-    from scheduler.demo import load_demo
+    from scheduler.demo.school import load_demo
     from scheduler.engine import parse_instance, verify
-    from scheduler.tables import Event, Plan
+    from scheduler.events.tables import Event
+    from scheduler.planning.tables import Plan
 
     loaded = in_app(client, load_demo)
     assert loaded is not None
@@ -290,13 +293,13 @@ async def test_demo_school_plan_places_or_explains_every_event(client):
 
 
 SLOW_SOLVER = [sys.executable, "-c", "import runpy, sys, time; time.sleep(2); "
-               "runpy.run_module('scheduler.planning', run_name='__main__')"]
+               "runpy.run_module('scheduler.planning.solver_process', run_name='__main__')"]
 CRASHING_SOLVER = [sys.executable, "-c", "import sys; sys.stderr.write('solver boom'); sys.exit(3)"]
 
 
 async def test_background_solve_crash_wait_one_at_a_time_and_interrupted_plans(client, monkeypatch):
-    from scheduler import plans
-    from scheduler.tables import Plan
+    from scheduler.planning import solving as plans
+    from scheduler.planning.tables import Plan
 
     w = await small_school(client)
     admin = w["admin"]

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from scheduler.tables import ChildcareBooking, Event, InterpreterAssignment, Outbox, Registration
-from tests.integration.helpers import (
-    family_user,
-    make_event,
-    make_family,
-    make_school,
-    make_user,
-    ok,
-    publish,
-    rows,
-)
+from scheduler.assignments.tables import InterpreterAssignment
+from scheduler.bookings.tables import ChildcareBooking, Registration
+from scheduler.events.tables import Event
+from scheduler.notifications.tables import Outbox
+from tests.integration.helpers import family_user, make_event, make_family, make_school, make_user, ok, publish, rows
 
 TUESDAY_EVENING = "2027-03-03T00:00:00+00:00"  # Tue 2 March 2027, 18:00 in Chicago
 

@@ -35,14 +35,19 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from resources.tables import ChildcareResource, Interpreter, Room, School
-from scheduler.access import OWNERS, Access, declared
+from scheduler.accounts.signin import csrf_token
+from scheduler.accounts.tables import User, WebSession
 from scheduler.app import create_app
-from scheduler.auth import hash_api_token
-from scheduler.conference_tables import ConferenceEvening, ConferenceMeeting, ConferenceTeacher, ConferenceWindow
-from scheduler.db import all_tables
+from scheduler.assignments.tables import InterpreterAssignment
+from scheduler.bookings.tables import Registration
+from scheduler.conferences.tables import ConferenceEvening, ConferenceMeeting, ConferenceTeacher, ConferenceWindow
+from scheduler.core.access import OWNERS, Access, declared
+from scheduler.core.auth import hash_api_token
+from scheduler.events.tables import Event
+from scheduler.families.tables import Child, Family
+from scheduler.notifications.tables import Outbox
 from scheduler.piccolo_app import TABLES
-from scheduler.signin import csrf_token
-from scheduler.tables import Child, Event, Family, InterpreterAssignment, Outbox, Plan, Registration, User, WebSession
+from scheduler.planning.tables import Plan
 from tests.conftest import TEST_SECRET
 from tests.integration.helpers import in_app
 

@@ -21,9 +21,13 @@ import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 
+from scheduler.accounts.tables import User
 from scheduler.app import create_app
-from scheduler.auth import hash_api_token, new_api_token
-from scheduler.tables import Child, Event, Family, Plan, Registration, User
+from scheduler.bookings.tables import Registration
+from scheduler.core.auth import hash_api_token, new_api_token
+from scheduler.events.tables import Event
+from scheduler.families.tables import Child, Family
+from scheduler.planning.tables import Plan
 from tests.integration.helpers import (
     BoundDatabase,
     ServerProcess,

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from resources.childcare_capacity import fits
-from scheduler.tables import ChildcareBooking, Registration
+from scheduler.bookings.tables import ChildcareBooking, Registration
 from tests.integration.helpers import make_event, make_school, make_user, ok, publish, rows
 
 SEATS = 4

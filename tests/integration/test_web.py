@@ -12,8 +12,12 @@ import re
 import pytest
 from litestar.testing import AsyncTestClient
 
+from scheduler.accounts.tables import SignInLink, WebSession
 from scheduler.app import create_app
-from scheduler.tables import Event, Family, FamilyAvailability, InterpreterAssignment, Registration, SignInLink, WebSession
+from scheduler.assignments.tables import InterpreterAssignment
+from scheduler.bookings.tables import Registration
+from scheduler.events.tables import Event
+from scheduler.families.tables import Family, FamilyAvailability
 from tests.integration.helpers import (
     family_user,
     in_app,
@@ -186,7 +190,7 @@ async def test_deleting_the_account_ends_its_browser_sessions_and_links(web, fam
 async def test_expired_links_and_sessions_are_swept(web, family_site):
     import datetime as dt
 
-    from scheduler import signin
+    from scheduler.accounts import signin
 
     _, _, token = family_site
     await sign_in(web, token)
@@ -214,7 +218,7 @@ ICS = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\
 
 
 async def test_ics_upload_from_the_family_page_and_its_limits(web, family_site):
-    from scheduler.tables import FamilyDatedAvailability
+    from scheduler.families.tables import FamilyDatedAvailability
 
     _, _, token = family_site
     csrf = await sign_in(web, token)
@@ -257,7 +261,7 @@ async def test_a_held_place_is_taken_from_the_page(web, family_site):
 
 
 async def test_the_school_confirms_a_claim_from_the_planner(web, family_site):
-    from scheduler.tables import Outbox
+    from scheduler.notifications.tables import Outbox
 
     admin, _, token = family_site
     event = await make_event(web, admin, interpreter_languages=["es"])

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from scheduler.engine import parse_instance, solve, verify
-from scheduler.planning import (
+from scheduler.planning.instance import (
     HorizonTooLong,
     NothingToPlan,
     PlanningRows,

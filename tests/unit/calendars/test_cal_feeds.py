@@ -16,21 +16,13 @@ from pathlib import Path
 
 import icalendar
 import pytest
+from cal_fixtures import CHICAGO, DOMAIN, NOW, UTC, local, school_events, spec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from cal_fixtures import CHICAGO, DOMAIN, NOW, UTC, local, school_events, spec
 from ical.calendar_stream import IcsCalendarStream
 
 from calendars import feeds
-from calendars.feeds import (
-    FeedEvent,
-    build_feed,
-    build_invitation,
-    event_uid,
-    feed_etag,
-    last_modified,
-    visible,
-)
+from calendars.feeds import FeedEvent, build_feed, build_invitation, event_uid, feed_etag, last_modified, visible
 
 GOLDEN = Path(__file__).parent / "golden"
 REGENERATE = os.environ.get("FB_REGENERATE_GOLDEN") == "1"

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from scheduler.conferences.model import Meeting, Problem, Schedule, Unplaced
-from scheduler.conferences.parse import parse_problem
+from scheduler.conferences.solver.model import Meeting, Problem, Schedule, Unplaced
+from scheduler.conferences.solver.parse import parse_problem
 
-EXAMPLE = Path(__file__).resolve().parents[3] / "scheduler" / "conferences" / "example.json"
+EXAMPLE = Path(__file__).resolve().parents[3] / "scheduler" / "conferences" / "solver" / "example.json"
 NY = ZoneInfo("America/New_York")
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conf_fixtures import EXAMPLE, base
 
-from scheduler.conferences.cli import run
+from scheduler.conferences.solver.cli import run
 
 
 def test_solve_example_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,8 +8,8 @@ import sys
 
 from conf_fixtures import base, build
 
-from scheduler.conferences.cost import Plan, lower_bound, objective, party_span
-from scheduler.conferences.instance import compile_problem
+from scheduler.conferences.solver.cost import Plan, lower_bound, objective, party_span
+from scheduler.conferences.solver.instance import compile_problem
 
 
 def plan_at(inst, starts: list[int | None]) -> Plan:
@@ -39,7 +39,7 @@ def test_lower_bound_is_below_a_perfect_schedule() -> None:
 
 
 def test_package_imports_no_litestar_or_piccolo() -> None:
-    code = ("import sys, scheduler.conferences, scheduler.conferences.cli, scheduler.conferences.demo; "
+    code = ("import sys, scheduler.conferences, scheduler.conferences.solver.cli, scheduler.conferences.solver.demo; "
             "bad = [m for m in sys.modules if m.split('.')[0] in ('litestar', 'piccolo')]; "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 import pytest
 from conf_fixtures import base, build, example_dict, span
 
-from scheduler.conferences.parse import ProblemError, load_problem, parse_problem
-from scheduler.conferences.solver import solve
-from scheduler.conferences.verify import verify
+from scheduler.conferences.solver.parse import ProblemError, load_problem, parse_problem
+from scheduler.conferences.solver.solver import solve
+from scheduler.conferences.solver.verify import verify
 
 
 def errors_of(d: object) -> list[str]:

@@ -8,13 +8,13 @@ from datetime import timedelta
 import pytest
 from conf_fixtures import base, build, example_dict, span
 
-from scheduler.conferences import solver as solver_mod
-from scheduler.conferences.demo import make_problem
-from scheduler.conferences.greedy import first_come_first_served, greedy
-from scheduler.conferences.instance import compile_problem
-from scheduler.conferences.model import Schedule
-from scheduler.conferences.solver import solve
-from scheduler.conferences.verify import verify
+from scheduler.conferences.solver import solver as solver_mod
+from scheduler.conferences.solver.demo import make_problem
+from scheduler.conferences.solver.greedy import first_come_first_served, greedy
+from scheduler.conferences.solver.instance import compile_problem
+from scheduler.conferences.solver.model import Schedule
+from scheduler.conferences.solver.solver import solve
+from scheduler.conferences.solver.verify import verify
 
 FAST = {"time_limit": 10.0, "seed": 0, "effort": 2.0}
 
@@ -141,7 +141,7 @@ def test_large_neighbourhood_path_is_valid_and_deterministic(monkeypatch: pytest
 def test_greedy_and_baseline_are_valid_plans() -> None:
     p = make_problem(5, students=120, teachers=8, interpreters=3)
     inst = compile_problem(p)
-    from scheduler.conferences.cost import objective
-    from scheduler.conferences.solver import to_schedule
+    from scheduler.conferences.solver.cost import objective
+    from scheduler.conferences.solver.solver import to_schedule
     for plan in (greedy(inst), first_come_first_served(inst)):
         assert verify(p, to_schedule(inst, plan, objective(inst, plan), 0, "FEASIBLE", {})) == []

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from conf_fixtures import base, build, meeting, sched, span
 
-from scheduler.conferences.model import Unplaced
-from scheduler.conferences.verify import verify
+from scheduler.conferences.solver.model import Unplaced
+from scheduler.conferences.solver.verify import verify
 
 
 def three_ok():

@@ -6,8 +6,7 @@ from dataclasses import replace
 import pytest
 from engine_fixtures import base_instance, base_solution
 
-from scheduler.engine import parse_instance, verify
-from scheduler.engine import rules
+from scheduler.engine import parse_instance, rules, verify
 from scheduler.engine.timeutil import parse_local, to_abs
 
 

@@ -6,10 +6,9 @@ import json
 import pytest
 from engine_fixtures import base_instance, load
 
-from scheduler.engine import parse_instance, solve, verify
+from scheduler.engine import parse_instance, rules, solve, verify
 from scheduler.engine.candidates import AttendanceTable, build_candidates, build_grid
 from scheduler.engine.greedy import greedy
-from scheduler.engine import rules
 
 
 @pytest.mark.parametrize("name", ["tiny-1.json", "tiny-2.json", "small-1.json", "small-3-dst.json"])

@@ -6,8 +6,8 @@ import datetime as dt
 
 from apscheduler.triggers.interval import IntervalTrigger
 
+from scheduler.core.settings import Settings
 from scheduler.jobs import build_scheduler
-from scheduler.settings import Settings
 
 
 def test_two_periodic_jobs_that_never_run_twice_at_once():

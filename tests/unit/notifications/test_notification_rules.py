@@ -7,11 +7,11 @@ import smtplib
 
 import pytest
 
-from scheduler.errors import Forbidden
+from scheduler.core.errors import Forbidden
+from scheduler.core.settings import Settings, SettingsError
 from scheduler.notifications import mailer
 from scheduler.notifications.preferences import family_from_token, preferences_token, preferences_url
 from scheduler.notifications.sweeps import backoff, reminder_offset
-from scheduler.settings import Settings, SettingsError
 
 START = dt.datetime(2027, 3, 15, 23, 0, tzinfo=dt.timezone.utc)
 H = dt.timedelta(hours=1)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scheduler.i18n import from_accept_language
-from scheduler.web import grid, heatmap
+from scheduler.core.i18n import from_accept_language
+from scheduler.planning import heatmap
+from scheduler.web import grid
 
 cells = st.sets(st.tuples(st.integers(0, 6), st.sampled_from(grid.SLOTS)), max_size=60)
 

@@ -1,0 +1,236 @@
+"""From rows to a feed: the rows an event contributes, their validators, and the built bodies kept per
+change.
+
+Feeds are pure functions of stored rows (``calendars.feeds``); this module reads the rows and turns
+them into the plain values the builder takes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import msgspec
+from piccolo.query.functions.aggregate import Max
+from piccolo.table import Table
+
+from calendars import feeds
+from calendars.feeds import FeedEvent, FeedSpec
+from resources.tables import Interpreter, Room, School
+from scheduler.core.settings import Settings
+from scheduler.events.tables import Event
+from scheduler.families.tables import Family
+
+REFRESH_MINUTES = 60
+
+
+FEED_STATUSES = ("published", "cancelled")  # a published event is never deleted nor set back to draft
+
+
+OWNER_KINDS = ("family", "interpreter", "room")
+
+
+
+
+
+
+PAST = dt.timedelta(days=feeds.PAST_DAYS)
+
+
+CANCELLED = dt.timedelta(days=feeds.CANCELLED_DAYS)
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A built feed and its validators; the API layer turns it into HTTP."""
+
+    body: bytes
+    etag: str
+    last_modified: dt.datetime
+
+
+class FeedTokenOut(msgspec.Struct):
+    token: str
+    https: str
+    webcal: str
+
+
+class BusyOut(msgspec.Struct):
+    start: str
+    end: str
+
+
+def as_utc(value: Any) -> dt.datetime | None:
+    """Aggregates come back as text on SQLite and as datetimes on PostgreSQL."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.astimezone(dt.timezone.utc)
+
+
+def uid_domain(settings: Settings) -> str:
+    """The right-hand side of every UID: the public host name of this installation.
+
+    It must not change while clients are subscribed (a new domain = new UIDs =
+    duplicated entries), so it comes from FB_BASE_URL, not from the request.
+    """
+    return urlsplit(settings.public_url).hostname or "family-bridge.invalid"
+
+
+def event_columns() -> list:
+    return [Event.id, Event.title, Event.kind, Event.description, Event.status, Event.starts_at, Event.ends_at,
+            Event.sequence, Event.updated_at, Event.cancelled_at, Event.audience, Event.interpreter_languages,
+            Event.childcare_children, Event.room.name.as_alias("room_name")]
+
+
+async def event_rows(where: Any, now: dt.datetime) -> list[dict[str, Any]]:
+    """Scheduled published/cancelled events that may still be visible (the builder decides exactly)."""
+    where &= Event.status.is_in(list(FEED_STATUSES)) & Event.starts_at.is_not_null()
+    where &= Event.ends_at >= now - PAST
+    return await Event.select(*event_columns()).where(where).run()
+
+
+_ROW_FIELDS = ("id", "title", "kind", "description", "status", "starts_at", "ends_at", "sequence", "updated_at",
+               "cancelled_at", "audience", "interpreter_languages", "childcare_children", "room_name")
+
+
+def feed_event(row: dict[str, Any], school: dict[str, Any], domain: str, *, title: str | None = None,
+                note: str = "", updated_at: dt.datetime | None = None) -> FeedEvent:
+    """The FeedEvent of an event row (plus, in private feeds, the owner's title, note and date)."""
+    key = tuple(tuple(v) if isinstance(v, list) else v for v in (row[f] for f in _ROW_FIELDS))
+    return _feed_event_of(key, school["name"], domain, title, note, updated_at)
+
+
+@lru_cache(maxsize=feeds.VEVENT_CACHE_SIZE)
+def _feed_event_of(key: tuple, school: str, domain: str, title: str | None, note: str,
+                   updated_at: dt.datetime | None) -> FeedEvent:
+    """Memoised on the row's full content (never stale: a changed row is a new key).
+
+    Returning the *same* FeedEvent object for unchanged rows also makes the
+    builder's caches cheap: equal tuples of identical objects compare by identity.
+    """
+    row = dict(zip(_ROW_FIELDS, key))
+    cancelled = row["status"] == "cancelled"
+    description = "\n\n".join(p for p in (note, row["description"].strip()) if p)
+    return FeedEvent(
+        uid=feeds.event_uid("event", row["id"], domain),
+        title=title or row["title"], kind=row["kind"], start=row["starts_at"], end=row["ends_at"],
+        updated_at=max(row["updated_at"], updated_at or row["updated_at"]), school=school,
+        status="cancelled" if cancelled else "confirmed", sequence=row["sequence"], room=row["room_name"],
+        interpreted_languages=row["interpreter_languages"], childcare=row["childcare_children"] > 0,
+        description=description, cancelled_at=row["cancelled_at"] if cancelled else None,
+        categories=row["audience"],
+    )
+
+
+async def school_row(where: Any) -> dict[str, Any] | None:
+    """Only the columns a feed uses: feeds must not break (or slow down) when a school gains columns."""
+    return await School.select(School.id, School.name, School.timezone, School.updated_at).where(where).first().run()
+
+
+_OWNER_COLUMNS = {
+    "family": (Family, (Family.id, Family.school, Family.name, Family.language, Family.updated_at)),
+    "interpreter": (Interpreter, (Interpreter.id, Interpreter.school, Interpreter.name, Interpreter.updated_at)),
+    "room": (Room, (Room.id, Room.school, Room.name, Room.updated_at)),
+}
+
+
+async def owner_row(kind: str, owner_id: int) -> dict[str, Any] | None:
+    table, columns = _OWNER_COLUMNS[kind]
+    return await table.select(*columns).where(table.id == owner_id).first().run()
+
+
+async def newest(table: type[Table], column: Any, where: Any) -> dt.datetime | None:
+    row = await table.select(Max(column, alias="m")).where(where).first().run()
+    return as_utc(row["m"]) if row else None
+
+
+async def last_modified_of(school_id: int, now: dt.datetime, *extra: dt.datetime | None) -> dt.datetime:
+    """Last-Modified of any feed of the school, monotonic WITHOUT a watermark table.
+
+    A feed changes when (a) a row it shows is edited, or (b) a row leaves it.
+    (a) is covered by the ``updated_at`` of every row that can reach a feed
+    (events, the school, its rooms; the caller adds the owner's rows such as
+    registrations or assignments). (b) has two causes: an edit (which bumps
+    ``updated_at``, so it is (a) again) or the clock -- an event leaves at
+    end + 60 days, a cancelled one at cancelled_at + 30 days. Those *drop
+    instants* are fixed per row, so once one has passed it is included for
+    good. Taking the maximum over the candidate rows of both therefore never
+    moves backwards *because candidate rows never disappear*: the candidates
+    are every published or cancelled event of the whole school (not just the
+    ones this feed shows, so an event moved to another room or audience still
+    counts), a published event is never deleted (409) nor set back to draft,
+    and registrations are cancelled, not deleted. A rescheduled event whose
+    passed drop instant moves into the future is no exception: the edit's
+    ``updated_at`` is later than that instant. Being school-wide makes the
+    date conservative (a change elsewhere in the school may date a feed that
+    did not change): that costs a client one full download, never a stale 304.
+    The ETag, a hash of the exact bytes, stays the precise validator.
+
+    Not covered, because the rows carry no timestamp: a child's grade edited
+    or deleted (``update_child``/``delete_child`` do not bump the family's
+    ``updated_at``) and a room deleted (its events' room is set to NULL). The
+    ETag still changes then; only an ``If-Modified-Since``-only client could
+    keep its old copy until the next dated change.
+    """
+    scope = (Event.school == school_id) & Event.status.is_in(list(FEED_STATUSES))
+    edited = [
+        await newest(Event, Event.updated_at, scope),
+        await newest(School, School.updated_at, School.id == school_id),
+        await newest(Room, Room.updated_at, Room.school == school_id),
+        *extra,
+    ]
+    # a stamp ahead of this server's clock (skew between servers) counts as "now": never a future date
+    stamps = [min(s, now) for s in edited if s is not None]
+    ended = await newest(Event, Event.ends_at, scope & (Event.ends_at <= now - PAST))
+    if ended is not None:  # the query kept only drop instants that have passed
+        stamps.append(ended + PAST)
+    cancelled = await newest(Event, Event.cancelled_at,
+                           scope & (Event.status == "cancelled") & (Event.cancelled_at <= now - CANCELLED))
+    if cancelled is not None:
+        stamps.append(cancelled + CANCELLED)
+    return feeds.last_modified(stamps) or now.replace(microsecond=0)
+
+
+_BODIES: OrderedDict[tuple, bytes] = OrderedDict()
+
+
+_BODIES_MAX = 32
+
+
+def build(events: Iterable[FeedEvent], spec: FeedSpec) -> bytes:
+    """``feeds.build_feed``, memoised on everything the bytes depend on.
+
+    The bytes are a pure function of the *visible* events, the name, zone,
+    language and refresh interval -- and of the current year only when no
+    event is visible (the VTIMEZONE span). That tuple is the key, so the memo
+    can never serve bytes that differ from a fresh build; it only skips
+    re-joining thousands of VEVENTs on every poll. Bounded LRU.
+    """
+    shown = tuple(e for e in events if feeds.visible(e, spec.now))
+    year = None if shown else spec.now.astimezone(ZoneInfo(spec.timezone)).year
+    key = (shown, spec.name, spec.timezone, spec.language, spec.refresh_minutes, year)
+    body = _BODIES.get(key)
+    if body is None:
+        body = feeds.build_feed(shown, spec)
+        _BODIES[key] = body
+        if len(_BODIES) > _BODIES_MAX:
+            _BODIES.popitem(last=False)
+    else:
+        _BODIES.move_to_end(key)
+    return body
+
+
+def finish_feed(events: Iterable[FeedEvent], name: str, school: dict[str, Any], language: str, now: dt.datetime,
+            last_modified: dt.datetime) -> Feed:
+    spec = FeedSpec(name=name, timezone=school["timezone"], language=language, refresh_minutes=REFRESH_MINUTES,
+                    now=now)
+    body = build(events, spec)
+    return Feed(body=body, etag=feeds.feed_etag(body), last_modified=last_modified)

@@ -1,0 +1,225 @@
+"""Private feeds behind an unguessable link: a family's bookings and conferences, an interpreter's
+work, a room's bookings, a teacher's conference days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from typing import Any
+
+from calendars import feeds, tokens
+from calendars.feed_rows import (
+    _OWNER_COLUMNS,
+    FEED_STATUSES,
+    PAST,
+    Feed,
+    as_utc,
+    event_columns,
+    event_rows,
+    feed_event,
+    finish_feed,
+    last_modified_of,
+    newest,
+    owner_row,
+    school_row,
+    uid_domain,
+)
+from calendars.feeds import FeedEvent
+from calendars.school_feed import grade_tags
+from calendars.tables import FeedToken
+from resources.tables import School
+from scheduler.assignments.tables import InterpreterAssignment
+from scheduler.bookings.tables import ChildcareBooking, Registration
+from scheduler.conferences.calendar import conference_feed_items
+from scheduler.conferences.rows import guardian_name, load_meetings, load_school, load_window
+from scheduler.conferences.tables import ConferenceMeeting, ConferenceTeacher
+from scheduler.core.errors import NotFound
+from scheduler.core.settings import Settings
+from scheduler.core.timeutil import utcnow
+from scheduler.events.tables import Event
+from scheduler.families.tables import Child
+
+
+def registration_note(status: str, waitlist_position: int | None) -> str | None:
+    """How the family's own place shows in its feed; None when it has none."""
+    if status == "confirmed":
+        return "Registered"
+    if status == "waitlisted":
+        return f"Waitlist #{waitlist_position}" if waitlist_position else "Waitlist"
+    if status == "offered":
+        return "Seat offered - please confirm"
+    return None
+
+
+def childcare_note(children: int) -> str:
+    """Counts only: a feed URL leaks easily, so it never carries a child's name."""
+    return f"Childcare booked for {children} child{'ren' if children != 1 else ''}"
+
+
+async def _waitlist_positions(regs: list[dict[str, Any]]) -> dict[int, int]:
+    """Registration id -> 1-based place on its event's waitlist."""
+    waiting = [r for r in regs if r["status"] == "waitlisted"]
+    if not waiting:
+        return {}
+    others = await Registration.select(Registration.event, Registration.waitlist_seq, Registration.id).where(
+        Registration.event.is_in([r["event"] for r in waiting]) & (Registration.status == "waitlisted")).run()
+    ahead: dict[int, int] = {}
+    for mine in waiting:
+        key = (mine["waitlist_seq"] or 0, mine["id"])
+        ahead[mine["id"]] = 1 + sum(1 for o in others if o["event"] == mine["event"]
+                                    and (o["waitlist_seq"] or 0, o["id"]) < key)
+    return ahead
+
+
+async def conference_events(family_id: int, school: dict[str, Any], domain: str, now: dt.datetime
+                            ) -> tuple[list[FeedEvent], list[dt.datetime | None]]:
+    """The family's parent-teacher conference meetings, and the dates that move Last-Modified.
+
+    Meetings are cancelled, never deleted, once a window is published, so
+    their ``updated_at`` keeps Last-Modified monotonic (see :func:`last_modified_of`).
+    A proposed meeting shows as confirmed: the feed format knows no
+    "tentative", and the time is held for the family until they move it.
+    """
+    items = await conference_feed_items(family_id)
+    events = [FeedEvent(uid=feeds.event_uid("conference", item.uid_seed.rsplit("-", 1)[-1], domain),
+                        title=item.title, kind="conference", start=item.start, end=item.end,
+                        updated_at=item.updated_at, school=school["name"],
+                        status="cancelled" if item.status == "cancelled" else "confirmed", room=item.location,
+                        description=item.description,
+                        cancelled_at=item.updated_at if item.status == "cancelled" else None)
+              for item in items]
+    return events, [item.updated_at for item in items]
+
+
+async def family_feed(settings: Settings, family: dict[str, Any], now: dt.datetime) -> Feed:
+    """School events the family can attend plus its own places; nothing of other families.
+
+    Shown: published events for everyone or for a grade of one of its
+    children, and every event it holds a place at, with the place in the
+    title (``Registered: ...``, ``Waitlist #3: ...``) and childcare as a count.
+    """
+    school = await school_row(School.id == family["school"])
+    domain = uid_domain(settings)
+    grades = grade_tags(r["grade"] for r in await Child.select(Child.grade).where(Child.family == family["id"]).run())
+    regs = await Registration.select(Registration.id, Registration.event, Registration.status,
+                                     Registration.waitlist_seq, Registration.updated_at).where(Registration.family == family["id"]).run()
+    active = {r["event"]: r for r in regs if r["status"] != "cancelled"}
+    care = Counter(b["event"] for b in await ChildcareBooking.select(ChildcareBooking.event).where(
+        ChildcareBooking.registration.is_in([r["id"] for r in active.values()] or [-1])
+        & (ChildcareBooking.status != "cancelled")).run())
+    positions = await _waitlist_positions(list(active.values()))
+    events = []
+    for row in await event_rows(Event.school == school["id"], now):
+        reg = active.get(row["id"])
+        if reg is None and row["audience"] and not grades & set(row["audience"]):
+            continue
+        if reg is None:
+            events.append(feed_event(row, school, domain))
+            continue
+        place = registration_note(reg["status"], positions.get(reg["id"]))
+        notes = [n for n in (place, childcare_note(care[row["id"]]) if care[row["id"]] else None) if n]
+        events.append(feed_event(row, school, domain, title=f"{place}: {row['title']}" if place else None,
+                                  note=". ".join(notes) + ("." if notes else ""), updated_at=reg["updated_at"]))
+    slots, slot_stamps = await conference_events(family["id"], school, domain, now)
+    extra = [family["updated_at"], *slot_stamps,
+             await newest(Registration, Registration.updated_at, Registration.family == family["id"])]
+    lm = await last_modified_of(school["id"], now, *(as_utc(x) for x in extra))
+    return finish_feed([*events, *slots], f"{school['name']} - {family['name']}", school, family["language"], now, lm)
+
+
+async def interpreter_feed(settings: Settings, interpreter: dict[str, Any], now: dt.datetime) -> Feed:
+    """The interpreter's claimed and confirmed assignments; a cancelled one shows cancelled for 30 days."""
+    school = await school_row(School.id == interpreter["school"])
+    domain = uid_domain(settings)
+    assignments = await InterpreterAssignment.select(
+        InterpreterAssignment.event, InterpreterAssignment.language, InterpreterAssignment.status,
+        InterpreterAssignment.starts_at, InterpreterAssignment.ends_at, InterpreterAssignment.updated_at).where(
+        (InterpreterAssignment.interpreter == interpreter["id"])
+        & InterpreterAssignment.status.is_in(["claimed", "confirmed", "cancelled"])
+        & (InterpreterAssignment.ends_at >= now - PAST)).run()
+    by_event: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for a in assignments:
+        by_event[a["event"]].append(a)
+    rows = await Event.select(*event_columns()).where(Event.id.is_in(list(by_event) or [-1])
+                                                       & Event.status.is_in(list(FEED_STATUSES))).run()
+    events = []
+    for row in rows:
+        mine = by_event[row["id"]]
+        live = [a for a in mine if a["status"] != "cancelled"]
+        shown = live or mine
+        row = dict(row, starts_at=min(a["starts_at"] for a in shown), ends_at=max(a["ends_at"] for a in shown))
+        if not live and row["status"] != "cancelled":
+            row.update(status="cancelled", cancelled_at=max(a["updated_at"] for a in mine))
+        languages = ", ".join(sorted({a["language"] for a in shown}))
+        state = "confirmed" if any(a["status"] == "confirmed" for a in live) else "claimed"
+        events.append(feed_event(row, school, domain, title=f"Interpreting ({languages}): {row['title']}",
+                                  note=f"You interpret {languages} ({state}).",
+                                  updated_at=max(a["updated_at"] for a in mine)))
+    assigned = await newest(InterpreterAssignment, InterpreterAssignment.updated_at,
+                          InterpreterAssignment.school == school["id"])
+    lm = await last_modified_of(school["id"], now, as_utc(interpreter["updated_at"]), assigned)
+    return finish_feed(events, f"{school['name']} - interpreting ({interpreter['name']})", school, "en", now, lm)
+
+
+async def room_feed(settings: Settings, room: dict[str, Any], now: dt.datetime) -> Feed:
+    """Every published event in the room (cancelled ones for 30 days): the custodian's and front desk's view."""
+    school = await school_row(School.id == room["school"])
+    rows = await event_rows((Event.school == school["id"]) & (Event.room == room["id"]), now)
+    events = [feed_event(r, school, uid_domain(settings)) for r in rows]
+    lm = await last_modified_of(school["id"], now)
+    return finish_feed(events, f"{school['name']} - {room['name']}", school, "en", now, lm)
+
+
+_NO_FEED = "no calendar feed at this address (unknown or revoked link)"
+
+
+async def private_feed(settings: Settings, token: str) -> Feed:
+    """The feed a private link points at.
+
+    Found by an indexed equality lookup on the token's HMAC: unknown, revoked
+    and owner-gone links all take the same path to the same 404 body.
+    """
+    token_hash = tokens.hash_token(token, settings.secret_key)
+    row = await FeedToken.select(FeedToken.owner_kind, FeedToken.owner_id, FeedToken.revoked_at).where(
+        FeedToken.token_hash == token_hash).first().run()
+    owner = None
+    if row is not None and row["revoked_at"] is None and row["owner_kind"] in _OWNER_COLUMNS:
+        owner = await owner_row(row["owner_kind"], row["owner_id"])
+    if owner is None:
+        raise NotFound(_NO_FEED, "token")
+    now = utcnow()
+    if row["owner_kind"] == "family":
+        return await family_feed(settings, owner, now)
+    if row["owner_kind"] == "interpreter":
+        return await interpreter_feed(settings, owner, now)
+    return await room_feed(settings, owner, now)
+
+
+async def teacher_feed(settings: Settings, token: str) -> Feed:
+    """The teacher's meetings of a published window as an .ics feed (family names, no children).
+
+    Last-Modified is the newest meeting or window change; meetings are never
+    deleted once published (they are cancelled), so it never goes back.
+    """
+    row = await FeedToken.select().where(FeedToken.token_hash == tokens.hash_token(token, settings.secret_key)).first().run()
+    teacher = None
+    if row is not None and row["revoked_at"] is None and row["owner_kind"] == "teacher":
+        teacher = await ConferenceTeacher.select().where(ConferenceTeacher.id == row["owner_id"]).first().run()
+    if teacher is None:
+        raise NotFound("no calendar feed at this address (unknown or revoked link)", "token")
+    window = await load_window(teacher["window"])
+    school = await load_school(window["school"])
+    rows = await load_meetings(ConferenceMeeting.teacher == teacher["id"]) if window["status"] == "published" else []
+    domain = uid_domain(settings)
+    events = [feeds.FeedEvent(
+        uid=feeds.event_uid("conference", r["id"], domain), title=f"Conference: {guardian_name(r) or r['family_name']}",
+        kind="conference", start=r["starts_at"], end=r["ends_at"], updated_at=r["updated_at"], school=school["name"],
+        status="cancelled" if r["status"] == "cancelled" else "confirmed", room=r["room_name"],
+        description=f"Interpreter: {r['language']}" if r["language"] else "") for r in rows]
+    now = utcnow()
+    spec = feeds.FeedSpec(name=f"{school['name']} - {teacher['name']} - conferences", timezone=school["timezone"],
+                          language="en", refresh_minutes=15, now=now)
+    body = feeds.build_feed(events, spec)
+    modified = feeds.last_modified([r["updated_at"] for r in rows], window["updated_at"])
+    return Feed(body=body, etag=feeds.feed_etag(body), last_modified=modified)

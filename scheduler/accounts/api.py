@@ -1,0 +1,50 @@
+"""HTTP routes for users (enrol someone: their token is shown once; who am I), and the API's credential."""
+
+from __future__ import annotations
+
+from litestar import Controller, get, post
+from litestar.connection import ASGIConnection
+from litestar.params import FromPath, JSONBody
+
+from scheduler.accounts import services
+from scheduler.accounts.schemas import NewUserOut, UserIn, UserOut
+from scheduler.core.access import AUTHENTICATORS, api
+from scheduler.core.auth import Principal
+from scheduler.http.params import Actor
+
+
+class SchoolUsersController(Controller):
+    path = "/schools/{slug:str}/users"
+    tags = ["users"]
+
+    @post("/", guards=[api.admin("slug")])
+    async def create_user(self, actor: Actor, slug: FromPath[str], data: JSONBody[UserIn]) -> NewUserOut:
+        return await services.create_user(actor, slug, data)
+
+
+class UserController(Controller):
+    path = "/users"
+    tags = ["users"]
+
+    @post("/", guards=[api.district])
+    async def create_admin(self, actor: Actor, data: JSONBody[UserIn]) -> NewUserOut:
+        """District administrators enrol other district-level administrators."""
+        return await services.create_user(actor, None, data)
+
+    @get("/me", guards=[api.signed_in()])
+    async def me(self, actor: Actor) -> UserOut:
+        return await services.me(actor)
+
+
+ROUTES = [SchoolUsersController, UserController]
+
+
+async def bearer_principal(connection: ASGIConnection) -> Principal | None:
+    """The API's credential: ``Authorization: Bearer <token>`` (None when absent; 401 when unknown)."""
+    scheme, _, token = connection.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return await services.authenticate(token.strip())
+
+
+AUTHENTICATORS["bearer"] = bearer_principal

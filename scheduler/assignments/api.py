@@ -1,0 +1,50 @@
+"""HTTP routes for interpreter assignments: open work, claim, release, confirm."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, get, post
+
+from scheduler.accounts.idempotency import once
+from scheduler.assignments import services
+from scheduler.assignments.schemas import AssignmentOut
+from scheduler.core.access import api
+from scheduler.http.params import Actor, IdempotencyKey, PathId, fingerprint, json_answer
+
+
+def _buffer(request: Request) -> int:
+    return request.app.state.settings.travel_buffer_minutes
+
+
+class AssignmentController(Controller):
+    tags = ["interpreters"]
+
+    @get("/interpreters/me/open-assignments", guards=[api.signed_in("interpreter")])
+    async def open_assignments(self, actor: Actor, request: Request) -> list[AssignmentOut]:
+        return await services.open_for_me(actor, _buffer(request))
+
+    @get("/interpreters/me/assignments", guards=[api.signed_in("interpreter")])
+    async def my_assignments(self, actor: Actor) -> list[AssignmentOut]:
+        return await services.mine(actor)
+
+    @get("/events/{event_id:int}/assignments", guards=[api.admin("event_id")])
+    async def for_event(self, actor: Actor, event_id: PathId) -> list[AssignmentOut]:
+        return await services.list_for_event(actor, event_id)
+
+    @post("/assignments/{assignment_id:int}/claim", status_code=200, guards=[api.signed_in("interpreter")])
+    async def claim(self, actor: Actor, request: Request, assignment_id: PathId,
+                    idempotency_key: IdempotencyKey = None) -> Response[AssignmentOut]:
+        """Interpreters work for more than one school: any interpreter may claim open work in their languages."""
+        buffer = _buffer(request)
+        return json_answer(*await once(actor, idempotency_key, f"claim:{assignment_id}", 200,
+                                       lambda: services.claim(actor, assignment_id, buffer), await fingerprint(request)))
+
+    @post("/assignments/{assignment_id:int}/release", status_code=200, guards=[api.signed_in("interpreter")])
+    async def release(self, actor: Actor, assignment_id: PathId) -> AssignmentOut:
+        return await services.release(actor, assignment_id)
+
+    @post("/assignments/{assignment_id:int}/confirm", status_code=200, guards=[api.admin("assignment_id")])
+    async def confirm(self, actor: Actor, assignment_id: PathId) -> AssignmentOut:
+        return await services.confirm(actor, assignment_id)
+
+
+ROUTES = [AssignmentController]

@@ -1,0 +1,17 @@
+"""Shapes of the interpreter assignments API."""
+
+from __future__ import annotations
+
+from msgspec import Struct
+
+
+class AssignmentOut(Struct):
+    id: int
+    event_id: int
+    event_title: str
+    school_id: int
+    language: str
+    status: str
+    interpreter_id: int | None
+    starts_at: str
+    ends_at: str

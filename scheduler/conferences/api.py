@@ -1,0 +1,95 @@
+"""HTTP routes for parent-teacher conferences: parse, call one service, shape the answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from litestar import Controller, Request, Response, get, post, put
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from scheduler.accounts.idempotency import once
+from scheduler.conferences import booking, calendar, publishing, schemas, setup, solving
+from scheduler.core.access import api
+from scheduler.http.params import Actor, IdempotencyKey, PathId, fingerprint, json_answer
+
+
+class ConferenceAdminController(Controller):
+    """School administrators: set up a conference week, solve it, publish it."""
+
+    tags = ["conferences"]
+
+    @post("/schools/{slug:str}/conference-windows", status_code=201, guards=[api.admin("slug")])
+    async def create_window(self, actor: Actor, slug: FromPath[str], data: JSONBody[schemas.WindowIn]) -> schemas.WindowOut:
+        return await setup.create_window(actor, slug, data)
+
+    @get("/schools/{slug:str}/conference-windows", guards=[api.admin("slug")])
+    async def list_windows(self, actor: Actor, slug: FromPath[str]) -> list[schemas.WindowOut]:
+        return await setup.list_windows(actor, slug)
+
+    @get("/conference-windows/{window_id:int}", guards=[api.admin("window_id")])
+    async def read_window(self, actor: Actor, window_id: PathId) -> schemas.WindowOut:
+        return await setup.get_window(actor, window_id)
+
+    @post("/conference-windows/{window_id:int}/teachers", status_code=201, guards=[api.admin("window_id")])
+    async def create_teacher(self, actor: Actor, window_id: PathId, data: JSONBody[schemas.TeacherIn]) -> schemas.TeacherOut:
+        return await setup.create_teacher(actor, window_id, data)
+
+    @get("/conference-windows/{window_id:int}/teachers", guards=[api.admin("window_id")])
+    async def list_teachers(self, actor: Actor, window_id: PathId) -> list[schemas.TeacherOut]:
+        return await setup.list_teachers(actor, window_id)
+
+    @put("/conference-teachers/{teacher_id:int}/class-list", guards=[api.admin("teacher_id")])
+    async def set_class_list(self, actor: Actor, teacher_id: PathId, data: JSONBody[schemas.ClassListIn]
+                             ) -> schemas.TeacherOut:
+        return await setup.set_class_list(actor, teacher_id, data)
+
+    @put("/conference-windows/{window_id:int}/split-households", guards=[api.admin("window_id")])
+    async def set_split(self, actor: Actor, window_id: PathId, data: JSONBody[schemas.SplitIn]) -> list[int]:
+        return await setup.set_split_households(actor, window_id, data)
+
+    @post("/conference-windows/{window_id:int}/solve", status_code=200, guards=[api.admin("window_id")])
+    async def solve(self, actor: Actor, window_id: PathId, data: JSONBody[schemas.SolveIn | None] = None
+                    ) -> schemas.WindowOut:
+        """Solves in a worker thread and answers when done (time_limit 1..300 s, default 20)."""
+        return await solving.solve_window(actor, window_id, data or schemas.SolveIn())
+
+    @get("/conference-windows/{window_id:int}/meetings", guards=[api.admin("window_id")])
+    async def meetings(self, actor: Actor, window_id: PathId) -> list[schemas.MeetingOut]:
+        return await solving.list_meetings(actor, window_id)
+
+    @post("/conference-windows/{window_id:int}/publish", status_code=200, guards=[api.admin("window_id")])
+    async def publish(self, actor: Actor, window_id: PathId) -> schemas.PublishOut:
+        return await publishing.publish(actor, window_id)
+
+    @get("/teachers/{teacher_id:int}/day", guards=[api.admin("teacher_id")])
+    async def teacher_day(self, actor: Actor, teacher_id: PathId, date: FromQuery[dt.date]) -> schemas.TeacherDayOut:
+        return await calendar.teacher_day(actor, teacher_id, date)
+
+
+class ConferenceFamilyController(Controller):
+    """Families: see the proposed itinerary, accept it, or move one meeting to a free slot."""
+
+    tags = ["conferences"]
+
+    @get("/families/{family_id:int}/conferences", guards=[api.family("family_id")])
+    async def itinerary(self, actor: Actor, family_id: PathId) -> schemas.ItineraryOut:
+        return await booking.itinerary(actor, family_id)
+
+    @post("/families/{family_id:int}/conferences/accept", status_code=200, guards=[api.family("family_id")])
+    async def accept(self, actor: Actor, request: Request, family_id: PathId, idempotency_key: IdempotencyKey = None
+                     ) -> Response[schemas.ItineraryOut]:
+        return json_answer(*await once(actor, idempotency_key, f"conference-accept:{family_id}", 200,
+                                       lambda: booking.accept(actor, family_id), await fingerprint(request)))
+
+    @get("/conference-meetings/{meeting_id:int}/free-slots", guards=[api.family("meeting_id")])
+    async def free_slots(self, actor: Actor, meeting_id: PathId) -> list[schemas.FreeSlotOut]:
+        return await booking.free_slots(actor, meeting_id)
+
+    @post("/conference-meetings/{meeting_id:int}/move", status_code=200, guards=[api.family("meeting_id")])
+    async def move(self, actor: Actor, request: Request, meeting_id: PathId, data: JSONBody[schemas.MoveIn],
+                   idempotency_key: IdempotencyKey = None) -> Response[schemas.MeetingOut]:
+        return json_answer(*await once(actor, idempotency_key, f"conference-move:{meeting_id}", 200,
+                                       lambda: booking.move(actor, meeting_id, data), await fingerprint(request)))
+
+
+ROUTES = [ConferenceAdminController, ConferenceFamilyController]

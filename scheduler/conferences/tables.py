@@ -1,0 +1,112 @@
+"""Tables of parent-teacher conferences: a window of evenings, its teachers, class lists, and the meetings.
+
+Teachers belong to one window (a conference week) rather than to the
+school: who sits in which room, with which class list and which breaks is
+decided per conference week, and the pure solver needs nothing more.
+Instants are UTC; the school's zone turns them into local times.
+
+Database guarantees (migration ``…conference_constraints``): a live meeting
+per (teacher, start) and per (party, teacher) by unique indexes on both
+engines; on PostgreSQL also no teacher and no party (family, guardian) in
+two overlapping live meetings, by exclusion constraints. The services lock
+the family row, then the teacher row, before changing a meeting, which is
+what serialises moves on SQLite (plus ``BEGIN IMMEDIATE``).
+"""
+
+from __future__ import annotations
+
+from piccolo.columns import Array, Boolean, ForeignKey, Integer, OnDelete, SmallInt, Text, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from resources.tables import Interpreter, Room, School
+from scheduler.assignments.tables import InterpreterAssignment
+from scheduler.events.tables import Event
+from scheduler.families.tables import Child, Family
+
+
+class ConferenceWindow(Table):
+    """One conference week: its settings, its state, and the last solve's figures."""
+
+    school = ForeignKey(references=School, on_delete=OnDelete.cascade, index=True, null=False)
+    name = Varchar(length=200)
+    slot_minutes = SmallInt(default=10)
+    interpreted_slot_minutes = SmallInt(default=20)
+    passing_minutes = SmallInt(default=5)
+    grid_minutes = SmallInt(default=5)
+    status = Varchar(length=16, default="draft")  # draft / solving / solved / published
+    summary = Text(default="{}")  # JSON: solver status, objective, bound, metrics.summary()
+    unplaced = Text(default="[]")  # JSON: [{family_id, guardian, teacher_id, reason}]
+    solve_started_at = Timestamptz(null=True, default=None)
+    solved_at = Timestamptz(null=True, default=None)
+    published_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class ConferenceEvening(Table):
+    """One evening of a window; ``event`` is the calendar event created for it on publish."""
+
+    window = ForeignKey(references=ConferenceWindow, on_delete=OnDelete.cascade, index=True, null=False)
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
+    event = ForeignKey(references=Event, on_delete=OnDelete.set_null, null=True, default=None)
+
+
+class ConferenceTeacher(Table):
+    window = ForeignKey(references=ConferenceWindow, on_delete=OnDelete.cascade, index=True, null=False)
+    name = Varchar(length=120)
+    email = Varchar(length=254)
+    room = ForeignKey(references=Room, on_delete=OnDelete.restrict, null=False)
+    language = Varchar(length=3, default="en")
+
+
+class ConferenceTeacherTime(Table):
+    """A dated block: ``available`` (when none, the teacher is there all evening) or ``break``."""
+
+    teacher = ForeignKey(references=ConferenceTeacher, on_delete=OnDelete.cascade, index=True, null=False)
+    kind = Varchar(length=16)  # available / break
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
+
+
+class ConferenceClass(Table):
+    """The class list: this child is in this teacher's class (unique per pair)."""
+
+    teacher = ForeignKey(references=ConferenceTeacher, on_delete=OnDelete.cascade, index=True, null=False)
+    child = ForeignKey(references=Child, on_delete=OnDelete.cascade, index=True, null=False)
+
+
+class ConferenceSplitHousehold(Table):
+    """This family's guardians (``Family.guardians``, two or more) each want their own conferences."""
+
+    window = ForeignKey(references=ConferenceWindow, on_delete=OnDelete.cascade, index=True, null=False)
+    family = ForeignKey(references=Family, on_delete=OnDelete.cascade, index=True, null=False)
+
+
+class ConferenceMeeting(Table):
+    """One conference: a party (family, or one guardian of a split household) with one teacher.
+
+    ``guardian`` is the index into ``Family.guardians`` (null: the whole
+    family). ``interpreter`` is the solver's suggestion; the interpreter who
+    actually comes is whoever claims ``assignment`` (created on publish).
+    """
+
+    window = ForeignKey(references=ConferenceWindow, on_delete=OnDelete.cascade, index=True, null=False)
+    teacher = ForeignKey(references=ConferenceTeacher, on_delete=OnDelete.cascade, index=True, null=False)
+    family = ForeignKey(references=Family, on_delete=OnDelete.cascade, index=True, null=False)
+    guardian = SmallInt(null=True, default=None)
+    child_ids = Array(base_column=Integer())
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
+    language = Varchar(length=3, null=True, default=None)  # set when interpreted
+    interpreter = ForeignKey(references=Interpreter, on_delete=OnDelete.set_null, null=True, default=None)
+    assignment = ForeignKey(references=InterpreterAssignment, on_delete=OnDelete.set_null, null=True, default=None)
+    status = Varchar(length=16, default="proposed")  # proposed / accepted / cancelled
+    moved = Boolean(default=False)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+CONFERENCE_TABLES = [ConferenceWindow, ConferenceEvening, ConferenceTeacher, ConferenceTeacherTime, ConferenceClass,
+                     ConferenceSplitHousehold, ConferenceMeeting]

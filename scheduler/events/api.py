@@ -1,0 +1,68 @@
+"""HTTP routes for events."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from litestar import Controller, delete, get, post, put
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from scheduler.core.access import api
+from scheduler.core.paging import PageRequest
+from scheduler.events import services
+from scheduler.events.schemas import AudienceOut, EventIn, EventOut, EventPage, Kind, MoveIn, Status
+from scheduler.http.params import Actor, Limit, Offset, PathId
+
+
+class SchoolEventsController(Controller):
+    """A school's events."""
+
+    path = "/schools/{slug:str}/events"
+    tags = ["events"]
+
+    @post("/", guards=[api.admin("slug")])
+    async def create_event(self, actor: Actor, slug: FromPath[str], data: JSONBody[EventIn]) -> EventOut:
+        return await services.create_event(actor, slug, data)
+
+    @get("/", guards=[api.member("slug")])
+    async def list_events(
+        self, actor: Actor, slug: FromPath[str], limit: Limit = 50, offset: Offset = 0,
+        status: FromQuery[Status | None] = None, kind: FromQuery[Kind | None] = None,
+        date_from: Annotated[dt.date | None, QueryParameter(name="from")] = None,
+        date_to: Annotated[dt.date | None, QueryParameter(name="to")] = None,
+    ) -> EventPage:
+        items, total = await services.list_events(actor, slug, PageRequest(limit, offset), status, kind, date_from, date_to)
+        return EventPage(items=items, total=total, limit=limit, offset=offset)
+
+
+class EventController(Controller):
+    path = "/events"
+    tags = ["events"]
+
+    @get("/{event_id:int}", guards=[api.member("event_id")])
+    async def read(self, actor: Actor, event_id: PathId) -> EventOut:
+        return await services.get_event(actor, event_id)
+
+    @put("/{event_id:int}", guards=[api.admin("event_id")])
+    async def update(self, actor: Actor, event_id: PathId, data: JSONBody[EventIn]) -> EventOut:
+        return await services.update_event(actor, event_id, data)
+
+    @delete("/{event_id:int}", guards=[api.admin("event_id")])
+    async def remove(self, actor: Actor, event_id: PathId) -> None:
+        await services.delete_event(actor, event_id)
+
+    @post("/{event_id:int}/cancel", status_code=200, guards=[api.admin("event_id")])
+    async def cancel(self, actor: Actor, event_id: PathId) -> EventOut:
+        return await services.cancel_event(actor, event_id)
+
+    @post("/{event_id:int}/move", status_code=200, guards=[api.admin("event_id")])
+    async def move(self, actor: Actor, event_id: PathId, data: JSONBody[MoveIn]) -> EventOut:
+        return await services.move_event(actor, event_id, data.start)
+
+    @get("/{event_id:int}/audience", guards=[api.admin("event_id")])
+    async def audience(self, actor: Actor, event_id: PathId) -> AudienceOut:
+        return await services.who_is_told(actor, event_id)
+
+
+ROUTES = [SchoolEventsController, EventController]

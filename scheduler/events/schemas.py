@@ -1,0 +1,76 @@
+"""Shapes of the events API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from msgspec import Meta, Struct
+
+from resources.schemas import Count, LangCode, Tag
+from scheduler.core.validation import LocalDateTime, multi_line, one_line
+
+Kind = Literal["workshop", "conference", "cultural", "meeting"]
+
+
+Status = Literal["draft", "proposed", "published", "cancelled"]
+
+
+
+
+class EventIn(Struct, forbid_unknown_fields=True):
+    title: one_line(200)
+    kind: Kind
+    duration_minutes: Annotated[int, Meta(ge=1, le=720)]
+    earliest_date: dt.date
+    latest_date: dt.date
+    description: multi_line(5000) = ""
+    min_capacity: Count = 0
+    room_tags: list[Tag] = []
+    audience: list[Tag] = []
+    interpreter_languages: list[LangCode] = []
+    childcare_children: Count = 0
+    fixed_start: LocalDateTime | None = None
+
+
+class EventOut(Struct):
+    id: int
+    school_id: int
+    title: str
+    kind: str
+    description: str
+    duration_minutes: int
+    earliest_date: dt.date
+    latest_date: dt.date
+    min_capacity: int
+    room_tags: list[str]
+    audience: list[str]
+    interpreter_languages: list[str]
+    childcare_children: int
+    fixed_start: str | None
+    status: str
+    starts_at: str | None
+    ends_at: str | None
+    room_id: int | None
+    sequence: int
+    updated_at: dt.datetime
+    cancelled_at: dt.datetime | None
+
+
+class MoveIn(Struct, forbid_unknown_fields=True):
+    start: LocalDateTime
+
+
+class AudienceOut(Struct):
+    """Who hears of a change to an event (cancel or move), shown before an administrator confirms."""
+
+    families: int
+    waitlisted: int
+    interpreters: int
+
+
+class EventPage(Struct):
+    items: list[EventOut]
+    total: int
+    limit: int
+    offset: int

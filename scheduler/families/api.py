@@ -1,0 +1,97 @@
+"""HTTP routes for families, their children, availability and interests."""
+
+from __future__ import annotations
+
+from litestar import Controller, delete, get, post, put
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from scheduler.core.access import api
+from scheduler.core.paging import PageRequest
+from scheduler.families import services
+from scheduler.families.schemas import (
+    AvailabilityIn,
+    AvailabilityOut,
+    ChildIn,
+    ChildOut,
+    FamilyIn,
+    FamilyOut,
+    FamilyPage,
+    InterestsIn,
+)
+from scheduler.http.params import Actor, Limit, Offset, PathId
+
+
+class SchoolFamiliesController(Controller):
+    """A school's families."""
+
+    path = "/schools/{slug:str}/families"
+    tags = ["families"]
+
+    @post("/", guards=[api.admin("slug")])
+    async def create_family(self, actor: Actor, slug: FromPath[str], data: JSONBody[FamilyIn]) -> FamilyOut:
+        return await services.create_family(actor, slug, data)
+
+    @get("/", guards=[api.admin("slug")])
+    async def list_families(self, actor: Actor, slug: FromPath[str], limit: Limit = 50, offset: Offset = 0,
+                            language: FromQuery[str | None] = None) -> FamilyPage:
+        items, total = await services.list_families(actor, slug, PageRequest(limit, offset), language)
+        return FamilyPage(items=items, total=total, limit=limit, offset=offset)
+
+
+class FamilyController(Controller):
+    """One family. (``DELETE /families/{id}`` and the export are the privacy feature's: scheduler/privacy/api.py.)"""
+
+    path = "/families"
+    tags = ["families"]
+
+    @get("/{family_id:int}", guards=[api.family("family_id")])
+    async def read(self, actor: Actor, family_id: PathId) -> FamilyOut:
+        return await services.get_family(actor, family_id)
+
+    @put("/{family_id:int}", guards=[api.family("family_id")])
+    async def update(self, actor: Actor, family_id: PathId, data: JSONBody[FamilyIn]) -> FamilyOut:
+        return await services.update_family(actor, family_id, data)
+
+    @post("/{family_id:int}/children", guards=[api.family("family_id")])
+    async def add_child(self, actor: Actor, family_id: PathId, data: JSONBody[ChildIn]) -> ChildOut:
+        return await services.add_child(actor, family_id, data)
+
+    @get("/{family_id:int}/children", guards=[api.family("family_id")])
+    async def children(self, actor: Actor, family_id: PathId) -> list[ChildOut]:
+        return await services.list_children(actor, family_id)
+
+    @get("/{family_id:int}/availability", guards=[api.family("family_id")])
+    async def availability(self, actor: Actor, family_id: PathId) -> AvailabilityOut:
+        return await services.get_family_availability(actor, family_id)
+
+    @put("/{family_id:int}/availability", guards=[api.family("family_id")])
+    async def set_availability(self, actor: Actor, family_id: PathId, data: JSONBody[AvailabilityIn]) -> AvailabilityOut:
+        return await services.set_family_availability(actor, family_id, data)
+
+    @get("/{family_id:int}/interests", guards=[api.family("family_id")])
+    async def interests(self, actor: Actor, family_id: PathId) -> InterestsIn:
+        return InterestsIn(event_ids=await services.get_interests(actor, family_id))
+
+    @put("/{family_id:int}/interests", guards=[api.family("family_id")])
+    async def set_interests(self, actor: Actor, family_id: PathId, data: JSONBody[InterestsIn]) -> InterestsIn:
+        return InterestsIn(event_ids=await services.set_interests(actor, family_id, data.event_ids))
+
+
+class ChildController(Controller):
+    path = "/children"
+    tags = ["families"]
+
+    @get("/{child_id:int}", guards=[api.family("child_id")])
+    async def read(self, actor: Actor, child_id: PathId) -> ChildOut:
+        return await services.get_child(actor, child_id)
+
+    @put("/{child_id:int}", guards=[api.family("child_id")])
+    async def update(self, actor: Actor, child_id: PathId, data: JSONBody[ChildIn]) -> ChildOut:
+        return await services.update_child(actor, child_id, data)
+
+    @delete("/{child_id:int}", guards=[api.family("child_id")])
+    async def remove(self, actor: Actor, child_id: PathId) -> None:
+        await services.delete_child(actor, child_id)
+
+
+ROUTES = [SchoolFamiliesController, FamilyController, ChildController]

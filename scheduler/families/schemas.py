@@ -1,0 +1,74 @@
+"""Shapes of the families API: families, children, availability, interests."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from msgspec import Struct
+
+from resources.schemas import Email, Id, LangCode, Name, WeeklyWindow
+from scheduler.core.validation import AgeBand, LocalDateTime, one_line
+
+
+class FamilyIn(Struct, forbid_unknown_fields=True):
+    name: Name
+    language: LangCode
+    email: Email
+    guardians: list[Name] = []
+
+
+class FamilyOut(Struct):
+    id: int
+    school_id: int
+    name: str
+    language: str
+    email: str
+    guardians: list[str]
+    updated_at: dt.datetime
+
+
+class FamilyPage(Struct):
+    items: list[FamilyOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class ChildIn(Struct, forbid_unknown_fields=True):
+    first_name: one_line(80)
+    grade: one_line(16, description="e.g. K, 1 … 12, pre-k")
+    age_band: AgeBand
+
+
+class ChildOut(Struct):
+    id: int
+    family_id: int
+    first_name: str
+    grade: str
+    age_band: str
+
+
+class DatedWindow(Struct, forbid_unknown_fields=True):
+    start: LocalDateTime
+    end: LocalDateTime
+    busy: bool = False
+
+
+class AvailabilityIn(Struct, forbid_unknown_fields=True):
+    weekly: list[WeeklyWindow] = []
+    dated: list[DatedWindow] = []
+
+
+class DatedWindowOut(Struct):
+    start: str
+    end: str
+    busy: bool
+
+
+class AvailabilityOut(Struct):
+    weekly: list[WeeklyWindow]
+    dated: list[DatedWindowOut]
+
+
+class InterestsIn(Struct, forbid_unknown_fields=True):
+    event_ids: list[Id]

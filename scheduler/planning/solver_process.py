@@ -1,0 +1,54 @@
+"""The solver process of a plan: one job in on stdin, progress and the result out as JSON lines."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+import threading
+from typing import Any
+
+from scheduler.engine import solve
+
+
+def main() -> int:
+    """``python -m scheduler.planning.solver_process``: the solver process of a plan (see ``solving``).
+
+    Reads one line ``{"instance", "time_limit", "seed"}`` (and optionally
+    ``"deterministic_time"``, see ``scheduler.engine.solve``) of JSON on stdin;
+    writes JSON lines: ``{"progress": [scheduled, attendance, bound]}`` as the
+    search improves, then ``{"solution", "details", "stats"}`` or ``{"error"}``.
+    Exits at once when stdin closes: the server that asked is gone. Runs at a
+    lower CPU priority (nice 10) so the server stays responsive meanwhile.
+    """
+    job = json.loads(sys.stdin.readline())
+    try:  # the web server that started us answers requests first
+        os.nice(10)
+    except (AttributeError, OSError):
+        pass
+
+    def orphaned() -> None:
+        sys.stdin.read()  # returns at end of file: the parent closed the pipe or died
+        os._exit(2)
+
+    threading.Thread(target=orphaned, daemon=True).start()
+
+    def emit(obj: dict[str, Any]) -> None:
+        sys.stdout.write(json.dumps(obj, separators=(",", ":"), default=str) + "\n")
+        sys.stdout.flush()
+
+    try:
+        result = solve(job["instance"], float(job["time_limit"]), int(job["seed"]),
+                       progress=lambda s, a, b: emit({"progress": [s, a, b]}),
+                       deterministic_time=job.get("deterministic_time"))
+    except Exception as exc:  # the engine's own failure: the plan says so
+        emit({"error": f"{type(exc).__name__}: {exc}"[:2000]})
+        return 1
+    emit({"solution": result.solution, "stats": result.stats,
+          "details": {k: dataclasses.asdict(v) for k, v in result.details.items()}})
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -36,7 +36,7 @@ def import_range(tz: str, date_from: dt.date | None, date_to: dt.date | None, no
 
 def _parse_busy(data: bytes, tz: str, start: dt.datetime, end: dt.datetime,
                 max_bytes: int = MAX_UPLOAD_BYTES) -> list[tuple[dt.datetime, dt.datetime]]:
-    if len(data) > max_bytes:  # HTTP refuses it earlier (scheduler/hardening.py); other callers land here
+    if len(data) > max_bytes:  # HTTP refuses it earlier (scheduler/http/middleware.py); other callers land here
         raise PayloadTooLarge(f"the calendar file is {len(data)} bytes; the limit is {max_bytes}", "body")
     try:
         return [(i.start, i.end) for i in import_busy(data, start, end, tz)]

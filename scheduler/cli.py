@@ -81,7 +81,7 @@ def serve(settings, workers: int = 1) -> int:
           f"API docs: {settings.public_url}/schema)", flush=True)
     # keep-alive longer than clients' think time, so a reused connection is not closed under them;
     # log_config is applied by uvicorn in every worker process; its own access log would print
-    # query strings and tokens, so the app writes the access lines (scheduler/hardening.py)
+    # query strings and tokens, so the app writes the access lines (scheduler/http/middleware.py)
     uvicorn.run("scheduler.asgi:app", host=settings.host, port=settings.port, workers=workers,
                 log_config=logging_config(settings), log_level="warning", access_log=False,
                 proxy_headers=True, timeout_keep_alive=30)
@@ -112,7 +112,7 @@ def worker(settings, once: bool = False, now: str | None = None) -> int:
 
 def demo(settings, serve_after: bool, seed: int, district: bool = False, schools: int = 20,
          families: int | None = None) -> int:
-    """Migrate, load the demo school (or with ``district`` the demo district, see scheduler/demo_district.py)."""
+    """Migrate, load the demo school (or with ``district`` the demo district, see scheduler/demo/district.py)."""
     from scheduler.demo.school import load_demo
 
     code = migrate(settings)

@@ -51,7 +51,7 @@ class Settings:
     # PostgreSQL connections each app process may open (asyncpg pool max_size); the worker and
     # `migrate` use at most 4. Total: web workers x pool + 4 per worker process, under max_connections.
     db_pool_size: int = 10
-    # operations (scheduler/hardening.py)
+    # operations (scheduler/http/middleware.py)
     log_format: str = "text"  # text (readable) / json (one object per line, for log collectors)
     max_body_bytes: int = 2_000_000  # any request body (JSON, forms)
     max_upload_bytes: int = 5_000_000  # a calendar file (PUT ...busy.ics)

@@ -22,7 +22,7 @@ from .verify import verify
 
 # Deterministic-time units CP-SAT spends per wall second with 2 interleaved
 # workers on this kind of model, measured on the 2-core development machine
-# (see BENCHMARKS.md). The deterministic budget is set below the wall budget
+# (see docs/benchmarks.md). The deterministic budget is set below the wall budget
 # so that, on an unloaded machine, the deterministic limit stops the search
 # first and the answer is reproducible bit for bit.
 DTIME_PER_SECOND = 0.25

@@ -1,4 +1,4 @@
-"""scheduler/hardening.py: headers, request ids, log lines without personal data, body and rate limits, /ready."""
+"""scheduler/http/middleware.py: headers, request ids, log lines without personal data, body and rate limits, /ready."""
 
 from __future__ import annotations
 

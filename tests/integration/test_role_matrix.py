@@ -1,6 +1,6 @@
 """Every route × every role, generated from the app's route table, on both engines.
 
-Each route declares who may call it (``scheduler/access.py``); this test
+Each route declares who may call it (``scheduler/core/access.py``); this test
 reads the declaration off each handler and calls the route as nobody, a
 family (its own object / another family's), an interpreter (own / another),
 a school administrator (own school / another school) and a district

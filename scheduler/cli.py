@@ -67,6 +67,39 @@ def check_migrated(settings) -> list[str]:
     return asyncio.run(_with_engine(settings, pending_migrations))
 
 
+def admin_create(settings, email: str, name: str, school: str | None, token: bool, link: bool) -> int:
+    """Make (or find) an administrator and print how they sign in: the way into a new install."""
+    from scheduler.accounts.staff import ensure_admin, link_for
+    from scheduler.core.errors import DomainError
+
+    pending = check_migrated(settings)
+    if pending:
+        print(f"the database has {len(pending)} unapplied migration(s); run `family-bridge migrate` first",
+              file=sys.stderr)
+        return 1
+
+    async def work() -> int:
+        try:
+            made = await ensure_admin(email, name or email, school, with_token=token)
+        except DomainError as exc:
+            print(f"admin create: {exc.message}", file=sys.stderr)
+            return 2
+        where = f"of {school}" if school else "of the district (every school)"
+        if made.created:
+            print(f"created administrator {email} {where} (user {made.user_id})")
+        else:
+            print(f"an administrator {email} {where} already exists (user {made.user_id})"
+                  + ("" if link or token else "; add --link for a new sign-in link"))
+        if made.created or link:
+            url = await link_for(settings, made.user_id)
+            print(f"sign-in link (works once, within 72 hours): {url}")
+        if made.token:
+            print(f"API token (shown once; only its hash is stored): {made.token}")
+        return 0
+
+    return asyncio.run(_with_engine(settings, work))
+
+
 def serve(settings, workers: int = 1) -> int:
     import uvicorn
 
@@ -158,14 +191,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="family-bridge", description="School-family event scheduling.")
     sub = parser.add_subparsers(dest="command", required=True)
     p_serve = sub.add_parser("serve", help="run the HTTP service")
-    p_serve.add_argument("--workers", type=int, default=1)
+    p_serve.add_argument("--host", help="address to listen on (default FB_HOST, 127.0.0.1)")
+    p_serve.add_argument("--port", type=int, help="port to listen on (default FB_PORT, 8000)")
+    p_serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1; one per core)")
+    p_admin = sub.add_parser("admin", help="administrator accounts (the first way into a new install)")
+    admin_sub = p_admin.add_subparsers(dest="admin_command", required=True)
+    p_create = admin_sub.add_parser("create", help="make an administrator (or find it) and print a sign-in link")
+    p_create.add_argument("--email", required=True, help="the administrator's e-mail address (one account per e-mail)")
+    p_create.add_argument("--name", default="", help="the name shown on pages (default: the e-mail address)")
+    p_create.add_argument("--school", metavar="SLUG", help="a school's administrator; without it, the district's")
+    p_create.add_argument("--token", action="store_true", help="also print a new API token (replaces an old one)")
+    p_create.add_argument("--link", action="store_true", help="print a new sign-in link for an existing account")
     sub.add_parser("migrate", help="apply database migrations")
     p_worker = sub.add_parser("worker", help="run reminders, escalations and e-mail delivery (no HTTP)")
     p_worker.add_argument("--once", action="store_true", help="one round of sweeps and delivery, then exit")
     p_worker.add_argument("--now", help="ISO instant to use as the clock (tests, catch-up runs)")
     p_demo = sub.add_parser("demo", help="migrate, load the demo school if the database is empty, then serve")
     p_demo.add_argument("--no-serve", action="store_true", help="load the data and exit")
-    p_demo.add_argument("--seed", type=int, default=2027)
+    p_demo.add_argument("--seed", type=int, default=2027, help="random seed of the demo data (default 2027)")
     p_demo.add_argument("--district", action="store_true",
                         help="a demo district instead: many schools, planned and published, for load tests")
     p_demo.add_argument("--schools", type=int, default=None, help="schools in the district (default 20)")
@@ -193,6 +236,14 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--schools and --families must be at least 1")
         if args.district and (args.families or 20_000) < (args.schools or 20):
             parser.error("a district needs at least one family per school")
+    if args.command == "serve":
+        if args.workers < 1:
+            parser.error("--workers must be at least 1")
+        # through the environment, so uvicorn's worker processes read the same address
+        if args.host:
+            os.environ["FB_HOST"] = args.host
+        if args.port is not None:
+            os.environ["FB_PORT"] = str(args.port)
     try:
         settings = get_settings()
     except SettingsError as exc:
@@ -202,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
         return migrate(settings)
     if args.command == "serve":
         return serve(settings, args.workers)
+    if args.command == "admin":
+        return admin_create(settings, args.email, args.name, args.school, args.token, args.link)
     if args.command == "worker":
         return worker(settings, args.once, args.now)
     return demo(settings, serve_after=not args.no_serve, seed=args.seed, district=args.district,

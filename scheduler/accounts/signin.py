@@ -32,7 +32,8 @@ from scheduler.notifications.mailer import SmtpMailer
 
 log = logging.getLogger("family_bridge.signin")
 
-LINK_MINUTES = 15
+LINK_MINUTES = 15  # a link someone asked for on the sign-in page
+INVITE_HOURS = 72  # a link an administrator (or `family-bridge admin create`) made for someone else
 SESSION_DAYS = 30
 
 
@@ -66,6 +67,15 @@ async def _new_session(user_id: int, now: dt.datetime) -> str:
     return token
 
 
+async def new_link(settings: Settings, user_id: int, valid: dt.timedelta, now: dt.datetime | None = None) -> str:
+    """A one-time sign-in link for a user (only its hash is stored); the caller delivers it."""
+    token = secrets.token_urlsafe(32)
+    async with writing():
+        await SignInLink.insert(SignInLink(user=user_id, token_hash=_hash(token),
+                                           expires_at=(now or utcnow()) + valid)).run()
+    return f"{settings.public_url}/signin/{token}"
+
+
 async def with_api_token(api_token: str) -> str:
     """Sign in with an API token (what the demo prints); returns the new session's cookie value."""
     if not api_token.strip():
@@ -80,13 +90,15 @@ async def with_api_token(api_token: str) -> str:
 Translator = Callable[[str], Callable[[str], str]]  # language -> gettext
 
 
-def _link_message(settings: Settings, to: str, url: str, language: str, translator: Translator) -> MIMEText:
+def _link_message(settings: Settings, to: str, url: str, language: str, translator: Translator,
+                  valid: dt.timedelta) -> MIMEText:
     _ = translator(language)
+    hours = int(valid.total_seconds() // 3600)
+    works = (_("Open this link to sign in to Family Bridge. It works once, within %(hours)s hours:") % {"hours": hours}
+             if hours else _("Open this link to sign in to Family Bridge. It works once, within %(minutes)s minutes:")
+             % {"minutes": int(valid.total_seconds() // 60)})
     text = "\n\n".join([
-        _("Hello,"),
-        _("Open this link to sign in to Family Bridge. It works once, within %(minutes)s minutes:")
-        % {"minutes": LINK_MINUTES},
-        url,
+        _("Hello,"), works, url,
         _("If you did not ask for it, ignore this e-mail: nobody can sign in without the link."),
     ]) + "\n"
     msg = MIMEText(text, "plain", "utf-8")
@@ -95,6 +107,22 @@ def _link_message(settings: Settings, to: str, url: str, language: str, translat
     msg["To"] = to
     msg["Content-Language"] = language
     return msg
+
+
+async def send_link(settings: Settings, user_id: int, address: str, language: str, translator: Translator,
+                    valid: dt.timedelta, now: dt.datetime | None = None) -> bool:
+    """Make a one-time link and e-mail it at once (never through the outbox: a credential waiting in a
+    table, or a link arriving after it expired, is worse than a failed send). True when it was sent."""
+    url = await new_link(settings, user_id, valid, now)
+    mailer = SmtpMailer(settings)
+    try:
+        await mailer.send(_link_message(settings, address, url, language, translator, valid))
+        return True
+    except Exception as exc:  # the caller says what is true; the log says why (no address)
+        log.warning("sign-in e-mail to user %s failed: %s", user_id, type(exc).__name__)
+        return False
+    finally:
+        await mailer.close()
 
 
 async def email_link(settings: Settings, email: str, language: str, translator: Translator,
@@ -109,21 +137,11 @@ async def email_link(settings: Settings, email: str, language: str, translator: 
     if "@" not in address or len(address) > 254:
         raise InvalidInput([("email", "enter the e-mail address the school has for you")])
     now = now or utcnow()
-    users = await User.select(User.id, User.family.language).where(User.email.ilike(address)).run()
-    for user in users:
-        token = secrets.token_urlsafe(32)
-        async with writing():
-            await SignInLink.insert(SignInLink(user=user["id"], token_hash=_hash(token),
-                                               expires_at=now + dt.timedelta(minutes=LINK_MINUTES))).run()
-        url = f"{settings.public_url}/signin/{token}"
-        mailer = SmtpMailer(settings)
-        try:
-            await mailer.send(_link_message(settings, address, url,
-                                            base_language(user["family.language"] or language), translator))
-        except Exception as exc:  # the page still answers "sent if known"; the log says why (no address)
-            log.warning("sign-in e-mail to user %s failed: %s", user["id"], type(exc).__name__)
-        finally:
-            await mailer.close()
+    users = await User.select(User.id, User.family.language).where(
+        User.email.ilike(address) & (User.active == True)).run()  # noqa: E712 (a column comparison)
+    for user in users:  # the page answers "sent if known" whatever happens here
+        await send_link(settings, user["id"], address, base_language(user["family.language"] or language),
+                        translator, dt.timedelta(minutes=LINK_MINUTES), now)
 
 
 async def with_link(token: str, now: dt.datetime | None = None) -> str:

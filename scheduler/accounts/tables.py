@@ -3,7 +3,7 @@ answers kept for Idempotency-Key retries."""
 
 from __future__ import annotations
 
-from piccolo.columns import ForeignKey, OnDelete, SmallInt, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, OnDelete, SmallInt, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -26,6 +26,9 @@ class User(Table, tablename="app_user"):
     interpreter = ForeignKey(references=Interpreter, on_delete=OnDelete.cascade, null=True, default=None)
     token_hash = Varchar(length=64, unique=True, index=True)
     created_at = Timestamptz(default=TimestamptzNow())
+    # a deactivated account keeps its row (history names it) but signs in no more: its token is
+    # replaced, its sessions and links deleted (scheduler/accounts/staff.py)
+    active = Boolean(default=True)
 
 
 class SignInLink(Table):

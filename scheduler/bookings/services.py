@@ -409,10 +409,22 @@ async def promote_for_childcare(childcare_id: int) -> list[int]:
     upcoming = await Event.select(Event.id).where((Event.childcare == childcare_id) & (Event.status == "published")
                                                   & (Event.starts_at > utcnow())).order_by(Event.id).run()
     for row in upcoming:
-        event = await lock_event(row["id"])
-        school = await _school(event["school"])
-        promoted += await promote(event, school["timezone"], school["waitlist_offer_hours"])
+        promoted += await promote_after_change(row["id"])
     return promoted
+
+
+async def seats_taken(event_id: int) -> int:
+    """Adults holding a seat (confirmed, or offered and not yet expired)."""
+    rows = await Registration.select(Registration.adults).where(
+        (Registration.event == event_id) & Registration.status.is_in(HOLDING)).run()
+    return sum(r["adults"] for r in rows)
+
+
+async def promote_after_change(event_id: int) -> list[int]:
+    """More room at an event (seats raised, more childcare staff): fill its waitlist, under its lock."""
+    event = await lock_event(event_id)
+    school = await _school(event["school"])
+    return await promote(event, school["timezone"], school["waitlist_offer_hours"])
 
 
 async def list_for_event(actor: Principal, event_id: int) -> list[RegistrationOut]:

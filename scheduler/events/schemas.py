@@ -11,11 +11,14 @@ from resources.schemas import Count, LangCode, Tag
 from scheduler.core.validation import LocalDateTime, multi_line, one_line
 
 Kind = Literal["workshop", "conference", "cultural", "meeting"]
-
-
 Status = Literal["draft", "proposed", "published", "cancelled"]
 
 
+class EventText(Struct, forbid_unknown_fields=True):
+    """An event's title and description in one more of the school's languages."""
+
+    title: one_line(200)
+    description: multi_line(5000) = ""
 
 
 class EventIn(Struct, forbid_unknown_fields=True):
@@ -31,6 +34,9 @@ class EventIn(Struct, forbid_unknown_fields=True):
     interpreter_languages: list[LangCode] = []
     childcare_children: Count = 0
     fixed_start: LocalDateTime | None = None
+    seat_limit: Annotated[int | None, Meta(description="at most this many adults, even in a bigger room")] = None
+    translations: Annotated[dict[LangCode, EventText], Meta(
+        description="title and description in the school's other languages (families read their own)")] = {}
 
 
 class EventOut(Struct):
@@ -55,6 +61,9 @@ class EventOut(Struct):
     sequence: int
     updated_at: dt.datetime
     cancelled_at: dt.datetime | None
+    seat_limit: int | None = None
+    seats: int | None = None
+    translations: dict[str, EventText] = {}
 
 
 class MoveIn(Struct, forbid_unknown_fields=True):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
-from piccolo.query.functions.aggregate import Count
+from piccolo.query.functions.aggregate import Count, Sum
 
 from resources.services import language_problems, school_by_slug
-from resources.tables import School
+from resources.tables import Room, School
+from scheduler.bookings import services as bookings
 from scheduler.assignments.tables import InterpreterAssignment
 from scheduler.bookings.tables import Registration
 from scheduler.core.access import Owner, owner_of
@@ -17,11 +19,11 @@ from scheduler.core.auth import (
     require_admin,
     require_member,
 )
-from scheduler.core.db import locked, writing
+from scheduler.core.db import locked, use_case, writing
 from scheduler.core.errors import Conflict, InvalidInput, NotFound
 from scheduler.core.paging import PageRequest, fetch_page
 from scheduler.core.timeutil import TimeError, date_problem, format_local, parse_typed, utcnow
-from scheduler.events.schemas import AudienceOut, EventIn, EventOut
+from scheduler.events.schemas import AudienceOut, EventIn, EventOut, EventText
 from scheduler.events.tables import Event
 
 
@@ -40,7 +42,26 @@ def _event_out(row: dict[str, Any], tz: str) -> EventOut:
         fixed_start=format_local(row["fixed_start"], tz), status=row["status"],
         starts_at=format_local(row["starts_at"], tz), ends_at=format_local(row["ends_at"], tz), room_id=row["room"],
         sequence=row["sequence"], updated_at=row["updated_at"], cancelled_at=row["cancelled_at"],
+        seat_limit=row["seat_limit"], seats=row["seats"],
+        translations={lang: EventText(**text) for lang, text in texts(row).items()},
     )
+
+
+def texts(row: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """An event row's other-language titles and descriptions (``{language: {title, description}}``)."""
+    try:
+        value = json.loads(row.get("translations") or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def localized(row: dict[str, Any], language: str) -> tuple[str, str]:
+    """(title, description) in ``language`` when the school wrote them, else as written first."""
+    text = texts(row).get(language)
+    if text and text.get("title"):
+        return text["title"], text.get("description") or row.get("description") or ""
+    return row["title"], row.get("description") or ""
 
 
 async def _event(event_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -51,9 +72,16 @@ async def _event(event_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
     return row, school
 
 
-def _event_values(data: EventIn, tz: str) -> dict[str, Any]:
+def _event_values(data: EventIn, school: dict[str, Any]) -> dict[str, Any]:
     """Validated column values, or InvalidInput listing every problem."""
+    tz = school["timezone"]
     problems = language_problems(data.interpreter_languages, "interpreter_languages")
+    offered = set(school["languages"] or [])
+    problems += [(f"translations.{lang}", f"{lang!r} is not one of the school's languages "
+                                          f"({', '.join(sorted(offered)) or 'none set'})")
+                 for lang in sorted(data.translations) if lang not in offered]
+    if data.seat_limit is not None and not 1 <= data.seat_limit <= 100_000:
+        problems.append(("seat_limit", "between 1 and 100000 adults, or empty for the room's capacity"))
     problems += [(name, problem) for name in ("earliest_date", "latest_date")
                  if (problem := date_problem(getattr(data, name)))]
     if data.latest_date < data.earliest_date:
@@ -75,35 +103,51 @@ def _event_values(data: EventIn, tz: str) -> dict[str, Any]:
         "duration_minutes": data.duration_minutes, "earliest_date": data.earliest_date,
         "latest_date": data.latest_date, "min_capacity": data.min_capacity, "room_tags": sorted(set(data.room_tags)),
         "audience": sorted(set(data.audience)), "interpreter_languages": sorted(set(data.interpreter_languages)),
-        "childcare_children": data.childcare_children, "fixed_start": fixed,
+        "childcare_children": data.childcare_children, "fixed_start": fixed, "seat_limit": data.seat_limit,
+        "translations": json.dumps({lang: {"title": t.title, "description": t.description}
+                                    for lang, t in sorted(data.translations.items())}, sort_keys=True),
     }
 
 
 async def create_event(actor: Principal, slug: str, data: EventIn) -> EventOut:
     school = await school_by_slug(slug)
     require_admin(actor, school["id"])
-    values = _event_values(data, school["timezone"])
+    values = _event_values(data, school)
     async with writing():
         row = (await Event.insert(Event(school=school["id"], **values)).returning(*Event.all_columns()).run())[0]
     return _event_out(row, school["timezone"])
 
 
+@use_case
 async def update_event(actor: Principal, event_id: int, data: EventIn) -> EventOut:
-    """Edit an event's planning data; a published event's SEQUENCE goes up so calendars refresh it."""
+    """Edit an event's planning data; a published event's SEQUENCE goes up so calendars refresh it.
+
+    A published event's seats follow a new seat limit (never below the adults
+    who hold one); when they grow, the waitlist moves up in the same transaction.
+    """
     row, school = await _event(event_id)
     require_admin(actor, school["id"])
     if row["status"] == "cancelled":
         raise Conflict(f"event {event_id} is cancelled; create a new one instead", "status")
-    values = _event_values(data, school["timezone"])
+    values = _event_values(data, school)
     changed = {k: v for k, v in values.items() if row[k] != v}
+    grew = False
     if changed:
         update = {getattr(Event, k): v for k, v in changed.items()} | {Event.updated_at: utcnow()}
         if row["status"] == "published":
             update[Event.sequence] = row["sequence"] + 1
             if row["starts_at"] is not None and "duration_minutes" in changed:
                 update[Event.ends_at] = row["starts_at"] + dt.timedelta(minutes=values["duration_minutes"])
-        async with writing():
-            await Event.update(update).where(Event.id == event_id).run()
+            if "seat_limit" in changed and row["room"] is not None:
+                room = await Room.select(Room.capacity).where(Room.id == row["room"]).first().run()
+                seats = min(room["capacity"], values["seat_limit"] or room["capacity"])
+                taken = await bookings.seats_taken(event_id)
+                if seats < taken:
+                    raise Conflict(f"{taken} adults already hold a seat; the limit cannot go below that", "seat_limit")
+                update[Event.seats], grew = seats, seats > (row["seats"] or 0)
+        await Event.update(update).where(Event.id == event_id).run()
+        if grew:
+            await bookings.promote_after_change(event_id)
     return await get_event(actor, event_id)
 
 
@@ -229,10 +273,11 @@ async def school_events(school_id: int, status: str, upcoming_only: bool = False
                               Event.latest_date, Event.starts_at, Event.seats, Event.interpreter_languages,
                               Event.childcare_children, Event.room.name.as_alias("room_name")).where(where).order_by(
         Event.starts_at if status != "draft" else Event.id).run()
+    # seats are counted in adults, as registrations take them (confirmed, or offered and held)
     taken = {r["event"]: r["n"] for r in await Registration.select(
-        Registration.event, Count(Registration.id, alias="n")).where(
-        Registration.event.is_in([r["id"] for r in rows] or [-1]) & (Registration.status == "confirmed")
-    ).group_by(Registration.event).run()}
+        Registration.event, Sum(Registration.adults, alias="n")).where(
+        Registration.event.is_in([r["id"] for r in rows] or [-1])
+        & Registration.status.is_in(["confirmed", "offered"])).group_by(Registration.event).run()}
     work: dict[int, dict[str, int]] = {}
     for a in await InterpreterAssignment.select(
             InterpreterAssignment.event, InterpreterAssignment.status, Count(InterpreterAssignment.id, alias="n")).where(

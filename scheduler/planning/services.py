@@ -368,7 +368,7 @@ async def _apply(a: dict[str, Any], ev: dict[str, Any], tz: str, capacity: dict[
         raise Conflict(f"childcare {care_id} was deleted after the plan was made; plan again",
                        f"events.{ev['id']}.childcare")
     values = {Event.status: "published", Event.starts_at: start, Event.ends_at: end, Event.room: room_id,
-              Event.seats: capacity[room_id], Event.childcare: care_id, Event.updated_at: now}
+              Event.seats: min(capacity[room_id], ev["seat_limit"] or capacity[room_id]), Event.childcare: care_id, Event.updated_at: now}
     if ev["status"] == "published":
         if (ev["starts_at"], ev["room"], ev["childcare"]) == (start, room_id, care_id):
             return  # re-planned to where it already is: nothing changes, nothing to tell calendars

@@ -15,13 +15,13 @@ the type, so it also shows in the OpenAPI document and a fuzzer respects it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, TypeVar
 
 import msgspec
 from msgspec import Meta
 
-from scheduler.core.errors import InvalidInput
+from scheduler.core.errors import T_, InvalidInput, Text
 
 # C0 controls, DEL and C1 controls; MULTI_LINE lets tab, LF and CR through.
 ONE_LINE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"
@@ -35,14 +35,29 @@ LANG_PATTERN = r"^[a-z]{2,3}$"
 TAG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,59}$"
 _PATTERN_MESSAGES = {
-    ONE_LINE_PATTERN: "must be one line of text without control characters (no tabs, line breaks or NUL)",
-    MULTI_LINE_PATTERN: "must be text without control characters (tabs and line breaks are allowed)",
-    EMAIL_PATTERN: "is not an e-mail address (name@example.org, without spaces or control characters)",
-    HHMM_PATTERN: "is not a time of day; write HH:MM from 00:00 to 24:00",
-    LANG_PATTERN: "is not a language code; write a lower-case ISO 639 code such as 'es'",
-    TAG_PATTERN: "is not a tag; use lower-case letters, digits and '-', at most 40 characters",
-    SLUG_PATTERN: "is not a slug; use 2 to 60 lower-case letters, digits and '-'",
+    ONE_LINE_PATTERN: T_("must be one line of text without control characters (no tabs, line breaks or NUL)"),
+    MULTI_LINE_PATTERN: T_("must be text without control characters (tabs and line breaks are allowed)"),
+    EMAIL_PATTERN: T_("is not an e-mail address (name@example.org, without spaces or control characters)"),
+    HHMM_PATTERN: T_("is not a time of day; write HH:MM from 00:00 to 24:00"),
+    LANG_PATTERN: T_("is not a language code; write a lower-case ISO 639 code such as 'es'"),
+    TAG_PATTERN: T_("is not a tag; use lower-case letters, digits and '-', at most 40 characters"),
+    SLUG_PATTERN: T_("is not a slug; use 2 to 60 lower-case letters, digits and '-'"),
 }
+N_ = str  # marks a msgid for the pages' catalogue; it is translated where it is shown
+# The decoder's own sentences, kept as the API's English, with a translatable meaning for the pages.
+_DECODER_MEANINGS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^Expected `(int|float)`, got `\w+`$"), N_("must be a number")),
+    (re.compile(r"^Expected `(int|float)` >= (?P<n>-?[\d.]+)$"), N_("must be at least %(n)s")),
+    (re.compile(r"^Expected `(int|float)` <= (?P<n>-?[\d.]+)$"), N_("must be at most %(n)s")),
+    (re.compile(r"^Expected `str` of length >= 1$"), N_("must not be empty")),
+    (re.compile(r"^Expected `str` of length >= (?P<n>\d+)$"), N_("must be at least %(n)s characters long")),
+    (re.compile(r"^Expected `str` of length <= (?P<n>\d+)$"), N_("must be at most %(n)s characters long")),
+    (re.compile(r"^Expected `array` of length <= (?P<n>\d+)$"), N_("at most %(n)s may be chosen")),
+    (re.compile(r"^Object missing required field"), N_("is required")),
+    (re.compile(r"^Invalid enum value"), N_("is not one of the choices")),
+    (re.compile(r"^Expected `date`"), N_("must be a date (YYYY-MM-DD)")),
+)
+
 
 
 def one_line(max_length: int, min_length: int = 1, description: str | None = None) -> Any:
@@ -97,23 +112,29 @@ def problem(message: str, base: str = "") -> tuple[str, str]:
     regex = _REGEX.match(message)
     if regex:
         pattern = regex.group(1).encode().decode("unicode_escape")
-        message = _PATTERN_MESSAGES.get(pattern, message)
+        return field, _PATTERN_MESSAGES.get(pattern, message)
+    for decoder, meaning in _DECODER_MEANINGS:
+        match = decoder.match(message)
+        if match:
+            return field, Text(meaning, english=message, **match.groupdict())
     return field, message
 
 
 T = TypeVar("T")
 
 
-def convert(kind: type[T], data: Mapping[str, Any]) -> T:
+def convert(kind: type[T], data: Mapping[str, Any], field: Callable[[str], str] | None = None) -> T:
     """Build a Struct from a form (or any mapping) with every bound of its type checked.
 
     Calling the Struct directly skips ``Meta`` bounds, which is how a page
-    once stored a 5,000-character child name that the API refuses.
+    once stored a 5,000-character child name that the API refuses. ``field``
+    names a problem's field as the page does (a table row's ``start3``).
     """
     try:
         return msgspec.convert(dict(data), kind, strict=False)
     except msgspec.ValidationError as exc:
-        raise InvalidInput([problem(str(exc))]) from None
+        name, message = problem(str(exc))
+        raise InvalidInput([(field(name) if field else name, message)]) from None
 
 
 # ---------------------------------------------------------------- JSON nesting

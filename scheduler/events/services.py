@@ -10,8 +10,8 @@ from piccolo.query.functions.aggregate import Count, Sum
 
 from resources.services import language_problems, school_by_slug
 from resources.tables import Room, School
-from scheduler.bookings import services as bookings
 from scheduler.assignments.tables import InterpreterAssignment
+from scheduler.bookings import services as bookings
 from scheduler.bookings.tables import Registration
 from scheduler.core.access import Owner, owner_of
 from scheduler.core.auth import (

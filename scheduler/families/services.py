@@ -122,6 +122,11 @@ _GRADE_SPELLINGS = {"pk": "pre-k", "prek": "pre-k", "pre-k": "pre-k", "tk": "pre
                     "kindergarten": "K"}
 
 
+def audience_tag(grade: str) -> str:
+    """The audience tag of an event for families with a child in ``grade`` ("K" -> "grade-k")."""
+    return f"grade-{grade.strip().lower()}"
+
+
 def canonical_grade(text: str) -> str | None:
     """``K``, ``pre-k`` or ``1`` … ``12`` for the ways schools write them (``kg``, ``PK``, ``03``); None if none."""
     key = text.strip().casefold()

@@ -10,7 +10,7 @@ session (``csrf``), and the cookie is SameSite=Lax and HttpOnly.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -24,7 +24,7 @@ from calendars import links
 from resources.tables import School
 from scheduler.accounts import signin
 from scheduler.core.access import AUTHENTICATORS, SignInRequired
-from scheduler.core.errors import DomainError, Forbidden, InvalidInput, NotFound
+from scheduler.core.errors import DomainError, Forbidden, InvalidInput, NotFound, Unauthorized, say
 from scheduler.core.i18n import base_language, direction, from_accept_language
 from scheduler.core.settings import Settings
 from scheduler.web import i18n
@@ -76,6 +76,26 @@ class Page:
         }
         return Template(template_name=template, context=values | context, status_code=status_code,
                         headers={"Cache-Control": "no-store", "Content-Language": lang})
+
+    def errors_of(self, exc: DomainError) -> dict[str, str]:
+        """Field -> what is wrong with it, in the reader's language ("" for the form as a whole)."""
+        items = exc.problems if isinstance(exc, InvalidInput) else [(exc.field or "", exc.message)]
+        out: dict[str, str] = {}
+        for field, message in items:
+            out.setdefault(field, say(message, self.gettext))
+        return out
+
+    async def submit(self, work: Callable[[], Awaitable[Any]], template: str, values: dict[str, Any],
+                     **context: Any) -> Any:
+        """Run a form's use case; when it refuses, show the same page again with each problem beside its
+        field, in the reader's language, and everything typed still there (never a bare error page)."""
+        try:
+            return await work()
+        except (Forbidden, Unauthorized, NotFound):
+            raise  # not the form's fault: the error page says it
+        except DomainError as exc:
+            return self.render(template, status_code=exc.status_code, errors=self.errors_of(exc), values=values,
+                               **context)
 
     async def _checked_form(self) -> Any:
         """The submitted form, after checking it came from one of our pages (CSRF)."""

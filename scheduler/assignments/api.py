@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, Response, get, post
+from litestar.params import JSONBody
 
 from scheduler.accounts.idempotency import once
 from scheduler.assignments import services
-from scheduler.assignments.schemas import AssignmentOut
+from scheduler.assignments.schemas import AssignIn, AssignmentOut
 from scheduler.core.access import api
 from scheduler.http.params import Actor, IdempotencyKey, PathId, fingerprint, json_answer
 
@@ -41,6 +42,12 @@ class AssignmentController(Controller):
     @post("/assignments/{assignment_id:int}/release", status_code=200, guards=[api.signed_in("interpreter")])
     async def release(self, actor: Actor, assignment_id: PathId) -> AssignmentOut:
         return await services.release(actor, assignment_id)
+
+    @post("/assignments/{assignment_id:int}/assign", status_code=200, guards=[api.admin("assignment_id")])
+    async def assign(self, actor: Actor, request: Request, assignment_id: PathId,
+                     data: JSONBody[AssignIn]) -> AssignmentOut:
+        """An administrator gives open work to an interpreter by hand: the rules of a claim, confirmed at once."""
+        return await services.assign(actor, assignment_id, data.interpreter_id, _buffer(request))
 
     @post("/assignments/{assignment_id:int}/confirm", status_code=200, guards=[api.admin("assignment_id")])
     async def confirm(self, actor: Actor, assignment_id: PathId) -> AssignmentOut:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from msgspec import Struct
 
+from resources.schemas import Id
+
 
 class AssignmentOut(Struct):
     id: int
@@ -15,3 +17,7 @@ class AssignmentOut(Struct):
     interpreter_id: int | None
     starts_at: str
     ends_at: str
+
+
+class AssignIn(Struct, forbid_unknown_fields=True):
+    interpreter_id: Id

@@ -143,18 +143,10 @@ async def claim(actor: Principal, assignment_id: int, buffer_minutes: int) -> As
         raise Conflict(f"assignment {assignment_id} is already {row['status']}", "assignment_id")
     if row["starts_at"] <= utcnow():
         raise Conflict(f"assignment {assignment_id} has already started", "assignment_id")
-    zones = await _zones()
-    tz = zones[row["school"]]
-    windows = await InterpreterAvailability.select().where(InterpreterAvailability.interpreter == me["id"]).run()
-    busy = await InterpreterBusy.select().where(InterpreterBusy.interpreter == me["id"]).run()
-    if not within_availability(windows, busy, row["starts_at"], row["ends_at"], tz):
-        raise Conflict("this assignment is outside your availability", "assignment_id")
-    work = await _own_work(me["id"])
-    other = clashes(work, row, dt.timedelta(minutes=buffer_minutes))
-    if other is not None:
-        raise Conflict(f"it overlaps your assignment {other['id']} (with travel time between schools)", "assignment_id")
-    if over_daily_limit(work, row, me["max_events_per_day"], tz):
-        raise Conflict(f"you already have {me['max_events_per_day']} assignment(s) that day", "assignment_id")
+    tz = (await _zones())[row["school"]]
+    problem = await _misfit(me, row, tz, buffer_minutes, "you", "your")
+    if problem:
+        raise Conflict(problem, "assignment_id")
     updated = await InterpreterAssignment.update({
         InterpreterAssignment.status: "claimed", InterpreterAssignment.interpreter: me["id"],
         InterpreterAssignment.claimed_at: utcnow(), InterpreterAssignment.updated_at: utcnow()}).where(
@@ -162,6 +154,55 @@ async def claim(actor: Principal, assignment_id: int, buffer_minutes: int) -> As
     ).returning(*InterpreterAssignment.all_columns()).run()
     if not updated:
         raise Conflict(f"assignment {assignment_id} was claimed by someone else", "assignment_id")
+    titles = await _titles([row["event"]])
+    return _out(updated[0], titles[row["event"]], tz)
+
+
+async def _misfit(person: dict[str, Any], row: dict[str, Any], tz: str, buffer_minutes: int, who: str,
+                  whose: str) -> str | None:
+    """Why this interpreter cannot take this work (availability, another assignment, the daily limit), or None.
+
+    The same rules whether an interpreter claims it or an administrator assigns it by hand.
+    """
+    windows = await InterpreterAvailability.select().where(InterpreterAvailability.interpreter == person["id"]).run()
+    busy = await InterpreterBusy.select().where(InterpreterBusy.interpreter == person["id"]).run()
+    if not within_availability(windows, busy, row["starts_at"], row["ends_at"], tz):
+        return f"this assignment is outside {whose} availability"
+    work = await _own_work(person["id"])
+    other = clashes(work, row, dt.timedelta(minutes=buffer_minutes))
+    if other is not None:
+        return f"it overlaps {whose} assignment {other['id']} (with travel time between schools)"
+    if over_daily_limit(work, row, person["max_events_per_day"], tz):
+        return f"{who} already have {person['max_events_per_day']} assignment(s) that day"
+    return None
+
+
+@use_case
+async def assign(actor: Principal, assignment_id: int, interpreter_id: int, buffer_minutes: int) -> AssignmentOut:
+    """An administrator gives open work to an interpreter by hand: the claim's rules, then confirmed at once
+    (and the interpreter told)."""
+    row = await _assignment(assignment_id, lock=True)
+    require_admin(actor, row["school"])
+    person = await locked(Interpreter.select().where(Interpreter.id == interpreter_id)).first().run()
+    if person is None or person["school"] != row["school"]:
+        raise InvalidInput([("interpreter_id", f"no interpreter {interpreter_id} at this school")])
+    if row["language"] not in (person["languages"] or []):
+        raise InvalidInput([("interpreter_id", f"{person['name']} does not interpret {language_name(row['language'])}")])
+    if row["status"] != "open":
+        raise Conflict(f"assignment {assignment_id} is already {row['status']}", "assignment_id")
+    tz = (await _zones())[row["school"]]
+    problem = await _misfit(person, row, tz, buffer_minutes, "they", "their")
+    if problem:
+        raise Conflict(problem, "interpreter_id")
+    now = utcnow()
+    updated = await InterpreterAssignment.update({
+        InterpreterAssignment.status: "confirmed", InterpreterAssignment.interpreter: person["id"],
+        InterpreterAssignment.claimed_at: now, InterpreterAssignment.updated_at: now}).where(
+        (InterpreterAssignment.id == assignment_id) & (InterpreterAssignment.status == "open")
+    ).returning(*InterpreterAssignment.all_columns()).run()
+    await notify("assignment_confirmed", f"assignment-confirmed:{assignment_id}:{person['id']}", person["email"],
+                 interpreter=person["id"], event=row["event"], school=row["school"],
+                 payload={"assignment": assignment_id})
     titles = await _titles([row["event"]])
     return _out(updated[0], titles[row["event"]], tz)
 

@@ -11,7 +11,7 @@ from litestar.response import Redirect, Response, Template
 from resources import services as resources
 from scheduler.assignments import services as assignments
 from scheduler.core.access import pages
-from scheduler.core.errors import NotFound
+from scheduler.core.errors import T_, InvalidInput, NotFound
 from scheduler.core.paging import PageRequest
 from scheduler.core.validation import convert
 from scheduler.events import services as events
@@ -34,7 +34,8 @@ def _notices(page: Page) -> dict[str, str]:
     return {"published": _("The plan is published. Families can now register, and interpreters see the open assignments."),
             "cancelled": _("The event is cancelled. Registered families are told by e-mail and their calendars show it as cancelled."),
             "moved": _("The event has moved. Registered families are told the new time by e-mail."),
-            "confirmed": _("Confirmed: the interpreter is told by e-mail.")}
+            "confirmed": _("Confirmed: the interpreter is told by e-mail."),
+            "assigned": _("Assigned and confirmed: the interpreter is told by e-mail.")}
 
 
 @get("/planner", include_in_schema=False, guards=[pages.signed_in("admin")])
@@ -147,8 +148,10 @@ async def interpreting(page: Page, event_id: int) -> Template:
     school = _school(page)
     actor = page.require().principal
     event = await events.get_event(actor, event_id)
+    people, _total = await resources.list_interpreters(actor, school["slug"], PageRequest(limit=200, offset=0))
     return page.render("event_interpreters.html", event=event, work=await assignments.list_for_event(actor, event_id),
-                       names=await resources.interpreter_names(school["id"]),
+                       names={p.id: p.name for p in people},
+                       speakers=lambda code: [(p.id, p.name) for p in people if code in p.languages],
                        language_name=lambda code: language_label(code, page.language), notices=_notices(page))
 
 
@@ -160,5 +163,18 @@ async def confirm_claim(page: Page, assignment_id: int) -> Redirect:
     return back(f"/planner/events/{done.event_id}/interpreters", "confirmed")
 
 
-ROUTES = [planner, make_plan, plan_page, plan_progress, publish, cancel_form, cancel, move_form, move, interpreting,
+@post("/planner/assignments/{assignment_id:int}/assign", include_in_schema=False,
+      guards=[pages.admin("assignment_id")])
+async def assign(page: Page, assignment_id: int) -> Redirect:
+    """Give open work to an interpreter by hand (the claim's rules apply; they are told)."""
+    form = await page.form()
+    actor = page.require("admin").principal
+    chosen = (form.get("interpreter_id") or [""])[0]
+    if not chosen.isdigit():
+        raise InvalidInput([("interpreter_id", T_("choose an interpreter"))])
+    done = await assignments.assign(actor, assignment_id, int(chosen), page.settings.travel_buffer_minutes)
+    return back(f"/planner/events/{done.event_id}/interpreters", "assigned")
+
+
+ROUTES = [assign, planner, make_plan, plan_page, plan_progress, publish, cancel_form, cancel, move_form, move, interpreting,
           confirm_claim]

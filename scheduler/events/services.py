@@ -269,9 +269,10 @@ async def school_events(school_id: int, status: str, upcoming_only: bool = False
     where = (Event.school == school_id) & (Event.status == status) & (Event.kind != "conference")
     if upcoming_only:
         where &= Event.starts_at >= utcnow() - dt.timedelta(hours=3)
-    rows = await Event.select(Event.id, Event.title, Event.kind, Event.duration_minutes, Event.earliest_date,
-                              Event.latest_date, Event.starts_at, Event.seats, Event.interpreter_languages,
-                              Event.childcare_children, Event.room.name.as_alias("room_name")).where(where).order_by(
+    rows = await Event.select(Event.id, Event.title, Event.kind, Event.description, Event.translations,
+                              Event.duration_minutes, Event.earliest_date, Event.latest_date, Event.starts_at,
+                              Event.ends_at, Event.seats, Event.interpreter_languages, Event.childcare_children,
+                              Event.audience, Event.room.name.as_alias("room_name")).where(where).order_by(
         Event.starts_at if status != "draft" else Event.id).run()
     # seats are counted in adults, as registrations take them (confirmed, or offered and held)
     taken = {r["event"]: r["n"] for r in await Registration.select(

@@ -43,6 +43,7 @@ from scheduler.bookings.tables import Registration
 from scheduler.core.db import locked, use_case
 from scheduler.core.languages import language_name
 from scheduler.core.settings import Settings
+from scheduler.events.services import localized
 from scheduler.events.tables import Event
 from scheduler.families.tables import Family
 from scheduler.notifications import messages
@@ -299,7 +300,7 @@ class _Batch:
     async def load(self, ids: list[int]) -> list[dict[str, Any]]:
         rows = await Outbox.select().where(Outbox.id.is_in(ids)).order_by(Outbox.id).run()
         event_ids = sorted({r["event"] for r in rows if r["event"] is not None})
-        self.events = {e["id"]: e for e in await Event.select(*event_columns(), Event.school).where(
+        self.events = {e["id"]: e for e in await Event.select(*event_columns(), Event.school, Event.translations).where(
             Event.id.is_in(event_ids)).run()} if event_ids else {}
         school_ids = sorted({e["school"] for e in self.events.values()})
         self.schools = {s["id"]: s for s in await School.select().where(School.id.is_in(school_ids)).run()
@@ -332,7 +333,8 @@ class _Batch:
         payload = json.loads(row["payload"] or "{}")
         language = messages.base_language(row["language"])
         prefs = preferences_url(self.settings, row["family"]) if row["family"] is not None else None
-        ctx = messages.Context(kind=row["kind"], language=language, title=event["title"],
+        title, _text = localized(event, language)  # the school's own words in the family's language, if written
+        ctx = messages.Context(kind=row["kind"], language=language, title=title,
                                starts_at=_utc(event["starts_at"]), timezone=school["timezone"], school=school["name"],
                                place=event["room_name"] or "", preferences_url=prefs,
                                deadline=_utc(payload["offered_until"]) if payload.get("offered_until") else None,

@@ -22,6 +22,7 @@ from scheduler.core.validation import convert
 from scheduler.events import services as events
 from scheduler.families import services as families
 from scheduler.families.schemas import AvailabilityIn, ChildIn, DatedWindow, FamilyIn
+from scheduler.families.services import audience_tag
 from scheduler.notifications import outbox
 from scheduler.privacy.erase import delete_family
 from scheduler.privacy.export import export_family
@@ -54,15 +55,26 @@ def _one(form: dict[str, list[str]], key: str) -> str:
     return (form.get(key) or [""])[0].strip()
 
 
+def for_us(event: dict[str, Any], tags: set[str]) -> bool:
+    """An event is for the family when it is for the whole school or for a grade one of its children is in."""
+    return not event["audience"] or bool(set(event["audience"]) & tags)
+
+
 @get("/family", include_in_schema=False, guards=[pages.signed_in("family")])
-async def family_page(page: Page, feed: str = "") -> Template:
+async def family_page(page: Page, feed: str = "", show: str = "") -> Template:
+    """Coming up: by default the events for the family's children's grades and the whole school (?show=all:
+    every event), each in the family's language where the school wrote it."""
     family_id = _family_id(page)
     actor = page.require().principal
     family = await families.get_family(actor, family_id)
     availability = await families.get_family_availability(actor, family_id)
     children = await families.list_children(actor, family_id)
     school = page.school or {}
-    upcoming = await events.school_events(school["id"], "published", upcoming_only=True)
+    everything = await events.school_events(school["id"], "published", upcoming_only=True)
+    tags = {audience_tag(c.grade) for c in children}
+    upcoming = everything if show == "all" else [e for e in everything if for_us(e, tags)]
+    for e in upcoming:
+        e["title"], e["description"] = events.localized(e, page.language)
     mine = {r.event_id: r for r in await bookings.list_for_family(actor, family_id) if r.status != "cancelled"}
     mail = await outbox.booking_mail(family_id)
     trip = await conferences.itinerary(actor, family_id)
@@ -70,6 +82,8 @@ async def family_page(page: Page, feed: str = "") -> Template:
     picked = grid.cells((w["weekday"], parse_hhmm(w["start"]), parse_hhmm(w["end"])) for w in availability.weekly)
     return page.render(
         "family.html", family=family, children=children, events=upcoming, mine=mine, mail=mail, trip=trip, picked=picked,
+        show_all=show == "all", hidden=len(everything) - len(upcoming),
+        kids=lambda ids: ", ".join(c.first_name for c in children if c.id in ids),
         slots=grid.SLOTS, days=weekday_names(page.language), day_abbr=weekday_names(page.language, "abbreviated"),
         hour=lambda m: clock_minutes(m, page.language), age_bands=AGE_BANDS, page_languages=NAMES,
         language_name=lambda code: language_label(code, page.language), dated=availability.dated,
@@ -145,6 +159,16 @@ async def register(page: Page, event_id: int) -> Redirect:
     return back("/family", "waitlisted" if msgspec.json.decode(body)["status"] == "waitlisted" else "registered")
 
 
+@get("/family/events/{event_id:int}/registrations/{registration_id:int}/cancel", include_in_schema=False,
+     guards=[pages.family("registration_id", "family")])
+async def cancel_form(page: Page, event_id: int, registration_id: int) -> Template:
+    """Cancelling asks first: a tap on a phone should not give a place away."""
+    event = await events.get_event(page.require("family").principal, event_id)
+    title, _text = events.localized({"title": event.title, "description": event.description,
+                                     "translations": msgspec.json.encode(event.translations).decode()}, page.language)
+    return page.render("family_cancel.html", event=event, title=title, registration_id=registration_id)
+
+
 @post("/family/events/{event_id:int}/registrations/{registration_id:int}/cancel", include_in_schema=False, guards=[pages.family("registration_id", "family")])
 async def cancel(page: Page, event_id: int, registration_id: int) -> Redirect:
     await page.form()
@@ -209,4 +233,5 @@ async def delete(page: Page) -> Redirect:
 
 
 ROUTES: list[Any] = [family_page, save_availability, upload_busy, save_profile, add_child, remove_child, register,
+                     cancel_form,
                      cancel, accept_offer, accept_conferences, private_feed, export, delete_form, delete]

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from litestar import Litestar
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import RedocRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from calendars import api as calendars
@@ -29,6 +30,8 @@ from scheduler.notifications import api as notifications
 from scheduler.piccolo_app import APP_CONFIG
 from scheduler.planning import api as planning
 from scheduler.privacy import api as privacy
+
+REDOC = "/static/vendor/redoc-2.5.0.standalone.js"
 
 # Every route of the service. The privacy feature's DELETE /families/{id} comes after the families
 # controller on that path (see scheduler/privacy/api.py).
@@ -68,9 +71,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=OpenAPIConfig(
             title="Family Bridge",
             version="0.1.0",
+            description="The HTTP API of Family Bridge: everything its pages do. Sign in with `Authorization: "
+                        "Bearer <token>`; every error is `{status_code, detail, errors: [{field, message}]}`.",
             path="/schema",
             components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
             security=[{"bearer": []}],
+            # the viewer ships with the package (pinned), so a school network without internet still shows it
+            render_plugins=[RedocRenderPlugin(js_url=REDOC, google_fonts=False, path=["/", "/redoc"], favicon="")],
         ),
         request_max_body_size=middleware.body_ceiling(settings),
         logging_config=None,  # serve/worker configure logging (http.logs.logging_config); Litestar's would replace it

@@ -1,4 +1,4 @@
-"""The few sentences a calendar feed writes on its own, in five languages.
+"""The few sentences a calendar feed writes on its own, in the seven languages of the pages.
 
 Feeds are read in families' calendar apps, far from our web pages and their
 translation machinery, so the two generated sentences of an event description
@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from scheduler.core.languages import language_label
 
 DEFAULT_LANGUAGE = "en"
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "es", "zh", "vi", "ar")
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "es", "zh", "vi", "ar", "so", "ht")
 
 #: "Interpretation is available in: {languages}."
 _INTERPRETED: dict[str, str] = {
@@ -27,9 +27,11 @@ _INTERPRETED: dict[str, str] = {
     "zh": "提供以下语言的口译：{languages}。",
     "vi": "Có phiên dịch bằng: {languages}.",
     "ar": "تتوفر الترجمة الفورية باللغات: {languages}.",
+    "so": "Turjumaan waa la heli karaa: {languages}.",
+    "ht": "Gen entèprèt nan: {languages}.",
 }
 
-_LIST_SEPARATOR: dict[str, str] = {"en": ", ", "es": ", ", "zh": "、", "vi": ", ", "ar": "، "}
+_LIST_SEPARATOR: dict[str, str] = {"en": ", ", "es": ", ", "zh": "、", "vi": ", ", "ar": "، ", "so": ", ", "ht": ", "}
 
 _CHILDCARE: dict[bool, dict[str, str]] = {
     True: {
@@ -38,6 +40,8 @@ _CHILDCARE: dict[bool, dict[str, str]] = {
         "zh": "提供儿童看护。",
         "vi": "Có dịch vụ giữ trẻ.",
         "ar": "تتوفر رعاية الأطفال.",
+        "so": "Daryeelka carruurta waa la bixiyaa.",
+        "ht": "Gen gadri pou timoun yo.",
     },
     False: {
         "en": "No childcare is offered.",
@@ -45,6 +49,8 @@ _CHILDCARE: dict[bool, dict[str, str]] = {
         "zh": "不提供儿童看护。",
         "vi": "Không có dịch vụ giữ trẻ.",
         "ar": "لا تتوفر رعاية الأطفال.",
+        "so": "Daryeelka carruurta lama bixiyo.",
+        "ht": "Pa gen gadri pou timoun yo.",
     },
 }
 

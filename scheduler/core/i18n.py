@@ -17,7 +17,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-LANGUAGES = ("en", "es", "zh", "vi", "ar")
+LANGUAGES = ("en", "es", "zh", "vi", "ar", "so", "ht")
 RTL = frozenset({"ar", "fa", "he", "ur"})
 
 

@@ -23,7 +23,8 @@ N_ = str  # marks a msgid for extraction; translated where it is shown
 PLAN_STATUS = {"solving": N_("working"), "ready": N_("ready to publish"), "failed": N_("failed"),
                "published": N_("published"), "retired": N_("replaced by a newer plan")}
 #: The languages the pages are written in, each named in itself for the picker.
-NAMES = {"en": "English", "es": "Español", "zh": "中文", "vi": "Tiếng Việt", "ar": "العربية"}
+NAMES = {"en": "English", "es": "Español", "zh": "中文", "vi": "Tiếng Việt", "ar": "العربية", "so": "Soomaali",
+         "ht": "Kreyòl ayisyen"}
 
 
 def translator(language: str) -> Callable[[str], str]:

@@ -28,7 +28,7 @@ def msgids() -> set[str]:
     return ids | {messages.GREETING, messages.PLACE, messages.ATTACHED, messages.PREFERENCES, messages.SIGNATURE}
 
 
-@pytest.mark.parametrize("language", ["es", "zh", "vi", "ar"])
+@pytest.mark.parametrize("language", ["es", "zh", "vi", "ar", "so", "ht"])
 def test_every_catalogue_translates_every_message_with_the_same_placeholders(language):
     with (messages.LOCALES / language / "LC_MESSAGES" / "messages.po").open("rb") as f:
         catalog = read_po(f, locale=language)

@@ -23,7 +23,7 @@ from scheduler.core.settings import Settings, get_settings
 from scheduler.events import api as events
 from scheduler.families import api as families
 from scheduler.http import errors, health, middleware
-from scheduler.http.openapi import document_errors
+from scheduler.http.openapi import document_operations
 from scheduler.http.params import provide_actor
 from scheduler.http.request import GuardedRequest
 from scheduler.notifications import api as notifications
@@ -84,5 +84,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=False,
     )
     app.state.settings = settings
-    document_errors(app)
+    document_operations(app)
     return middleware.install(app, settings)  # headers, request ids, access log, rate and body limits

@@ -19,6 +19,7 @@ class SchoolUsersController(Controller):
 
     @post("/", guards=[api.admin("slug")])
     async def create_user(self, actor: Actor, slug: FromPath[str], data: JSONBody[UserIn]) -> NewUserOut:
+        """Enrol a family, an interpreter or an administrator of the school; the API token is shown once."""
         return await services.create_user(actor, slug, data)
 
 
@@ -33,6 +34,7 @@ class UserController(Controller):
 
     @get("/me", guards=[api.signed_in()])
     async def me(self, actor: Actor) -> UserOut:
+        """Who the token belongs to: role, school, family or interpreter."""
         return await services.me(actor)
 
 

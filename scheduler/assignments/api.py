@@ -21,14 +21,17 @@ class AssignmentController(Controller):
 
     @get("/interpreters/me/open-assignments", guards=[api.signed_in("interpreter")])
     async def open_assignments(self, actor: Actor, request: Request) -> list[AssignmentOut]:
+        """Open interpreting work in the caller's languages that fits their time and other work."""
         return await services.open_for_me(actor, _buffer(request))
 
     @get("/interpreters/me/assignments", guards=[api.signed_in("interpreter")])
     async def my_assignments(self, actor: Actor) -> list[AssignmentOut]:
+        """The caller's claimed and confirmed interpreting work."""
         return await services.mine(actor)
 
     @get("/events/{event_id:int}/assignments", guards=[api.admin("event_id")])
     async def for_event(self, actor: Actor, event_id: PathId) -> list[AssignmentOut]:
+        """An event's interpreter assignments: open, claimed, confirmed."""
         return await services.list_for_event(actor, event_id)
 
     @post("/assignments/{assignment_id:int}/claim", status_code=200, guards=[api.signed_in("interpreter")])
@@ -41,6 +44,7 @@ class AssignmentController(Controller):
 
     @post("/assignments/{assignment_id:int}/release", status_code=200, guards=[api.signed_in("interpreter")])
     async def release(self, actor: Actor, assignment_id: PathId) -> AssignmentOut:
+        """Give claimed work back; it is open again for others."""
         return await services.release(actor, assignment_id)
 
     @post("/assignments/{assignment_id:int}/assign", status_code=200, guards=[api.admin("assignment_id")])
@@ -51,6 +55,7 @@ class AssignmentController(Controller):
 
     @post("/assignments/{assignment_id:int}/confirm", status_code=200, guards=[api.admin("assignment_id")])
     async def confirm(self, actor: Actor, assignment_id: PathId) -> AssignmentOut:
+        """Confirm an interpreter's claim; the interpreter is told by e-mail."""
         return await services.confirm(actor, assignment_id)
 
 

@@ -20,31 +20,38 @@ class ConferenceAdminController(Controller):
 
     @post("/schools/{slug:str}/conference-windows", status_code=201, guards=[api.admin("slug")])
     async def create_window(self, actor: Actor, slug: FromPath[str], data: JSONBody[schemas.WindowIn]) -> schemas.WindowOut:
+        """Create a conference week: its evenings, slot lengths and passing time."""
         return await setup.create_window(actor, slug, data)
 
     @get("/schools/{slug:str}/conference-windows", guards=[api.admin("slug")])
     async def list_windows(self, actor: Actor, slug: FromPath[str]) -> list[schemas.WindowOut]:
+        """List the school's conference weeks."""
         return await setup.list_windows(actor, slug)
 
     @get("/conference-windows/{window_id:int}", guards=[api.admin("window_id")])
     async def read_window(self, actor: Actor, window_id: PathId) -> schemas.WindowOut:
+        """Read a conference week with its status and the last solve's figures."""
         return await setup.get_window(actor, window_id)
 
     @post("/conference-windows/{window_id:int}/teachers", status_code=201, guards=[api.admin("window_id")])
     async def create_teacher(self, actor: Actor, window_id: PathId, data: JSONBody[schemas.TeacherIn]) -> schemas.TeacherOut:
+        """Add a teacher to the week: room, language, availability, breaks, class list."""
         return await setup.create_teacher(actor, window_id, data)
 
     @get("/conference-windows/{window_id:int}/teachers", guards=[api.admin("window_id")])
     async def list_teachers(self, actor: Actor, window_id: PathId) -> list[schemas.TeacherOut]:
+        """List the week's teachers."""
         return await setup.list_teachers(actor, window_id)
 
     @put("/conference-teachers/{teacher_id:int}/class-list", guards=[api.admin("teacher_id")])
     async def set_class_list(self, actor: Actor, teacher_id: PathId, data: JSONBody[schemas.ClassListIn]
                              ) -> schemas.TeacherOut:
+        """Replace a teacher's class list (the children they meet families about)."""
         return await setup.set_class_list(actor, teacher_id, data)
 
     @put("/conference-windows/{window_id:int}/split-households", guards=[api.admin("window_id")])
     async def set_split(self, actor: Actor, window_id: PathId, data: JSONBody[schemas.SplitIn]) -> list[int]:
+        """Mark the families whose guardians each want their own conferences."""
         return await setup.set_split_households(actor, window_id, data)
 
     @post("/conference-windows/{window_id:int}/solve", status_code=200, guards=[api.admin("window_id")])
@@ -55,14 +62,17 @@ class ConferenceAdminController(Controller):
 
     @get("/conference-windows/{window_id:int}/meetings", guards=[api.admin("window_id")])
     async def meetings(self, actor: Actor, window_id: PathId) -> list[schemas.MeetingOut]:
+        """The week's meetings as proposed or published."""
         return await solving.list_meetings(actor, window_id)
 
     @post("/conference-windows/{window_id:int}/publish", status_code=200, guards=[api.admin("window_id")])
     async def publish(self, actor: Actor, window_id: PathId) -> schemas.PublishOut:
+        """Publish a solved week: calendar events for its evenings, interpreter blocks open for claiming."""
         return await publishing.publish(actor, window_id)
 
     @get("/teachers/{teacher_id:int}/day", guards=[api.admin("teacher_id")])
     async def teacher_day(self, actor: Actor, teacher_id: PathId, date: FromQuery[dt.date]) -> schemas.TeacherDayOut:
+        """One teacher's meetings on one day."""
         return await calendar.teacher_day(actor, teacher_id, date)
 
 
@@ -73,21 +83,25 @@ class ConferenceFamilyController(Controller):
 
     @get("/families/{family_id:int}/conferences", guards=[api.family("family_id")])
     async def itinerary(self, actor: Actor, family_id: PathId) -> schemas.ItineraryOut:
+        """A family's conference meetings (all children, all teachers) and what could not be placed."""
         return await booking.itinerary(actor, family_id)
 
     @post("/families/{family_id:int}/conferences/accept", status_code=200, guards=[api.family("family_id")])
     async def accept(self, actor: Actor, request: Request, family_id: PathId, idempotency_key: IdempotencyKey = None
                      ) -> Response[schemas.ItineraryOut]:
+        """Accept the proposed itinerary."""
         return json_answer(*await once(actor, idempotency_key, f"conference-accept:{family_id}", 200,
                                        lambda: booking.accept(actor, family_id), await fingerprint(request)))
 
     @get("/conference-meetings/{meeting_id:int}/free-slots", guards=[api.family("meeting_id")])
     async def free_slots(self, actor: Actor, meeting_id: PathId) -> list[schemas.FreeSlotOut]:
+        """Free times a meeting could move to, within the family's availability."""
         return await booking.free_slots(actor, meeting_id)
 
     @post("/conference-meetings/{meeting_id:int}/move", status_code=200, guards=[api.family("meeting_id")])
     async def move(self, actor: Actor, request: Request, meeting_id: PathId, data: JSONBody[schemas.MoveIn],
                    idempotency_key: IdempotencyKey = None) -> Response[schemas.MeetingOut]:
+        """Move one meeting to a free slot (two families never get one slot)."""
         return json_answer(*await once(actor, idempotency_key, f"conference-move:{meeting_id}", 200,
                                        lambda: booking.move(actor, meeting_id, data), await fingerprint(request)))
 

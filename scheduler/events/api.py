@@ -23,6 +23,7 @@ class SchoolEventsController(Controller):
 
     @post("/", guards=[api.admin("slug")])
     async def create_event(self, actor: Actor, slug: FromPath[str], data: JSONBody[EventIn]) -> EventOut:
+        """Create a draft event for the planner to place."""
         return await services.create_event(actor, slug, data)
 
     @get("/", guards=[api.member("slug")])
@@ -32,6 +33,7 @@ class SchoolEventsController(Controller):
         date_from: Annotated[dt.date | None, QueryParameter(name="from")] = None,
         date_to: Annotated[dt.date | None, QueryParameter(name="to")] = None,
     ) -> EventPage:
+        """List the school's events by status, kind and dates (families see published ones)."""
         items, total = await services.list_events(actor, slug, PageRequest(limit, offset), status, kind, date_from, date_to)
         return EventPage(items=items, total=total, limit=limit, offset=offset)
 
@@ -42,26 +44,32 @@ class EventController(Controller):
 
     @get("/{event_id:int}", guards=[api.member("event_id")])
     async def read(self, actor: Actor, event_id: PathId) -> EventOut:
+        """Read an event."""
         return await services.get_event(actor, event_id)
 
     @put("/{event_id:int}", guards=[api.admin("event_id")])
     async def update(self, actor: Actor, event_id: PathId, data: JSONBody[EventIn]) -> EventOut:
+        """Edit an event; a published one's calendars refresh (SEQUENCE goes up)."""
         return await services.update_event(actor, event_id, data)
 
     @delete("/{event_id:int}", guards=[api.admin("event_id")])
     async def remove(self, actor: Actor, event_id: PathId) -> None:
+        """Delete a draft."""
         await services.delete_event(actor, event_id)
 
     @post("/{event_id:int}/cancel", status_code=200, guards=[api.admin("event_id")])
     async def cancel(self, actor: Actor, event_id: PathId) -> EventOut:
+        """Cancel an event: it stays in calendars as cancelled and families are told."""
         return await services.cancel_event(actor, event_id)
 
     @post("/{event_id:int}/move", status_code=200, guards=[api.admin("event_id")])
     async def move(self, actor: Actor, event_id: PathId, data: JSONBody[MoveIn]) -> EventOut:
+        """Move a published event to a new start; interpreters' claims are released, families told."""
         return await services.move_event(actor, event_id, data.start)
 
     @get("/{event_id:int}/audience", guards=[api.admin("event_id")])
     async def audience(self, actor: Actor, event_id: PathId) -> AudienceOut:
+        """Who hears of a change to the event: registered and waiting families, interpreters."""
         return await services.who_is_told(actor, event_id)
 
 

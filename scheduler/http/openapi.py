@@ -1,4 +1,4 @@
-"""The error answers each operation can give, documented in the OpenAPI document.
+"""What the OpenAPI document says of each operation: a summary and description, and every error it can give.
 
 Every error has one shape (``{status_code, detail, errors: [{field, message}]}``,
 see app.py). Which codes an operation can answer follows from what it is:
@@ -11,6 +11,7 @@ undocumented (schemathesis ``status_code_conformance``).
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from litestar.openapi.datastructures import ResponseSpec
@@ -64,13 +65,19 @@ def error_codes(methods: set[str], path: str, rule: str) -> list[int]:
     return sorted(codes)
 
 
-def document_errors(app: Any) -> None:
-    """Add the error answers to every documented operation (before the schema is first built)."""
+def document_operations(app: Any) -> None:
+    """A summary, a description and the error answers of every documented operation (before the schema is
+    first built): the summary is the first line of the handler's docstring, the description all of it."""
     for route in app.routes:
         for handler in getattr(route, "route_handlers", []):
             access = declared(handler)
             if not handler.include_in_schema or not access:
                 continue
+            doc = inspect.cleandoc(getattr(handler.fn, "__doc__", None) or "")
+            if doc and handler.summary is None:
+                handler.summary = doc.split("\n", 1)[0].rstrip(".")
+            if doc and handler.description is None:
+                handler.description = doc
             responses = dict(handler.responses or {})
             methods = handler.http_methods
             for code in error_codes(set(methods), route.path, access[0].rule):

@@ -44,28 +44,34 @@ class NotificationController(Controller):
     @get("/schools/{slug:str}/outbox", guards=[api.admin("slug")])
     async def outbox(self, actor: Actor, slug: FromPath[str], status: OutboxStatus = None, limit: Limit = 50,
                      offset: Offset = 0) -> OutboxPage:
+        """The school's messages, newest first, with why each is pending, failed or skipped."""
         return await admin.list_outbox(actor, slug, PageRequest(limit, offset), status)
 
     @post("/outbox/{outbox_id:int}/resend", status_code=200, guards=[api.admin("outbox_id")])
     async def resend(self, actor: Actor, outbox_id: PathId) -> OutboxItem:
+        """Send a failed message again."""
         return await admin.resend(actor, outbox_id)
 
     @get("/schools/{slug:str}/notification-settings", guards=[api.admin("slug")])
     async def school_settings(self, actor: Actor, slug: FromPath[str]) -> SchoolNotifications:
+        """Reminder offsets and how long a freed seat is held for the next family."""
         return SchoolNotifications(**await admin.get_school_settings(actor, slug))
 
     @put("/schools/{slug:str}/notification-settings", guards=[api.admin("slug")])
     async def set_school_settings(self, actor: Actor, slug: FromPath[str], data: JSONBody[SchoolNotifications]
                                   ) -> SchoolNotifications:
+        """Change the reminder offsets and the waitlist offer period."""
         return SchoolNotifications(**await admin.set_school_settings(actor, slug, data.reminder_hours,
                                                                       data.waitlist_offer_hours))
 
     @get("/families/{family_id:int}/preferences", tags=["families"], guards=[api.family("family_id")])
     async def preferences(self, actor: Actor, family_id: PathId) -> PreferencesIO:
+        """Which kinds of e-mail the family receives."""
         return PreferencesIO(email=await preferences.get(family_id, actor))
 
     @put("/families/{family_id:int}/preferences", tags=["families"], guards=[api.family("family_id")])
     async def set_preferences(self, actor: Actor, family_id: PathId, data: JSONBody[PreferencesIO]) -> PreferencesIO:
+        """Switch kinds of family e-mail on or off."""
         return PreferencesIO(email=await preferences.put(family_id, data.email, actor))
 
 
@@ -77,11 +83,13 @@ class PreferenceLinkController(Controller):
 
     @get("/preferences/{token:str}", guards=[api.token])
     async def read(self, request: Request, token: FromPath[str]) -> PreferencesIO:
+        """Which e-mails the family receives, through the signed link in every e-mail."""
         family_id = preferences.family_from_token(_settings(request), token)
         return PreferencesIO(email=await preferences.get(family_id))
 
     @put("/preferences/{token:str}", guards=[api.token])
     async def update(self, request: Request, token: FromPath[str], data: JSONBody[PreferencesIO]) -> PreferencesIO:
+        """Switch e-mails on or off through the signed link in every e-mail."""
         family_id = preferences.family_from_token(_settings(request), token)
         return PreferencesIO(email=await preferences.put(family_id, data.email))
 

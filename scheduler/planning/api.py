@@ -31,6 +31,7 @@ class SchoolPlansController(Controller):
 
     @get("/", guards=[api.admin("slug")])
     async def list(self, actor: Actor, slug: FromPath[str], limit: Limit = 50, offset: Offset = 0) -> PlanPage:
+        """The school's plans, newest first."""
         items, total = await plans.list_plans(actor, slug, PageRequest(limit, offset))
         return PlanPage(items=items, total=total, limit=limit, offset=offset)
 
@@ -41,10 +42,12 @@ class PlanController(Controller):
 
     @get("/{plan_id:int}", guards=[api.admin("plan_id")])
     async def read(self, actor: Actor, plan_id: PathId, wait: Wait = 0) -> PlanOut:
+        """A plan: the proposal with expected turnout and a reason for every event left out (?wait= long-polls)."""
         return await plans.get_plan(actor, plan_id, wait)
 
     @post("/{plan_id:int}/publish", status_code=200, guards=[api.admin("plan_id")])
     async def publish(self, actor: Actor, plan_id: PathId) -> PlanOut:
+        """Publish a ready plan: events get their times, rooms and seats; interpreter work opens."""
         return await plans.publish_plan(actor, plan_id)
 
 

@@ -29,6 +29,7 @@ from resources.tables import (
 from scheduler.accounts.tables import User
 from scheduler.core.auth import hash_api_token, new_api_token
 from scheduler.core.db import writing
+from scheduler.core.grades import audience_tag
 from scheduler.events.tables import Event
 from scheduler.families.tables import Child, EventInterest, Family, FamilyAvailability
 
@@ -184,7 +185,7 @@ async def build_school(rng: random.Random, spec: SchoolSpec) -> SchoolBuilt:
             title = f"{title} (session 2)"
         first = rng.randrange(len(days) - 7)
         last = min(len(days) - 1, first + rng.choice([5, 7, 10, 14]))
-        audience = rng.choice([[], [], [f"grade-{rng.choice(GRADES)}"]])
+        audience = rng.choice([[], [], [audience_tag(rng.choice(GRADES))]])
         event_rows.append(Event(
             school=school_id, kind=kind, title=title, duration_minutes=dur,
             description=f"{title} at {spec.name}. Families of all languages welcome.",
@@ -193,10 +194,10 @@ async def build_school(rng: random.Random, spec: SchoolSpec) -> SchoolBuilt:
             else ["accessible"], audience=audience, interpreter_languages=[],
             childcare_children=rng.choice([0, 6, 10, 12]), status="draft"))
     event_ids = await insert_rows(Event, event_rows)
-    events_by_grade: dict[str, list[int]] = {g: [] for g in GRADES}
+    events_by_grade: dict[str, list[int]] = {audience_tag(g): [] for g in GRADES}
     school_wide = []
     for eid, ev in zip(event_ids, event_rows):
-        (events_by_grade[ev.audience[0].removeprefix("grade-")] if ev.audience else school_wide).append(eid)
+        (events_by_grade[ev.audience[0]] if ev.audience else school_wide).append(eid)
 
     family_rows, family_meta = [], []
     for i in range(spec.families):
@@ -224,11 +225,15 @@ async def build_school(rng: random.Random, spec: SchoolSpec) -> SchoolBuilt:
                 availability.append(FamilyAvailability(family=fid, weekday=wd, start_minute=start, end_minute=end))
         if rng.random() < 0.35:
             availability.append(FamilyAvailability(family=fid, weekday=5, start_minute=9 * 60, end_minute=12 * 60))
-        pool = sorted(set(school_wide + [e for g in grades for e in events_by_grade[g]]))
-        for eid in rng.sample(pool, min(len(pool), rng.choice([1, 2, 3, 4]))):
-            interests.append(EventInterest(family=fid, event=eid))
+        pool = sorted(set(school_wide + [e for g in grades for e in events_by_grade[audience_tag(g)]]))
+        picked = rng.sample(pool, min(len(pool), rng.choice([1, 2, 3, 4])))
+        for eid in picked:
+            interests.append(EventInterest(family=fid, event=eid, choice="yes"))
             if lang != "en":
                 need[eid][lang] = need[eid].get(lang, 0) + 1
+        others = [e for e in pool if e not in picked]
+        if others and rng.random() < 0.15:  # some families say an event is not for them
+            interests.append(EventInterest(family=fid, event=rng.choice(others), choice="no"))
     await insert_rows(Child, children)
     await insert_rows(FamilyAvailability, availability)
     await insert_rows(EventInterest, interests)

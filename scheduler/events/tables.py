@@ -29,6 +29,8 @@ class Event(Table):
     room = ForeignKey(references=Room, on_delete=OnDelete.set_null, null=True, default=None)
     seats = Integer(null=True, default=None)  # registration capacity once placed (the room's, unless set lower)
     seat_limit = Integer(null=True, default=None)  # the school's cap on seats, below the room's capacity
+    # sessions of one workshop share the id of the first session: a family counts toward one of them
+    series = Integer(null=True, default=None, index=True)
     translations = Text(default="{}")  # JSON {language: {title, description}}: the school's other languages
     childcare = ForeignKey(references=ChildcareResource, on_delete=OnDelete.set_null, null=True, default=None)
     sequence = Integer(default=0)

@@ -20,6 +20,7 @@ from scheduler.core.auth import (
 )
 from scheduler.core.db import writing
 from scheduler.core.errors import InvalidInput, NotFound
+from scheduler.core.grades import GRADES, canonical_grade
 from scheduler.core.paging import PageRequest, fetch_page
 from scheduler.core.timeutil import format_local, parse_local_spans, utcnow
 from scheduler.events.tables import Event
@@ -113,26 +114,6 @@ async def list_families(actor: Principal, slug: str, page: PageRequest, language
 def _child_out(row: dict[str, Any]) -> ChildOut:
     return ChildOut(id=row["id"], family_id=row["family"], first_name=row["first_name"], grade=row["grade"],
                     age_band=row["age_band"])
-
-
-GRADES = ("pre-k", "K", *(str(n) for n in range(1, 13)))
-
-
-_GRADE_SPELLINGS = {"pk": "pre-k", "prek": "pre-k", "pre-k": "pre-k", "tk": "pre-k", "k": "K", "kg": "K",
-                    "kindergarten": "K"}
-
-
-def audience_tag(grade: str) -> str:
-    """The audience tag of an event for families with a child in ``grade`` ("K" -> "grade-k")."""
-    return f"grade-{grade.strip().lower()}"
-
-
-def canonical_grade(text: str) -> str | None:
-    """``K``, ``pre-k`` or ``1`` … ``12`` for the ways schools write them (``kg``, ``PK``, ``03``); None if none."""
-    key = text.strip().casefold()
-    if key in _GRADE_SPELLINGS:
-        return _GRADE_SPELLINGS[key]
-    return str(int(key)) if key.isdigit() and 1 <= int(key) <= 12 else None
 
 
 def _child_problems(data: ChildIn) -> list[tuple[str, str]]:

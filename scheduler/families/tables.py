@@ -52,7 +52,9 @@ class FamilyDatedAvailability(Table):
 
 
 class EventInterest(Table):
-    """A family said it would like to come: the engine maximises these."""
+    """What a family said of an event: "I'd come" (``yes``, counted twice by the planner) or "Not for us"
+    (``no``, never counted; see scheduler/planning/turnout.py)."""
 
     family = ForeignKey(references=Family, on_delete=OnDelete.cascade, index=True, null=False)
     event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True, null=False)
+    choice = Varchar(length=8, default="yes")

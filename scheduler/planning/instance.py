@@ -56,6 +56,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from scheduler.planning import turnout
+
 SLOT_MINUTES = 15
 SCHOOL_AGE_DEFAULT_RATIO = 15  # resources.services.DEFAULT_RATIOS["school-age"]
 FORMAT = "%Y-%m-%dT%H:%M"
@@ -89,8 +91,10 @@ class PlanningRows:
     families: Sequence[Row] = ()
     family_weekly: Sequence[Row] = ()
     family_dated: Sequence[Row] = ()
-    interests: Sequence[Row] = ()
+    interests: Sequence[Row] = ()  # {family, event, choice}: what families said ("yes" or "no")
     registrations: Sequence[Row] = ()
+    children: Sequence[Row] = ()  # {family, grade, age_band}: who is in an event's audience
+    language: str = "en"  # the language the school's events are held in (its first)
     # no event starts before this instant (the plan is made now: nothing is placed in the past)
     not_before: dt.datetime | None = None
 
@@ -418,11 +422,8 @@ def build_instance(rows: PlanningRows) -> dict[str, Any]:
                        "min_capacity": 0, "room_tags": [tag], "interpreter_languages": [], "childcare_children": 0,
                        "audience": sorted(k["audience"] or []), "fixed_start": fmt(a, tz)})
 
-    # families: (weekly + dated free) - dated busy; interests in the planned events only
-    wanted: dict[int, set[str]] = defaultdict(set)
-    for r in [*rows.interests, *rows.registrations]:
-        if r["event"] in planned_ids and r.get("status") != "cancelled":
-            wanted[r["family"]].add(event_key(r["event"]))
+    # families: (weekly + dated free) - dated busy; what each counts toward (scheduler/planning/turnout.py)
+    counted, keen = family_interests(rows)
     fam_weekly: dict[int, list[Row]] = defaultdict(list)
     for r in rows.family_weekly:
         fam_weekly[r["family"]].append(r)
@@ -432,19 +433,53 @@ def build_instance(rows: PlanningRows) -> dict[str, Any]:
         (fam_busy if r["busy"] else fam_free)[r["family"]].append(row_span(r))
     families = []
     for f in sorted(rows.families, key=lambda r: r["id"]):
-        if not wanted.get(f["id"]):
+        if not counted.get(f["id"]):
             continue
         free = weekly_spans(fam_weekly.get(f["id"], ()), dates, tz) + fam_free.get(f["id"], [])
-        spans = subtract(clip(merge(free), bounds), fam_busy.get(f["id"], ()))
-        families.append({"id": f"family-{f['id']}", "language": f["language"],
-                         "interests": sorted(wanted[f["id"]], key=lambda s: (len(s), s)),
-                         "available": pairs(spans, tz)})
+        available = pairs(subtract(clip(merge(free), bounds), fam_busy.get(f["id"], ())), tz)
+        ordered = lambda ids: sorted((event_key(i) for i in ids), key=lambda s: (len(s), s))  # noqa: E731
+        families.append({"id": f"family-{f['id']}", "language": f["language"], "interests": ordered(counted[f["id"]]),
+                         "available": available})
+        if keen.get(f["id"]):  # "I'd come" counts twice: a second entry, interested in those events only
+            families.append({"id": f"family-{f['id']}-keen", "language": f["language"],
+                             "interests": ordered(keen[f["id"]]), "available": available})
 
     return {
         "version": 1, "timezone": rows.timezone, "slot_minutes": _slot_minutes(fixed_minutes, tz),
         "horizon": {"start": first.isoformat(), "end": last.isoformat()},
         "rooms": rooms, "interpreters": interpreters, "childcare": childcare, "families": families, "events": events,
     }
+
+
+def said(rows: PlanningRows) -> list[Row]:
+    """What families said of the events: interest rows, and live registrations as an "I'd come"."""
+    return [*rows.interests, *({"family": r["family"], "event": r["event"], "choice": "yes"}
+                               for r in rows.registrations if r.get("status") != "cancelled")]
+
+
+def first_free_minute(rows: PlanningRows) -> dict[int, int]:
+    """Each family's earliest free minute of the week (Monday 00:00 = 0), for splitting a series."""
+    first: dict[int, int] = {}
+    for r in rows.family_weekly:
+        minute = r["weekday"] * 1440 + r["start_minute"]
+        first[r["family"]] = min(first.get(r["family"], minute), minute)
+    return first
+
+
+def family_interests(rows: PlanningRows) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+    """Per family: the planned events it counts toward, and those it counts twice toward (it said so)."""
+    counted, keen, _tally = turnout.interests(rows.families, rows.children, rows.events, said(rows), rows.language)
+    series: dict[int, list[int]] = defaultdict(list)
+    for e in sorted(rows.events, key=lambda r: r["id"]):
+        if e.get("series") is not None:
+            series[e["series"]].append(e["id"])
+    turnout.split_series(counted, keen, series, first_free_minute(rows))
+    return counted, keen
+
+
+def audience_tally(rows: PlanningRows) -> dict[int, dict[str, int]]:
+    """Per planned event: families in its audience, left out by each rule, saying yes, saying "not for us"."""
+    return turnout.interests(rows.families, rows.children, rows.events, said(rows), rows.language)[2]
 
 
 def kept_event_ids(instance: dict[str, Any]) -> set[str]:

@@ -25,6 +25,22 @@ class PlanInterpreterOut(Struct):
     name: str
 
 
+class AudienceOut(Struct):
+    """Who an event was planned for (scheduler/planning/turnout.py): families counted, and those left out."""
+
+    audience: int = 0  # in its audience and able to take part (counted once)
+    interested: int = 0  # said "I'd come" or registered (counted twice)
+    not_for_us: int = 0  # said "Not for us" (never counted)
+    left_out_audience: int = 0  # no child in the event's grades
+    left_out_language: int = 0  # the event is not interpreted into the family's language
+    left_out_childcare: int = 0  # a child under school age and no childcare at the event
+
+
+class TurnoutRule(Struct):
+    weights: dict[str, int]
+    rule: str
+
+
 class PlanEventOut(Struct):
     event_id: int
     title: str
@@ -36,9 +52,12 @@ class PlanEventOut(Struct):
     interpreters: dict[str, PlanInterpreterOut] = {}
     childcare_id: int | None = None
     childcare: str | None = None
-    expected_turnout: int | None = None
+    expected_turnout: int | None = None  # distinct families in its audience and free for the whole event
+    weighted_turnout: int | None = None  # what the engine maximised: "I'd come" counts twice
     runner_up_start: str | None = None
     runner_up_turnout: int | None = None
+    audience: AudienceOut | None = None
+    turnout_note: str | None = None  # why the expected turnout is 0, when it is
     reason: str | None = None
 
 
@@ -70,6 +89,7 @@ class PlanOut(Struct):
     progress: dict[str, int] | None
     stats: dict[str, Any]
     events: list[PlanEventOut]
+    turnout: TurnoutRule | None = None
 
 
 class PlanPage(Struct):

@@ -34,20 +34,31 @@ from scheduler.core.paging import PageRequest, fetch_page
 from scheduler.core.timeutil import date_problem, format_local, parse_local, utcnow, zone
 from scheduler.engine import InstanceError, parse_instance
 from scheduler.events.tables import Event
-from scheduler.families.tables import EventInterest, Family, FamilyAvailability, FamilyDatedAvailability
+from scheduler.families.tables import Child, EventInterest, Family, FamilyAvailability, FamilyDatedAvailability
 from scheduler.planning.instance import (
     HorizonTooLong,
     NothingToPlan,
     PlanningRows,
+    audience_tally,
     build_instance,
     event_key,
     kept_event_ids,
     parse_key,
     plannable,
 )
-from scheduler.planning.schemas import Objective, PlanEventOut, PlanIn, PlanInterpreterOut, PlanOut, PlanSummary
+from scheduler.planning.schemas import (
+    AudienceOut,
+    Objective,
+    PlanEventOut,
+    PlanIn,
+    PlanInterpreterOut,
+    PlanOut,
+    PlanSummary,
+    TurnoutRule,
+)
 from scheduler.planning.solving import PREPARING, RUNNING, THIS_PROCESS, finish, forget, run_solve, solver_died
 from scheduler.planning.tables import Plan
+from scheduler.planning.turnout import RULE, WEIGHTS
 
 log = logging.getLogger("family_bridge.plans")
 
@@ -82,10 +93,12 @@ async def load_rows(school: dict[str, Any], keep_published: bool) -> PlanningRow
         families=families,
         family_weekly=await FamilyAvailability.select().where(FamilyAvailability.family.school == sid).run(),
         family_dated=await FamilyDatedAvailability.select().where(FamilyDatedAvailability.family.school == sid).run(),
-        interests=await EventInterest.select(EventInterest.family, EventInterest.event).where(
+        interests=await EventInterest.select(EventInterest.family, EventInterest.event, EventInterest.choice).where(
             EventInterest.event.school == sid).run(),
         registrations=await Registration.select(Registration.family, Registration.event, Registration.status).where(
             Registration.event.school == sid).run(),
+        children=await Child.select(Child.family, Child.grade, Child.age_band).where(Child.family.school == sid).run(),
+        language=(school.get("languages") or ["en"])[0],
     )
 
 
@@ -123,24 +136,26 @@ async def create_plan(actor: Principal, slug: str, data: PlanIn, deterministic_t
             raise InvalidInput([(exc.field, str(exc))]) from None
         except InstanceError as exc:  # stored data the engine refuses: name where
             raise InvalidInput([(f"instance.{path}", msg) for path, msg in exc.errors[:20]]) from None
-        plan_id = await _insert_plan(school["id"], instance, data, started, left_out)
+        context = {"left_out": left_out, "turnout": {"weights": WEIGHTS, "rule": RULE, "audience": {
+            str(eid): tally for eid, tally in audience_tally(rows).items()}}}
+        plan_id = await _insert_plan(school["id"], instance, data, started, context)
     finally:
         PREPARING.discard(school["id"])
     task = asyncio.get_running_loop().create_task(
-        run_solve(plan_id, instance, data.time_limit, data.seed, kept_event_ids(instance), deterministic_time, left_out))
+        run_solve(plan_id, instance, data.time_limit, data.seed, kept_event_ids(instance), deterministic_time, context))
     RUNNING[plan_id] = task
     task.add_done_callback(lambda t: forget(plan_id, t))
     return await _plan_out(await _plan(plan_id))
 
 
 async def _insert_plan(school_id: int, instance: dict[str, Any], data: PlanIn, started: dt.datetime,
-                       left_out: list[tuple[int, str]]) -> int:
+                       context: dict[str, Any]) -> int:
     async with writing():
         await _lock_school(school_id)
         await _refuse_if_solving(school_id, retire=False)  # again under the lock: other processes, same school
         row = (await Plan.insert(Plan(
             school=school_id, status="solving", instance=json.dumps(instance, separators=(",", ":")),
-            details=json.dumps({"seed": data.seed, "left_out": left_out}), time_limit=data.time_limit,
+            details=json.dumps({"seed": data.seed, **context}), time_limit=data.time_limit,
             keep_published=data.keep_published, created_at=started, owner=THIS_PROCESS, heartbeat_at=utcnow(),
         )).returning(Plan.id).run())[0]
     return row["id"]
@@ -211,6 +226,8 @@ async def _plan_out(row: dict[str, Any]) -> PlanOut:
     events_left_out = {e["id"]: e["title"] for e in await Event.select(Event.id, Event.title).where(
         Event.id.is_in(left_ids)).run()} if left_ids else {}
     per_event = details.get("events", {})
+    turnout = details.get("turnout") or {}
+    tallies = {int(k): v for k, v in (turnout.get("audience") or {}).items()}
 
     def local(text: str | None) -> str | None:
         return None if text is None else format_local(parse_local(text, tz), tz)
@@ -228,6 +245,7 @@ async def _plan_out(row: dict[str, Any]) -> PlanOut:
         room_id = parse_key(a["room"], "room")
         care_id = parse_key(a["childcare"], "childcare") if a.get("childcare") else None
         d = per_event.get(a["event"], {})
+        families = d.get("families", d.get("expected_turnout"))
         out.append(PlanEventOut(
             event_id=eid, title=title, outcome="placed", start=format_local(start, tz), end=format_local(end, tz),
             room_id=room_id, room=rooms.get(room_id, "(deleted room)"),
@@ -235,15 +253,18 @@ async def _plan_out(row: dict[str, Any]) -> PlanOut:
                                                    name=interps.get(parse_key(i, "interpreter"), "(deleted interpreter)"))
                           for lang, i in a.get("interpreters", {}).items()},
             childcare_id=care_id, childcare=None if care_id is None else cares.get(care_id, "(deleted childcare)"),
-            expected_turnout=d.get("expected_turnout"), runner_up_start=local(d.get("runner_up_start")),
-            runner_up_turnout=d.get("runner_up_turnout"),
+            expected_turnout=families, weighted_turnout=d.get("expected_turnout"),
+            runner_up_start=local(d.get("runner_up_start")),
+            runner_up_turnout=d.get("runner_up_families", d.get("runner_up_turnout")),
+            audience=_audience(tallies.get(eid)), turnout_note=_turnout_note(families, tallies.get(eid)),
         ))
     for u in solution.get("unscheduled", []):
         eid = parse_key(u["event"], "event")
         # a kept event stays published where it is even if the engine could not pin it (e.g. two kept
         # events with one audience overlap): the reason says why
         out.append(PlanEventOut(event_id=eid, title=events.get(eid, {}).get("title", "(deleted event)"),
-                                outcome="kept" if u["event"] in kept else "unscheduled", reason=u["reason"]))
+                                outcome="kept" if u["event"] in kept else "unscheduled", reason=u["reason"],
+                                audience=_audience(tallies.get(eid))))
     for eid, why in details.get("left_out", []):  # drafts the plan could not even consider (see planning.plannable)
         out.append(PlanEventOut(event_id=eid, title=events_left_out.get(eid, "(deleted event)"), outcome="unscheduled",
                                 reason=why))
@@ -254,7 +275,22 @@ async def _plan_out(row: dict[str, Any]) -> PlanOut:
         created_at=row["created_at"], finished_at=row["finished_at"], published_at=row["published_at"],
         error=row["error"], progress=details.get("progress") if row["status"] == "solving" else None,
         stats=details.get("stats", {}), events=out,
+        turnout=TurnoutRule(weights=turnout["weights"], rule=turnout["rule"]) if turnout else None,
     )
+
+
+def _audience(tally: dict[str, int] | None) -> AudienceOut | None:
+    return None if tally is None else AudienceOut(**{k: v for k, v in tally.items() if k in AudienceOut.__struct_fields__})
+
+
+def _turnout_note(families: int | None, tally: dict[str, int] | None) -> str | None:
+    """Why a placed event expects nobody: no family in its audience, or none of them free then."""
+    if families or tally is None:
+        return None
+    counted = tally.get("audience", 0) + tally.get("interested", 0)
+    if not counted:
+        return "nobody is in its audience (no family with a child in its grades that can take part)"
+    return f"none of the {counted} families in its audience is free for the whole event at any time it could be placed"
 
 
 async def get_plan(actor: Principal, plan_id: int, wait: float = 0) -> PlanOut:

@@ -9,7 +9,9 @@ import sys
 import threading
 from typing import Any
 
-from scheduler.engine import solve
+from scheduler.engine import parse_instance, solve
+from scheduler.engine.timeutil import parse_local, to_abs
+from scheduler.planning.turnout import families_free
 
 
 def main() -> int:
@@ -45,9 +47,21 @@ def main() -> int:
     except Exception as exc:  # the engine's own failure: the plan says so
         emit({"error": f"{type(exc).__name__}: {exc}"[:2000]})
         return 1
-    emit({"solution": result.solution, "stats": result.stats,
-          "details": {k: dataclasses.asdict(v) for k, v in result.details.items()}})
+    emit({"solution": result.solution, "stats": result.stats, "details": _details(job["instance"], result)})
     return 0
+
+
+def _details(instance: dict[str, Any], result: Any) -> dict[str, dict[str, Any]]:
+    """The engine's per-event details, with the turnout in families (the engine's counts are weighted)."""
+    inst = parse_instance(instance)
+    out = {k: dataclasses.asdict(v) for k, v in result.details.items()}
+    for a in result.solution["assignments"]:
+        detail = out.setdefault(a["event"], {})
+        detail["families"] = families_free(inst, a["event"], to_abs(parse_local(a["start"]), inst.tz))
+        if detail.get("runner_up_start"):
+            detail["runner_up_families"] = families_free(
+                inst, a["event"], to_abs(parse_local(detail["runner_up_start"]), inst.tz))
+    return out
 
 
 if __name__ == "__main__":

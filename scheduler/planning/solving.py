@@ -142,11 +142,12 @@ async def _store_progress(plan_id: int, progress: dict[str, int]) -> None:
 
 
 async def run_solve(plan_id: int, instance: dict[str, Any], time_limit: int, seed: int, kept: set[str],
-               deterministic_time: float | None = None, left_out: list[tuple[int, str]] = ()) -> None:
+                    deterministic_time: float | None = None, context: dict[str, Any] | None = None) -> None:
     """Solve in a child process and store the outcome (ready or failed).
 
     ``scheduled`` counts the events this plan places, not the kept (pinned)
-    published ones the instance also holds.
+    published ones the instance also holds. ``context`` (what was left out
+    and why, how turnout was counted) is kept in the plan's details.
     """
     beat = asyncio.get_running_loop().create_task(_heartbeat(plan_id))
     try:
@@ -164,8 +165,7 @@ async def run_solve(plan_id: int, instance: dict[str, Any], time_limit: int, see
         return
     sol = msg["solution"]
     kept_placed = sum(1 for a in sol["assignments"] if a["event"] in kept)
-    details = {"seed": seed, "events": msg.get("details", {}), "stats": msg.get("stats", {}),
-               "left_out": list(left_out)}
+    details = {"seed": seed, "events": msg.get("details", {}), "stats": msg.get("stats", {}), **(context or {})}
     obj = sol.get("objective", {})
     await finish(plan_id, {
         Plan.status: "ready", Plan.solution: json.dumps(sol, separators=(",", ":")),

@@ -16,12 +16,12 @@ from litestar.response import Redirect, Template
 from resources import services as resources
 from scheduler.bookings import lists
 from scheduler.core.access import pages
+from scheduler.core.grades import GRADES, audience_tag
 from scheduler.core.languages import language_label
 from scheduler.core.paging import PageRequest
 from scheduler.core.validation import convert
 from scheduler.events import services as events
 from scheduler.events.schemas import EventIn
-from scheduler.families.services import GRADES, audience_tag
 from scheduler.web.admin_common import one, school, values_of
 from scheduler.web.common import Page, back
 from scheduler.web.i18n import N_

@@ -17,12 +17,12 @@ from scheduler.bookings.schemas import RegistrationIn
 from scheduler.conferences import booking as conferences
 from scheduler.core.access import pages
 from scheduler.core.errors import InvalidInput
+from scheduler.core.grades import audience_tag
 from scheduler.core.timeutil import date_range, format_hhmm, parse_hhmm
 from scheduler.core.validation import convert
 from scheduler.events import services as events
 from scheduler.families import services as families
 from scheduler.families.schemas import AvailabilityIn, ChildIn, DatedWindow, FamilyIn
-from scheduler.families.services import audience_tag
 from scheduler.notifications import outbox
 from scheduler.privacy.erase import delete_family
 from scheduler.privacy.export import export_family

@@ -115,7 +115,9 @@ async def test_plan_review_publish_and_replan(client):
     admin, ev = w["admin"], w["events"]
     plan = await plan_and_wait(client, admin)
     got = _by_event(plan)
-    assert plan["objective"]["scheduled"] == 3 and plan["objective"]["attendance"] == 6 + 4 + 6
+    # every family said "I'd come" to what it can attend: the engine counts each twice, the page shows families
+    assert plan["objective"]["scheduled"] == 3 and plan["objective"]["attendance"] == 2 * (6 + 4 + 6)
+    assert plan["turnout"]["weights"] == {"audience": 1, "interested": 2, "not_for_us": 0}
     assert plan["objective"]["bound"] >= plan["objective"]["attendance"]
 
     math = got[ev["math"]["id"]]
@@ -124,6 +126,10 @@ async def test_plan_review_publish_and_replan(client):
     # Rosa is busy on 9 March, so Tuesday 16 March: after the DST change, still 18:00-19:00 local
     assert math["start"][:10] == "2027-03-16" and math["start"].endswith("-05:00")
     assert "18:00" <= math["start"][11:16] <= "19:00" and math["expected_turnout"] == 6
+    assert math["weighted_turnout"] == 12 and math["turnout_note"] is None
+    # the Vietnamese-speaking families said nothing of it and it is interpreted into Spanish only
+    assert math["audience"] == {"audience": 0, "interested": 6, "not_for_us": 0, "left_out_audience": 0,
+                                "left_out_language": 4, "left_out_childcare": 0}
 
     tet = got[ev["tet"]["id"]]
     assert tet["outcome"] == "placed" and tet["interpreters"]["vi"]["name"] == "Thanh" and tet["childcare"] is None
@@ -283,13 +289,20 @@ async def test_demo_school_plan_places_or_explains_every_event(client):
         assert (e["outcome"] == "placed" and e["start"] and e["room"]) or (e["outcome"] == "unscheduled" and e["reason"])
     placed = [e for e in events if e["outcome"] == "placed"]
     assert plan["objective"]["scheduled"] == len(placed) >= 30
+    for e in placed:  # turnout drawn from the audience: 0 only with the reason said
+        assert e["audience"] is not None and e["expected_turnout"] is not None, e
+        assert e["expected_turnout"] > 0 or e["turnout_note"], e
+        if e["turnout_note"] and "nobody" in e["turnout_note"]:
+            assert e["audience"]["audience"] + e["audience"]["interested"] == 0, e
+    assert sum(e["expected_turnout"] > 0 for e in placed) >= 0.9 * len(placed)
     assert plan["objective"]["bound"] >= plan["objective"]["attendance"] > 0
     row = _rows(client, Plan, Plan.id == plan["id"])[0]
     instance, solution = json.loads(row["instance"]), json.loads(row["solution"])
     assert verify(parse_instance(instance), solution) == []
     print(f"demo plan: scheduled {plan['objective']['scheduled']}/{len(events)}, attendance {plan['objective']['attendance']}, "
           f"bound {plan['objective']['bound']}, solver {plan['stats'].get('wall_seconds')} s, "
-          f"request to ready {elapsed:.1f} s, families in instance {len(instance['families'])}")
+          f"request to ready {elapsed:.1f} s, families in instance {len(instance['families'])}, "
+          f"turnout per placed draft {sorted(e['expected_turnout'] for e in placed)}")
 
 
 SLOW_SOLVER = [sys.executable, "-c", "import runpy, sys, time; time.sleep(2); "

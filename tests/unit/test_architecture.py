@@ -30,6 +30,14 @@ def test_import_contracts_are_kept() -> None:
     assert "0 broken" in result.stdout
 
 
+def test_lint_is_clean() -> None:
+    """pyflakes, syntax-level style and import order as pyproject's [tool.ruff.lint] selects them."""
+    ruff = shutil.which("ruff", path=os.path.dirname(sys.executable)) or "ruff"
+    result = subprocess.run([ruff, "check", "--no-cache", *PACKAGES, "tests"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
 def test_no_import_cycle_between_modules() -> None:
     graph = grimp.build_graph(*PACKAGES, cache_dir=None)
     modules = sorted(graph.modules)

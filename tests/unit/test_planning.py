@@ -87,13 +87,16 @@ def test_busy_intervals_are_subtracted_and_dated_free_added():
         ["2027-03-11T19:30", "2027-03-11T21:00"], ["2027-03-16T18:00", "2027-03-16T19:00"]]
 
 
-def test_interests_only_for_planned_events_and_idle_families_left_out():
+def test_interests_only_for_planned_events_and_families_that_can_take_part():
     inst = build_instance(rows(
         families=[{"id": 11, "language": "es"}, {"id": 12, "language": "en"}, {"id": 13, "language": "vi"}],
         interests=[{"family": 11, "event": 1}, {"family": 11, "event": 99}],
         registrations=[{"family": 12, "event": 1, "status": "confirmed"}, {"family": 13, "event": 1, "status": "cancelled"}],
     ))
-    assert {f["id"]: f["interests"] for f in inst["families"]} == {"family-11": ["event-1"], "family-12": ["event-1"]}
+    # 11 said "I'd come" (counts although event 1 is not interpreted into Spanish), 12 registered: both twice;
+    # 13 cancelled and reads Vietnamese, which event 1 does not offer: not counted
+    assert {f["id"]: f["interests"] for f in inst["families"]} == {
+        "family-11": ["event-1"], "family-11-keen": ["event-1"], "family-12": ["event-1"], "family-12-keen": ["event-1"]}
 
 
 def test_childcare_capacity_by_staff_and_ratio_and_its_room_is_reserved():
@@ -177,7 +180,8 @@ def test_full_instance_parses_solves_and_verifies():
     result = solve(parsed, time_limit=2, seed=0)
     assert verify(parsed, result.solution) == []
     sol = result.solution
-    assert sol["objective"]["scheduled"] == 2 and sol["objective"]["attendance"] == 2
+    # each placed event has one family that said "I'd come": it counts twice (scheduler/planning/turnout.py)
+    assert sol["objective"]["scheduled"] == 2 and sol["objective"]["attendance"] == 4
     assert [u["event"] for u in sol["unscheduled"]] == ["event-3"] and "Somali" in sol["unscheduled"][0]["reason"]
     one = next(a for a in sol["assignments"] if a["event"] == "event-1")
     assert one["interpreters"] == {"es": "interpreter-3"} and one["childcare"] == "childcare-5"

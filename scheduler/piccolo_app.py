@@ -31,6 +31,7 @@ from scheduler.events.tables import Event
 from scheduler.families.tables import Child, EventInterest, Family, FamilyAvailability, FamilyDatedAvailability
 from scheduler.notifications.tables import Outbox
 from scheduler.planning.tables import Plan
+from scheduler.topics.tables import Topic, TopicVote
 
 TABLES = [
     School,
@@ -59,6 +60,8 @@ TABLES = [
     FeedToken,
     InterpreterBusy,
     *CONFERENCE_TABLES,
+    Topic,
+    TopicVote,
 ]
 
 APP_CONFIG = AppConfig(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import random
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,6 +33,7 @@ from scheduler.core.db import writing
 from scheduler.core.grades import audience_tag
 from scheduler.events.tables import Event
 from scheduler.families.tables import Child, EventInterest, Family, FamilyAvailability
+from scheduler.topics.tables import Topic, TopicVote
 
 TIMEZONE = "America/Chicago"
 FIRST_DAY = dt.date(2027, 3, 1)  # a Monday; clocks change on Sunday 14 March
@@ -252,6 +254,32 @@ def write_token_file(path: Path, lines: list[str]) -> None:
     path.chmod(0o600)
 
 
+TOPICS = [  # what the families of a school like this ask for, with the school's translations
+    ("Helping with homework", {"es": "Cómo ayudar con la tarea", "vi": "Giúp con làm bài tập về nhà",
+                               "zh": "如何辅导孩子做作业", "ar": "مساعدة الأطفال في الواجبات المنزلية"}),
+    ("Reading at home with young children", {"es": "Leer en casa con niños pequeños", "vi": "Đọc sách ở nhà với trẻ nhỏ",
+                                             "zh": "在家和孩子一起阅读", "ar": "القراءة في المنزل مع الأطفال الصغار"}),
+    ("Understanding the report card", {"es": "Cómo entender la boleta de calificaciones",
+                                       "vi": "Hiểu phiếu điểm của con", "zh": "如何看懂成绩单", "ar": "فهم بطاقة التقرير"}),
+    ("Screen time and online safety", {"es": "El tiempo frente a la pantalla y la seguridad en internet",
+                                       "vi": "Thời gian dùng màn hình và an toàn trên mạng", "zh": "屏幕时间与网络安全",
+                                       "ar": "وقت الشاشة والأمان على الإنترنت"}),
+]
+
+
+async def add_topics(rng: random.Random, school_id: int, family_ids: Sequence[int]) -> None:
+    """Four topics families vote on; about a third of the families voted for one or two."""
+    topic_ids = await insert_rows(Topic, [Topic(school=school_id, title=t, translations=json.dumps(tr, ensure_ascii=False))
+                                          for t, tr in TOPICS])
+    weights = [5, 3, 2, 4]
+    votes = []
+    for fid in family_ids:
+        if rng.random() < 0.35:
+            for tid in set(rng.choices(topic_ids, weights=weights, k=rng.choice([1, 2]))):
+                votes.append(TopicVote(topic=tid, family=fid))
+    await insert_rows(TopicVote, votes)
+
+
 async def load_demo(seed: int = 2027, base_url: str = "http://127.0.0.1:8000",
                     families: int = 1500, token_file: Path | None = None) -> DemoLoaded | None:
     """Load the demo school unless the database already holds a school."""
@@ -263,13 +291,16 @@ async def load_demo(seed: int = 2027, base_url: str = "http://127.0.0.1:8000",
         school_id, family_rows, family_ids = built.school_id, built.families, built.family_ids
         tokens = {"district": new_api_token(), "admin": new_api_token(), "family": new_api_token(),
                   "interpreter": new_api_token()}
+        await add_topics(random.Random(seed + 1), school_id, family_ids)
+        # the family whose token is printed reads English, so a newcomer reads the page they expect
+        shown = next(i for i, f in enumerate(family_rows) if f.language == "en")
         await insert_rows(User, [
             User(role="admin", name="Sam Okafor (district office)", email="district@riverside.example.org",
                  school=None, token_hash=hash_api_token(tokens["district"])),
             User(role="admin", name="Dana Brooks (principal)", email="principal@riverside.example.org",
                  school=school_id, token_hash=hash_api_token(tokens["admin"])),
-            User(role="family", name=family_rows[1].guardians[0], email=family_rows[1].email, school=school_id,
-                 family=family_ids[1], token_hash=hash_api_token(tokens["family"])),
+            User(role="family", name=family_rows[shown].guardians[0], email=family_rows[shown].email,
+                 school=school_id, family=family_ids[shown], token_hash=hash_api_token(tokens["family"])),
             User(role="interpreter", name=INTERPRETERS[0][0], email="rosa@interpreters.example.org", school=school_id,
                  interpreter=built.interpreter_ids[0], token_hash=hash_api_token(tokens["interpreter"])),
         ])

@@ -10,9 +10,11 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from scheduler.core.access import api
 from scheduler.core.paging import PageRequest
-from scheduler.events import services
-from scheduler.events.schemas import AudienceOut, EventIn, EventOut, EventPage, Kind, MoveIn, Status
+from scheduler.core.validation import LocalDateTime
+from scheduler.events import services, sessions
+from scheduler.events.schemas import AudienceOut, EventIn, EventOut, EventPage, Kind, MoveIn, SessionsIn, Status
 from scheduler.http.params import Actor, Limit, Offset, PathId
+from scheduler.planning import moves
 
 
 class SchoolEventsController(Controller):
@@ -64,8 +66,27 @@ class EventController(Controller):
 
     @post("/{event_id:int}/move", status_code=200, guards=[api.admin("event_id")])
     async def move(self, actor: Actor, event_id: PathId, data: JSONBody[MoveIn]) -> EventOut:
-        """Move a published event to a new start; interpreters' claims are released, families told."""
-        return await services.move_event(actor, event_id, data.start)
+        """Move a published event to a new start, checked by the engine's hard rules.
+
+        Refused (409, each broken rule named) when its room, an interpreter of
+        each of its languages or its childcare is not free for the whole event,
+        or it would overlap another event for the same grade; ``override``
+        moves it anyway and records what was overridden (``override`` in the
+        answer). Interpreters' claims are released and families told.
+        """
+        moved, _check = await moves.move(actor, event_id, data.start, data.override)
+        return moved
+
+    @get("/{event_id:int}/move-check", guards=[api.admin("event_id")])
+    async def move_check(self, actor: Actor, event_id: PathId, start: FromQuery[LocalDateTime]) -> moves.MoveCheck:
+        """What moving the event to ``start`` would break (by rule) and how many families are free then and now."""
+        return await moves.check_move(actor, event_id, start)
+
+    @post("/{event_id:int}/sessions", status_code=200, guards=[api.admin("event_id")])
+    async def offer_sessions(self, actor: Actor, event_id: PathId, data: JSONBody[SessionsIn]) -> list[EventOut]:
+        """Offer a draft workshop as several sessions (a series): the planner places each and counts a family
+        toward one of them only. Answers every session, first first."""
+        return await sessions.set_sessions(actor, event_id, data.sessions)
 
     @get("/{event_id:int}/audience", guards=[api.admin("event_id")])
     async def audience(self, actor: Actor, event_id: PathId) -> AudienceOut:

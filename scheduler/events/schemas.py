@@ -39,6 +39,15 @@ class EventIn(Struct, forbid_unknown_fields=True):
         description="title and description in the school's other languages (families read their own)")] = {}
 
 
+class OverrideOut(Struct):
+    """The engine's rules a move by hand overrode (scheduler/planning/moves.py)."""
+
+    rules: list[str]
+    problems: list[str]
+    by: int | None
+    at: str
+
+
 class EventOut(Struct):
     id: int
     school_id: int
@@ -64,10 +73,13 @@ class EventOut(Struct):
     seat_limit: int | None = None
     seats: int | None = None
     translations: dict[str, EventText] = {}
+    series: int | None = None  # sessions of one workshop share the first session's id
+    override: OverrideOut | None = None
 
 
 class MoveIn(Struct, forbid_unknown_fields=True):
     start: LocalDateTime
+    override: Annotated[bool, Meta(description="move although the engine's rules refuse it (recorded)")] = False
 
 
 class AudienceOut(Struct):
@@ -83,3 +95,9 @@ class EventPage(Struct):
     total: int
     limit: int
     offset: int
+
+
+class SessionsIn(Struct, forbid_unknown_fields=True):
+    sessions: Annotated[int | Literal["as_needed"], Meta(
+        description="1 to 10, or \"as_needed\": enough sessions for every family that said \"I'd come\" to have a "
+                    "seat")]

@@ -23,7 +23,7 @@ from scheduler.core.db import locked, use_case, writing
 from scheduler.core.errors import Conflict, InvalidInput, NotFound
 from scheduler.core.paging import PageRequest, fetch_page
 from scheduler.core.timeutil import TimeError, date_problem, format_local, parse_typed, utcnow
-from scheduler.events.schemas import AudienceOut, EventIn, EventOut, EventText
+from scheduler.events.schemas import AudienceOut, EventIn, EventOut, EventText, OverrideOut
 from scheduler.events.tables import Event
 
 
@@ -44,6 +44,7 @@ def _event_out(row: dict[str, Any], tz: str) -> EventOut:
         sequence=row["sequence"], updated_at=row["updated_at"], cancelled_at=row["cancelled_at"],
         seat_limit=row["seat_limit"], seats=row["seats"],
         translations={lang: EventText(**text) for lang, text in texts(row).items()},
+        series=row.get("series"), override=OverrideOut(**json.loads(row["override"])) if row.get("override") else None,
     )
 
 
@@ -272,7 +273,8 @@ async def school_events(school_id: int, status: str, upcoming_only: bool = False
     rows = await Event.select(Event.id, Event.title, Event.kind, Event.description, Event.translations,
                               Event.duration_minutes, Event.earliest_date, Event.latest_date, Event.starts_at,
                               Event.ends_at, Event.seats, Event.interpreter_languages, Event.childcare_children,
-                              Event.audience, Event.room.name.as_alias("room_name")).where(where).order_by(
+                              Event.audience, Event.series, Event.override, Event.min_capacity, Event.seat_limit,
+                              Event.room.name.as_alias("room_name")).where(where).order_by(
         Event.starts_at if status != "draft" else Event.id).run()
     # seats are counted in adults, as registrations take them (confirmed, or offered and held)
     taken = {r["event"]: r["n"] for r in await Registration.select(

@@ -31,6 +31,8 @@ class Event(Table):
     seat_limit = Integer(null=True, default=None)  # the school's cap on seats, below the room's capacity
     # sessions of one workshop share the id of the first session: a family counts toward one of them
     series = Integer(null=True, default=None, index=True)
+    # JSON {rules, problems, by, at} when the last move by hand overrode the engine's rules (planning/moves.py)
+    override = Text(default="")
     translations = Text(default="{}")  # JSON {language: {title, description}}: the school's other languages
     childcare = ForeignKey(references=ChildcareResource, on_delete=OnDelete.set_null, null=True, default=None)
     sequence = Integer(default=0)

@@ -78,13 +78,16 @@ class FamilyController(Controller):
 
     @get("/{family_id:int}/interests", guards=[api.family("family_id")])
     async def interests(self, actor: Actor, family_id: PathId) -> InterestsIn:
-        """The events the family said it wants to come to."""
-        return InterestsIn(event_ids=await services.get_interests(actor, family_id))
+        """What the family said of the school's events: those it would come to, and those not for it."""
+        yes, no = await services.get_interests(actor, family_id)
+        return InterestsIn(event_ids=yes, not_for_us=no)
 
     @put("/{family_id:int}/interests", guards=[api.family("family_id")])
     async def set_interests(self, actor: Actor, family_id: PathId, data: JSONBody[InterestsIn]) -> InterestsIn:
-        """Replace the events the family wants to come to."""
-        return InterestsIn(event_ids=await services.set_interests(actor, family_id, data.event_ids))
+        """Replace what the family said: "I'd come" (``event_ids``, counted twice by the planner) and "Not for us"
+        (``not_for_us``, never counted)."""
+        yes, no = await services.set_interests(actor, family_id, data.event_ids, data.not_for_us)
+        return InterestsIn(event_ids=yes, not_for_us=no)
 
 
 class ChildController(Controller):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from msgspec import Struct
+from msgspec import Meta, Struct
 
 from resources.schemas import Email, Id, LangCode, Name, WeeklyWindow
 from scheduler.core.validation import AgeBand, LocalDateTime, one_line
@@ -71,4 +72,8 @@ class AvailabilityOut(Struct):
 
 
 class InterestsIn(Struct, forbid_unknown_fields=True):
-    event_ids: list[Id]
+    """What a family says of the school's events: the planner counts "I'd come" twice and "Not for us" never
+    (scheduler/planning/turnout.py)."""
+
+    event_ids: Annotated[list[Id], Meta(description="\"I'd come\"", max_length=500)]
+    not_for_us: Annotated[list[Id], Meta(description="\"Not for us\"", max_length=500)] = []

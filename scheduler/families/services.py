@@ -18,7 +18,7 @@ from scheduler.core.auth import (
     require_admin,
     require_family_access,
 )
-from scheduler.core.db import writing
+from scheduler.core.db import use_case, writing
 from scheduler.core.errors import InvalidInput, NotFound
 from scheduler.core.grades import GRADES, canonical_grade
 from scheduler.core.paging import PageRequest, fetch_page
@@ -214,24 +214,55 @@ async def get_family_availability(actor: Principal, family_id: int) -> Availabil
                            dated=dated)
 
 
-async def set_interests(actor: Principal, family_id: int, event_ids: list[int]) -> list[int]:
+async def _interest_events(family: dict[str, Any], ids: list[int], field: str, given: list[int]
+                           ) -> list[tuple[str, str]]:
+    known = {r["id"] for r in await Event.select(Event.id).where(
+        (Event.school == family["school"]) & Event.id.is_in(ids or [-1]) & (Event.status != "cancelled")).run()}
+    return [(f"{field}[{given.index(i)}]", f"no event {i} of this school to say this of") for i in ids
+            if i not in known]
+
+
+async def set_interests(actor: Principal, family_id: int, event_ids: list[int], not_for_us: list[int] = ()
+                        ) -> tuple[list[int], list[int]]:
+    """Replace what the family said: the events it would come to, and those that are not for it."""
     family = await _family(family_id)
     require_family_access(actor, family_id, family["school"])
-    ids = sorted(set(event_ids))
-    known = {r["id"] for r in await Event.select(Event.id).where(
-        (Event.school == family["school"]) & Event.id.is_in(ids or [-1])).run()}
-    missing = [(f"event_ids[{event_ids.index(i)}]", f"no event {i} in this school") for i in ids if i not in known]
-    if missing:
-        raise InvalidInput(missing)
+    yes, no = sorted(set(event_ids)), sorted(set(not_for_us))
+    problems = [(f"not_for_us[{list(not_for_us).index(i)}]", f"event {i} is also in event_ids: say one or the other")
+                for i in no if i in yes]
+    problems += await _interest_events(family, yes, "event_ids", event_ids)
+    problems += await _interest_events(family, no, "not_for_us", list(not_for_us))
+    if problems:
+        raise InvalidInput(problems)
     async with writing():
         await EventInterest.delete().where(EventInterest.family == family_id).run()
-        if ids:
-            await EventInterest.insert(*[EventInterest(family=family_id, event=i) for i in ids]).run()
-    return ids
+        rows = [EventInterest(family=family_id, event=i, choice="yes") for i in yes]
+        rows += [EventInterest(family=family_id, event=i, choice="no") for i in no]
+        if rows:
+            await EventInterest.insert(*rows).run()
+    return yes, no
 
 
-async def get_interests(actor: Principal, family_id: int) -> list[int]:
+@use_case
+async def say_of_event(actor: Principal, family_id: int, event_id: int, choice: str) -> str:
+    """One event: "yes" (I'd come), "no" (not for us) or "" (take back what we said)."""
     family = await _family(family_id)
     require_family_access(actor, family_id, family["school"])
-    rows = await EventInterest.select(EventInterest.event).where(EventInterest.family == family_id).run()
-    return sorted(r["event"] for r in rows)
+    if choice not in ("yes", "no", ""):
+        raise InvalidInput([("choice", "must be yes, no or empty")])
+    if problems := await _interest_events(family, [event_id], "event_id", [event_id]):
+        raise InvalidInput(problems)
+    await EventInterest.delete().where((EventInterest.family == family_id) & (EventInterest.event == event_id)).run()
+    if choice:
+        await EventInterest.insert(EventInterest(family=family_id, event=event_id, choice=choice)).run()
+    return choice
+
+
+async def get_interests(actor: Principal, family_id: int) -> tuple[list[int], list[int]]:
+    """(events the family would come to, events not for it)."""
+    family = await _family(family_id)
+    require_family_access(actor, family_id, family["school"])
+    rows = await EventInterest.select(EventInterest.event, EventInterest.choice).where(
+        EventInterest.family == family_id).run()
+    return (sorted(r["event"] for r in rows if r["choice"] != "no"),
+            sorted(r["event"] for r in rows if r["choice"] == "no"))

@@ -423,7 +423,7 @@ def build_instance(rows: PlanningRows) -> dict[str, Any]:
                        "audience": sorted(k["audience"] or []), "fixed_start": fmt(a, tz)})
 
     # families: (weekly + dated free) - dated busy; what each counts toward (scheduler/planning/turnout.py)
-    counted, keen = family_interests(rows)
+    counted, keen = turnout.family_interests(rows)
     fam_weekly: dict[int, list[Row]] = defaultdict(list)
     for r in rows.family_weekly:
         fam_weekly[r["family"]].append(r)
@@ -449,37 +449,6 @@ def build_instance(rows: PlanningRows) -> dict[str, Any]:
         "horizon": {"start": first.isoformat(), "end": last.isoformat()},
         "rooms": rooms, "interpreters": interpreters, "childcare": childcare, "families": families, "events": events,
     }
-
-
-def said(rows: PlanningRows) -> list[Row]:
-    """What families said of the events: interest rows, and live registrations as an "I'd come"."""
-    return [*rows.interests, *({"family": r["family"], "event": r["event"], "choice": "yes"}
-                               for r in rows.registrations if r.get("status") != "cancelled")]
-
-
-def first_free_minute(rows: PlanningRows) -> dict[int, int]:
-    """Each family's earliest free minute of the week (Monday 00:00 = 0), for splitting a series."""
-    first: dict[int, int] = {}
-    for r in rows.family_weekly:
-        minute = r["weekday"] * 1440 + r["start_minute"]
-        first[r["family"]] = min(first.get(r["family"], minute), minute)
-    return first
-
-
-def family_interests(rows: PlanningRows) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
-    """Per family: the planned events it counts toward, and those it counts twice toward (it said so)."""
-    counted, keen, _tally = turnout.interests(rows.families, rows.children, rows.events, said(rows), rows.language)
-    series: dict[int, list[int]] = defaultdict(list)
-    for e in sorted(rows.events, key=lambda r: r["id"]):
-        if e.get("series") is not None:
-            series[e["series"]].append(e["id"])
-    turnout.split_series(counted, keen, series, first_free_minute(rows))
-    return counted, keen
-
-
-def audience_tally(rows: PlanningRows) -> dict[int, dict[str, int]]:
-    """Per planned event: families in its audience, left out by each rule, saying yes, saying "not for us"."""
-    return turnout.interests(rows.families, rows.children, rows.events, said(rows), rows.language)[2]
 
 
 def kept_event_ids(instance: dict[str, Any]) -> set[str]:

@@ -90,6 +90,8 @@ class PlanOut(Struct):
     stats: dict[str, Any]
     events: list[PlanEventOut]
     turnout: TurnoutRule | None = None
+    # what changed since the plan was made (rooms, interpreters, childcare, availability, interests): plan again
+    stale: list[str] = []
 
 
 class PlanPage(Struct):

@@ -35,11 +35,11 @@ from scheduler.core.timeutil import date_problem, format_local, parse_local, utc
 from scheduler.engine import InstanceError, parse_instance
 from scheduler.events.tables import Event
 from scheduler.families.tables import Child, EventInterest, Family, FamilyAvailability, FamilyDatedAvailability
+from scheduler.planning.fingerprint import changed, fingerprints
 from scheduler.planning.instance import (
     HorizonTooLong,
     NothingToPlan,
     PlanningRows,
-    audience_tally,
     build_instance,
     event_key,
     kept_event_ids,
@@ -58,7 +58,7 @@ from scheduler.planning.schemas import (
 )
 from scheduler.planning.solving import PREPARING, RUNNING, THIS_PROCESS, finish, forget, run_solve, solver_died
 from scheduler.planning.tables import Plan
-from scheduler.planning.turnout import RULE, WEIGHTS
+from scheduler.planning.turnout import RULE, WEIGHTS, audience_tally
 
 log = logging.getLogger("family_bridge.plans")
 
@@ -124,6 +124,7 @@ async def create_plan(actor: Principal, slug: str, data: PlanIn, deterministic_t
     try:
         started = utcnow()  # before reading: any later change to an event makes the plan stale
         rows = await load_rows(school, data.keep_published)
+        inputs = fingerprints(rows)
         rows.events, left_out = plannable(rows.events, started.astimezone(zone(school["timezone"])).date(),
                                           date_problem)
         rows.not_before = started
@@ -136,7 +137,7 @@ async def create_plan(actor: Principal, slug: str, data: PlanIn, deterministic_t
             raise InvalidInput([(exc.field, str(exc))]) from None
         except InstanceError as exc:  # stored data the engine refuses: name where
             raise InvalidInput([(f"instance.{path}", msg) for path, msg in exc.errors[:20]]) from None
-        context = {"left_out": left_out, "turnout": {"weights": WEIGHTS, "rule": RULE, "audience": {
+        context = {"left_out": left_out, "inputs": inputs, "turnout": {"weights": WEIGHTS, "rule": RULE, "audience": {
             str(eid): tally for eid, tally in audience_tally(rows).items()}}}
         plan_id = await _insert_plan(school["id"], instance, data, started, context)
     finally:
@@ -209,7 +210,7 @@ def _loads(text: str) -> dict[str, Any]:
 
 async def _plan_out(row: dict[str, Any]) -> PlanOut:
     """The whole proposal in the school's words: names, local times, reasons."""
-    school = await School.select(School.timezone).where(School.id == row["school"]).first().run()
+    school = await School.select().where(School.id == row["school"]).first().run()
     instance, solution, details = _loads(row["instance"]), _loads(row["solution"]), _loads(row["details"])
     tz = instance.get("timezone") or school["timezone"]  # the plan's local times are in the zone it was made in
     kept = kept_event_ids(instance)
@@ -276,7 +277,14 @@ async def _plan_out(row: dict[str, Any]) -> PlanOut:
         error=row["error"], progress=details.get("progress") if row["status"] == "solving" else None,
         stats=details.get("stats", {}), events=out,
         turnout=TurnoutRule(weights=turnout["weights"], rule=turnout["rule"]) if turnout else None,
+        stale=await stale_inputs(row, school) if row["status"] == "ready" else [],
     )
+
+
+async def stale_inputs(plan: dict[str, Any], school: dict[str, Any]) -> list[str]:
+    """The kinds of input (rooms, interpreters, childcare, availability, interests) changed since the plan was made."""
+    made = _loads(plan["details"]).get("inputs") or {}
+    return changed(made, fingerprints(await load_rows(school, plan["keep_published"])))
 
 
 def _audience(tally: dict[str, int] | None) -> AudienceOut | None:
@@ -355,6 +363,9 @@ async def publish_plan(actor: Principal, plan_id: int) -> PlanOut:
             raise Conflict(f"plan {plan_id} was already published", "status")
         current = {e["id"]: e for e in await Event.select().where(Event.school == school["id"]).run()}
         _check_fresh(row, in_plan, kept, current)
+        if kinds := await stale_inputs(row, school):
+            raise Conflict(f"plan {plan_id} is stale: {', '.join(kinds)} changed after it was made; plan again",
+                           "inputs")
         for u in solution["unscheduled"]:
             eid = parse_key(u["event"], "event")
             if u["event"] not in kept and current[eid]["status"] == "published":

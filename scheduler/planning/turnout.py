@@ -130,3 +130,55 @@ def families_free(inst: Any, event_id: str, start: int) -> int:
     end = start + inst.event(event_id).duration
     return len({f.id.removesuffix("-keen") for f in inst.families
                 if event_id in f.interests and any(a <= start and end <= b for a, b in f.available)})
+
+
+def families_who_could(inst: Any, event_id: str) -> int:
+    """Distinct families counting toward an event that are free for its whole length at some time in its window
+    (rooms and interpreters aside): the "available" a coordinator reads beside a draft."""
+    ev = inst.event(event_id)
+    lo, hi = ev.window
+    return len({f.id.removesuffix("-keen") for f in inst.families
+                if event_id in f.interests and any(min(b, hi) - max(a, lo) >= ev.duration for a, b in f.available)})
+
+
+# ---------------------------------------------------------------- from the planner's rows (instance.PlanningRows)
+
+
+def said(rows: Any) -> list[Row]:
+    """What families said of the events: interest rows, and live registrations as an "I'd come". What a family
+    said of one session of a series it said of the whole series (the family page shows a series once)."""
+    sessions: dict[int, list[int]] = defaultdict(list)
+    for e in rows.events:
+        if e.get("series") is not None:
+            sessions[e["series"]].append(e["id"])
+    series_of = {eid: members for members in sessions.values() for eid in members}
+    out = []
+    for r in [*rows.interests, *({"family": r["family"], "event": r["event"], "choice": "yes"}
+                                 for r in rows.registrations if r.get("status") != "cancelled")]:
+        out += [r | {"event": eid} for eid in series_of.get(r["event"], [r["event"]])]
+    return out
+
+
+def first_free_minute(rows: Any) -> dict[int, int]:
+    """Each family's earliest free minute of the week (Monday 00:00 = 0), for splitting a series."""
+    first: dict[int, int] = {}
+    for r in rows.family_weekly:
+        minute = r["weekday"] * 1440 + r["start_minute"]
+        first[r["family"]] = min(first.get(r["family"], minute), minute)
+    return first
+
+
+def family_interests(rows: Any) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+    """Per family: the planned events it counts toward, and those it counts twice toward (it said so)."""
+    counted, keen, _tally = interests(rows.families, rows.children, rows.events, said(rows), rows.language)
+    series: dict[int, list[int]] = defaultdict(list)
+    for e in sorted(rows.events, key=lambda r: r["id"]):
+        if e.get("series") is not None:
+            series[e["series"]].append(e["id"])
+    split_series(counted, keen, series, first_free_minute(rows))
+    return counted, keen
+
+
+def audience_tally(rows: Any) -> dict[int, dict[str, int]]:
+    """Per planned event: families in its audience, left out by each rule, saying yes, saying "not for us"."""
+    return interests(rows.families, rows.children, rows.events, said(rows), rows.language)[2]

@@ -39,7 +39,7 @@ from scheduler.families.tables import Child, EventInterest, Family, FamilyAvaila
 from scheduler.notifications.tables import Outbox
 from scheduler.planning.instance import parse_key
 from scheduler.planning.tables import Plan
-from scheduler.privacy.records import family_for, family_key, idempotency_rows, unplaced_of
+from scheduler.privacy.records import family_for, family_key, idempotency_rows, is_family_entry, unplaced_of
 
 log = logging.getLogger("family_bridge.data_rights")
 
@@ -165,7 +165,7 @@ async def _erase(actor: Principal, family_id: int, confirm: int | None) -> Delet
     for p in await Plan.select(Plan.id, Plan.instance).where(
             (Plan.school == family["school"]) & Plan.instance.like(f'%"{key}"%')).run():
         doc = json.loads(p["instance"])
-        doc["families"] = [f for f in doc.get("families", []) if f.get("id") != key]
+        doc["families"] = [f for f in doc.get("families", []) if not is_family_entry(f.get("id"), family_id)]
         await Plan.update({Plan.instance: json.dumps(doc, separators=(",", ":"))}).where(Plan.id == p["id"]).run()
 
     # 6. the personal rows themselves (children take their childcare bookings and class-list places)

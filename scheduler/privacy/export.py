@@ -31,9 +31,18 @@ from scheduler.events.tables import Event
 from scheduler.families.tables import Child, EventInterest, Family, FamilyAvailability, FamilyDatedAvailability
 from scheduler.notifications.tables import Outbox
 from scheduler.planning.tables import Plan
-from scheduler.privacy.records import SOURCES, answer, family_for, family_key, idempotency_rows, unplaced_of
+from scheduler.privacy.records import (
+    SOURCES,
+    answer,
+    family_for,
+    family_key,
+    idempotency_rows,
+    is_family_entry,
+    unplaced_of,
+)
+from scheduler.topics.tables import TopicVote
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: interests carry the family's choice ("yes" / "no"); topic votes
 
 
 @contextlib.asynccontextmanager
@@ -72,6 +81,7 @@ async def _document(family: dict[str, Any]) -> dict[str, Any]:
         | ChildcareBooking.child.is_in(child_ids or [-1])).order_by(ChildcareBooking.id).run()
     interests = await EventInterest.select().where(EventInterest.family == fid).order_by(EventInterest.event).run()
     outbox = await Outbox.select().where(Outbox.family == fid).order_by(Outbox.id).run()
+    votes = await TopicVote.select(TopicVote.topic.title, TopicVote.created_at).where(TopicVote.family == fid).run()
 
     event_ids = {r["event"] for r in regs} | {c["event"] for c in care} | {i["event"] for i in interests}
     event_ids |= {o["event"] for o in outbox if o["event"] is not None}
@@ -137,7 +147,8 @@ async def _document(family: dict[str, Any]) -> dict[str, Any]:
             "weekly": await weekly.load(FamilyAvailability, FamilyAvailability.family, fid),
             "dated": [{"start": format_local(d["starts_at"], tz), "end": format_local(d["ends_at"], tz),
                        "busy": d["busy"]} for d in dated]},
-        "interests": [event_ref(i["event"]) for i in interests],
+        "interests": [{"event": event_ref(i["event"]), "choice": i["choice"]} for i in interests],
+        "topic_votes": [{"topic": v["topic.title"], "at": v["created_at"]} for v in votes],
         "registrations": registrations,
         "conferences": await _conferences(fid, family["school"], child_ids, tz),
         "feed_tokens": [{"id": t["id"], "created_at": t["created_at"], "revoked_at": t["revoked_at"],
@@ -194,7 +205,7 @@ async def _planning_snapshots(family_id: int, school_id: int) -> list[dict[str, 
         (Plan.school == school_id) & Plan.instance.like(f'%"{key}"%')).order_by(Plan.id).run()
     out = []
     for p in plans:
-        entries = [f for f in json.loads(p["instance"] or "{}").get("families", []) if f.get("id") == key]
+        entries = [f for f in json.loads(p["instance"] or "{}").get("families", []) if is_family_entry(f.get("id"), family_id)]
         out += [{"plan_id": p["id"], "status": p["status"], "created_at": p["created_at"], "entry": e}
                 for e in entries]
     return out

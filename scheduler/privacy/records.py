@@ -34,6 +34,7 @@ SOURCES: dict[str, str] = {
     "conference_split_household": "conferences",
     "conference_class": "conferences",
     "conference_window": "conferences",  # the reasons a meeting could not be placed (``unplaced``)
+    "topic_vote": "topic_votes",
     "plan": "planning_snapshots",  # a plan's instance copies the family's availability and interests
 }
 
@@ -51,6 +52,11 @@ async def family_for(actor: Principal, family_id: int, lock: bool = False) -> di
 def family_key(family_id: int) -> str:
     """How the planner names a family in a plan's instance (``scheduler.planning.instance.build_instance``)."""
     return f"family-{family_id}"
+
+
+def is_family_entry(entry_id: object, family_id: int) -> bool:
+    """A family's entries in a plan's instance: itself, and its second "I'd come" entry (``family-<id>-keen``)."""
+    return entry_id in (family_key(family_id), f"{family_key(family_id)}-keen")
 
 
 async def idempotency_rows(family_id: int, user_ids: list[int]) -> list[dict[str, Any]]:

@@ -21,7 +21,8 @@ from scheduler.core.languages import language_label
 from scheduler.core.paging import PageRequest
 from scheduler.core.validation import convert
 from scheduler.events import services as events
-from scheduler.events.schemas import EventIn
+from scheduler.events import sessions
+from scheduler.events.schemas import EventIn, SessionsIn
 from scheduler.web.admin_common import one, school, values_of
 from scheduler.web.common import Page, back
 from scheduler.web.i18n import N_
@@ -40,7 +41,8 @@ LABELS = {"title": N_("Title"), "kind": N_("Kind"), "duration_minutes": N_("Minu
 def _notices(page: Page) -> dict[str, str]:
     _ = page.gettext
     return {"saved": _("Saved."), "added": _("The draft is saved. The planner will place it."),
-            "copied": _("A copy is saved as a new draft."), "deleted": _("Deleted.")}
+            "copied": _("A copy is saved as a new draft."), "deleted": _("Deleted."),
+            "sessions": _("Saved: the planner places each session and counts each family toward one of them.")}
 
 
 def _languages(here: dict[str, Any]) -> tuple[str, list[str]]:
@@ -59,7 +61,10 @@ async def _form_context(page: Page) -> dict[str, Any]:
             "grade_choices": [(audience_tag(g), g) for g in GRADES], "tag_choices": [(t, t) for t in tags],
             "interpretation_choices": [(c, language_label(c, page.language)) for c in [first, *others]
                                        if c != "en"] or [],
-            "labels": {k: page.gettext(v) for k, v in LABELS.items()}, "notices": _notices(page)}
+            "labels": {k: page.gettext(v) for k, v in LABELS.items()}, "notices": _notices(page),
+            "session_choices": [(n, page.gettext("once") if n == 1 else page.gettext("%(n)s times") % {"n": n})
+                                for n in range(1, 11)] + [("as_needed", page.gettext("as many times as needed for "
+                                                                                      "the families who would come"))]}
 
 
 def _event_in(form: dict[str, list[str]], here: dict[str, Any]) -> EventIn:
@@ -138,7 +143,11 @@ async def add_event(page: Page) -> Template | Redirect:
 @get("/admin/events/{event_id:int}", include_in_schema=False, guards=[pages.admin("event_id")])
 async def event_page(page: Page, event_id: int) -> Template:
     event = await events.get_event(page.require().principal, event_id)
-    return page.render("admin_event.html", event=event, values=_values(event), errors={},
+    series = []
+    if event.series:
+        series = [e for e in await events.school_events(school(page)["id"], event.status)
+                  if e["series"] == event.series]
+    return page.render("admin_event.html", event=event, values=_values(event), errors={}, series=series,
                        **await _form_context(page))
 
 
@@ -172,6 +181,23 @@ async def duplicate_event(page: Page, event_id: int) -> Redirect:
     return back(f"/admin/events/{made.id}", "copied")
 
 
+@post("/admin/events/{event_id:int}/sessions", include_in_schema=False, guards=[pages.admin("event_id")])
+async def offer_sessions(page: Page, event_id: int) -> Template | Redirect:
+    """Offer a draft workshop N times, or as many times as the families who said "I'd come" need."""
+    form = await page.form()
+    actor = page.require().principal
+    event = await events.get_event(actor, event_id)
+    wanted = one(form, "sessions")
+
+    async def work() -> Redirect:
+        count = "as_needed" if wanted == "as_needed" else convert(SessionsIn, {"sessions": wanted or "x"}).sessions
+        await sessions.set_sessions(actor, event_id, count)
+        return back(f"/admin/events/{event_id}", "sessions")
+
+    return await page.submit(work, "admin_event.html", _values(event) | {"sessions": wanted}, event=event,
+                             **await _form_context(page))
+
+
 @post("/admin/events/{event_id:int}/delete", include_in_schema=False, guards=[pages.admin("event_id")])
 async def delete_event(page: Page, event_id: int) -> Template | Redirect:
     await page.form()
@@ -202,5 +228,6 @@ async def registrations_csv(page: Page, event_id: int) -> Response:
         "Cache-Control": "no-store"})
 
 
-ROUTES: list[Any] = [events_page, new_event_page, add_event, event_page, save_event, duplicate_event, delete_event,
+ROUTES: list[Any] = [events_page, new_event_page, add_event, event_page, save_event, duplicate_event, offer_sessions,
+                     delete_event,
                      registrations_page, registrations_csv]

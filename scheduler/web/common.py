@@ -68,6 +68,7 @@ class Page:
             "page": self, "_": self.gettext, "ngettext": i18n.ngettext(lang), "lang": lang,
             "dir": direction(lang), "languages": i18n.NAMES, "csrf": self.csrf, "user": self.session,
             "when": lambda instant: i18n.when(instant, self.tz, lang),
+            "day": lambda date: i18n.day(date, lang),
             "clock": lambda instant: i18n.clock(instant, self.tz, lang),
             "at": lambda text: i18n.when(i18n.parse_iso(text, self.tz), self.tz, lang),
             "at_clock": lambda text: i18n.clock(i18n.parse_iso(text, self.tz), self.tz, lang),
@@ -135,7 +136,7 @@ async def _school_of(session: signin.Session | None, request: Request) -> dict[s
     if session is None:
         return None
     school_id = session.principal.school_id
-    query = School.select(School.id, School.slug, School.name, School.timezone)
+    query = School.select(School.id, School.slug, School.name, School.timezone, School.languages)
     if school_id is not None:
         return await query.where(School.id == school_id).first().run()
     slug = request.query_params.get("school")  # a district administrator picks a school
@@ -184,9 +185,13 @@ def local_path(target: str | None, default: str = "/") -> str:
 
 
 def back(path: str, done: str = "") -> Redirect:
-    """Post/Redirect/Get: a reload does not submit twice; ``done`` names the notice to show."""
+    """Post/Redirect/Get: a reload does not submit twice; ``done`` names the notice to show.
+
+    A ``#fragment`` stays last, so the reader lands back where they pressed the button."""
+    path, hash_, fragment = path.partition("#")
     separator = "&" if "?" in path else "?"
-    return Redirect(path=f"{path}{separator}done={quote(done)}" if done else path, status_code=303)
+    target = f"{path}{separator}done={quote(done)}" if done else path
+    return Redirect(path=target + hash_ + fragment, status_code=303)
 
 
 def sign_in_needed(request: Request, _: SignInRequired) -> Redirect:

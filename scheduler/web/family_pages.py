@@ -28,6 +28,7 @@ from scheduler.privacy.erase import delete_family
 from scheduler.privacy.export import export_family
 from scheduler.web import grid
 from scheduler.web.common import LANGUAGE_COOKIE, SESSION_COOKIE, Page, back, private_feed_page, qr
+from scheduler.web.family_voice_pages import voice_context
 from scheduler.web.i18n import N_, NAMES, clock_minutes, language_label, weekday_names
 
 AGE_BAND_NAMES = (N_("infant"), N_("toddler"), N_("preschool"), N_("school-age"))  # AGE_BANDS, in words
@@ -48,7 +49,9 @@ def _notices(page: Page) -> dict[str, str]:
                             "reached you."),
             "waitlisted": _("The event is full: you are on the waitlist. We write to you when a place opens up."),
             "cancelled": _("Your registration is cancelled."),
-            "accepted": _("Thank you: your conference times are confirmed.")}
+            "accepted": _("Thank you: your conference times are confirmed."),
+            "said": _("Thank you: the school plans with what you said."),
+            "voted": _("Thank you: your choice of topics is saved.")}
 
 
 def _one(form: dict[str, list[str]], key: str) -> str:
@@ -80,6 +83,7 @@ async def family_page(page: Page, feed: str = "", show: str = "") -> Template:
     trip = await conferences.itinerary(actor, family_id)
     school_links = subscribe_links(page.settings.public_url, f"/calendars/schools/{school['slug']}.ics?lang={page.language}")
     picked = grid.cells((w["weekday"], parse_hhmm(w["start"]), parse_hhmm(w["end"])) for w in availability.weekly)
+    voice = await voice_context(page, actor, family_id, tags, show == "all", for_us)
     return page.render(
         "family.html", family=family, children=children, events=upcoming, mine=mine, mail=mail, trip=trip, picked=picked,
         show_all=show == "all", hidden=len(everything) - len(upcoming),
@@ -88,7 +92,7 @@ async def family_page(page: Page, feed: str = "", show: str = "") -> Template:
         hour=lambda m: clock_minutes(m, page.language), age_bands=AGE_BANDS, page_languages=NAMES,
         language_name=lambda code: language_label(code, page.language), dated=availability.dated,
         school_links=school_links, school_qr=qr(school_links["https"], page.gettext("QR code for the school calendar")),
-        private=None, notices=_notices(page))
+        private=None, notices=_notices(page), **voice)
 
 
 @post("/family/availability", include_in_schema=False, guards=[pages.signed_in("family")])

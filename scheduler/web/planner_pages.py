@@ -11,13 +11,15 @@ from litestar.response import Redirect, Response, Template
 from resources import services as resources
 from scheduler.assignments import services as assignments
 from scheduler.core.access import pages
-from scheduler.core.errors import T_, InvalidInput, NotFound
+from scheduler.core.errors import T_, DomainError, Forbidden, InvalidInput, NotFound, say
 from scheduler.core.paging import PageRequest
+from scheduler.core.timeutil import date_problem
 from scheduler.core.validation import convert
 from scheduler.events import services as events
-from scheduler.planning import availability
+from scheduler.planning import availability, moves
 from scheduler.planning import services as plans
 from scheduler.planning.schemas import PlanIn, PlanOut
+from scheduler.web.admin_common import one
 from scheduler.web.common import Page, back
 from scheduler.web.i18n import clock_minutes, language_label, short_day, weekday_names
 
@@ -38,19 +40,50 @@ def _notices(page: Page) -> dict[str, str]:
             "assigned": _("Assigned and confirmed: the interpreter is told by e-mail.")}
 
 
+def _week(text: str) -> dt.date | None:
+    """The week the heatmap shows (?week=YYYY-MM-DD, any day of it); a date out of range or mistyped is a 400."""
+    if not text:
+        return None
+    try:
+        value = dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput([("week", T_("must be a date (YYYY-MM-DD)"))]) from None
+    if problem := date_problem(value):
+        raise InvalidInput([("week", problem)])
+    return value
+
+
 @get("/planner", include_in_schema=False, guards=[pages.signed_in("admin")])
-async def planner(page: Page, grade: str = "", language: str = "") -> Template:
+async def planner(page: Page, grade: str = "", language: str = "", week: str = "") -> Template:
     school = _school(page)
     actor = page.require().principal
-    heat = await availability.availability_heatmap(actor, school["id"], grade=grade, language=language)
+    heat, monday = await availability.availability_heatmap(actor, school, _week(week), grade=grade, language=language)
     latest, _total = await plans.list_plans(actor, school["slug"], PageRequest(limit=1, offset=0))
     return page.render(
         "planner.html", heat=heat, grade=grade, language=language, choices=await availability.filter_choices(school["id"]),
         days=weekday_names(page.language), hour=lambda m: clock_minutes(m, page.language),
-        language_name=lambda code: language_label(code, page.language),
+        language_name=lambda code: language_label(code, page.language), monday=monday,
+        weeks={"previous": monday - dt.timedelta(days=7), "next": monday + dt.timedelta(days=7)},
+        dates=[monday + dt.timedelta(days=i) for i in range(7)], short_day=lambda d: short_day(d, page.language),
         drafts=await events.school_events(school["id"], "draft"),
+        outlook=await availability.draft_outlook(actor, school),
         published=await events.school_events(school["id"], "published", upcoming_only=True),
         latest=latest[0] if latest else None, notices=_notices(page))
+
+
+@get("/planner/free", include_in_schema=False, guards=[pages.signed_in("admin")])
+async def free_cell(page: Page, week: str, day: int, slot: int, grade: str = "", language: str = "") -> Template:
+    """Who is free in one half hour of the heatmap: counts by grade and home language, never names (htmx swaps
+    it in beside the heatmap; without JavaScript it is a page of its own)."""
+    if not (0 <= day <= 6 and 0 <= slot < 1440):
+        raise InvalidInput([("day" if not 0 <= day <= 6 else "slot", T_("is not a cell of the heatmap"))])
+    school = _school(page)
+    cell = await availability.free_at(page.require().principal, school, _week(week) or dt.date.today(), day, slot,
+                                      grade, language)
+    partial = page.request.headers.get("HX-Request") == "true"
+    return page.render("planner_free.html", cell=cell, partial=partial, hour=lambda m: clock_minutes(m, page.language),
+                       when_day=lambda d: short_day(d, page.language),
+                       language_name=lambda code: language_label(code, page.language))
 
 
 @post("/planner/plans", include_in_schema=False, guards=[pages.signed_in("admin")])
@@ -80,7 +113,17 @@ def _plan_context(page: Page, plan: PlanOut) -> dict[str, Any]:
     elapsed = 0
     if plan.status == "solving":
         elapsed = int((dt.datetime.now(dt.timezone.utc) - plan.created_at).total_seconds())
+    _ = page.gettext
+    stale_names = {"rooms": _("rooms"), "interpreters": _("interpreters"), "childcare": _("childcare"),
+                   "availability": _("families' availability"), "interests": _("what families said")}
+
+    def turnout_note(event: Any) -> str:
+        if event.audience and not event.audience.audience + event.audience.interested:
+            return _("Nobody is in its audience: no family with a child in its grades that can take part.")
+        return _("None of the families in its audience is free for the whole event then.")
+
     return {"plan": plan, "elapsed": min(elapsed, plan.time_limit), "weeks": _weeks(plan),
+            "stale_names": stale_names, "turnout_note": turnout_note,
             "day_name": lambda d: short_day(d, page.language),
             "placed": [e for e in plan.events if e.outcome == "placed"],
             "left_out": [e for e in plan.events if e.outcome == "unscheduled"]}
@@ -135,10 +178,29 @@ async def move_form(page: Page, event_id: int) -> Template:
 
 
 @post("/planner/events/{event_id:int}/move", include_in_schema=False, guards=[pages.admin("event_id")])
-async def move(page: Page, event_id: int) -> Redirect:
+async def move(page: Page, event_id: int) -> Template | Redirect:
+    """Check a new time against the engine's rules (and what it costs in families), then move.
+
+    A time that breaks a rule is shown with each rule named and the cost; the
+    move then needs the override box ticked, and the override is recorded.
+    """
     form = await page.form()
-    start = (form.get("start") or [""])[0]
-    await events.move_event(page.require("admin").principal, event_id, start[:16])
+    actor = page.require("admin").principal
+    start, override = one(form, "start")[:16], one(form, "override") == "yes"
+    event, told = await _event_and_audience(page, event_id)
+    context = {"event": event, "told": told, "action": "move", "start": start}
+    try:
+        check = await moves.check_move(actor, event_id, start)
+        if one(form, "step") == "check" or (check.problems and not override):
+            status = 409 if check.problems and one(form, "step") != "check" else 200
+            return page.render("event_change.html", status_code=status, check=check, error="",
+                               problems=[say(p, page.gettext) for p in check.problems], **context)
+        await moves.move(actor, event_id, start, override)
+    except DomainError as exc:
+        if isinstance(exc, (Forbidden, NotFound)):
+            raise
+        return page.render("event_change.html", status_code=exc.status_code, error=say(exc.message, page.gettext),
+                           **context)
     return back("/planner", "moved")
 
 
@@ -176,5 +238,5 @@ async def assign(page: Page, assignment_id: int) -> Redirect:
     return back(f"/planner/events/{done.event_id}/interpreters", "assigned")
 
 
-ROUTES = [assign, planner, make_plan, plan_page, plan_progress, publish, cancel_form, cancel, move_form, move, interpreting,
+ROUTES = [assign, planner, free_cell, make_plan, plan_page, plan_progress, publish, cancel_form, cancel, move_form, move, interpreting,
           confirm_claim]

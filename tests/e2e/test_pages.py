@@ -6,6 +6,7 @@ desktop and phone width into docs/screenshots.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -66,7 +67,7 @@ def test_administrator_plans_and_publishes_the_demo_school(site: Site, context: 
     page.select_option("#language", "es")  # the heatmap narrows to Spanish-speaking families
     page.click("form[action='/planner'] button")
     expect(page).to_have_url(re.compile(r"language=es"))
-    spanish = int(re.search(r"(\d+)", page.locator("#heat-title + form + p").inner_text()).group(1))
+    spanish = int(re.search(r"(\d+)", page.locator("#heat-count").inner_text()).group(1))
     assert 0 < spanish < 1500
 
     drafts = page.locator("#drafts-title + form + ul.cards > li").count()
@@ -112,10 +113,13 @@ def test_family_registers_with_childcare_and_is_waitlisted_when_full(site: Site,
     # register for an event with childcare, bringing a child
     card = page.locator("#events > li").filter(has=page.locator("input[name=child]")).first
     card_id = card.get_attribute("id")
-    card.locator("input[name=child]").first.check()
+    child = card.locator("label.inline", has=page.locator("input[name=child]")).first
+    name = child.inner_text().strip()
+    child.locator("input").check()
     card.get_by_role("button", name=re.compile("^Register")).click()
     expect(page.locator(".notice")).to_contain_text("You are registered")
-    expect(page.locator(f"#{card_id} .status")).to_contain_text("childcare for 1 child")
+    expect(page.locator(f"#{card_id} .status")).to_contain_text("You are registered")
+    expect(page.locator(f"#{card_id} .booked")).to_have_text(f"1 adult · childcare for {name}")
 
     # another event fills up (other families register through the API) and this family joins its waitlist
     target = page.locator("#events > li").filter(has=page.get_by_role("button", name=re.compile("^Register"))).last
@@ -204,3 +208,49 @@ def test_interpreter_claims_an_assignment(site: Site, context: BrowserContext, p
     expect(admin.locator(".notice")).to_contain_text("Confirmed")
     page.reload()
     expect(page.locator("#my-work")).to_contain_text("confirmed by the school")
+
+
+def test_family_says_what_would_help_and_the_school_sees_the_counts(site: Site, context: BrowserContext) -> None:
+    today = dt.date.today()
+    with site.api() as api:
+        draft = api.post(f"/schools/{SLUG}/events", json={
+            "title": "Math games to play at home", "kind": "workshop", "duration_minutes": 60,
+            "earliest_date": (today + dt.timedelta(days=60)).isoformat(),
+            "latest_date": (today + dt.timedelta(days=80)).isoformat()}).json()
+        topics = api.get(f"/schools/{SLUG}/topics").json()["items"]
+    with site.api("family") as api:
+        family_id = api.get("/users/me").json()["family_id"]
+        voted_before = set(api.get(f"/families/{family_id}/topic-votes").json()["topic_ids"])
+
+    page = context.new_page()
+    sign_in(page, site, "family")
+    card = page.locator(f"#idea-{draft['id']}")
+    expect(card).to_contain_text("Math games to play at home")
+    card.get_by_role("button", name=re.compile("^I'd come")).click()
+    expect(page.locator(".notice")).to_contain_text("the school plans with what you said")
+    expect(page.locator(f"#idea-{draft['id']} .status")).to_contain_text("You said you would come")
+    topic = topics[-1]
+    box = page.locator(f"#topics input[value='{topic['id']}']")
+    box.set_checked(topic["id"] not in voted_before)
+    page.get_by_role("button", name="Save my choice").click()
+    expect(page.locator(".notice")).to_contain_text("your choice of topics is saved")
+    looks_right(page, "family-ideas")
+
+    with site.api("family") as api:
+        assert draft["id"] in api.get(f"/families/{family_id}/interests").json()["event_ids"]
+        voted = set(api.get(f"/families/{family_id}/topic-votes").json()["topic_ids"])
+    assert voted == voted_before ^ {topic["id"]}
+    with site.api() as api:
+        votes = {t["id"]: t["votes"] for t in api.get(f"/schools/{SLUG}/topics").json()["items"]}
+    assert votes[topic["id"]] == topic["votes"] + (1 if topic["id"] in voted else -1)
+
+    admin = browser_page(page, site, "admin")
+    admin.goto(f"{site.url}/admin/topics")
+    expect(admin.locator(f"#topic-{topic['id']} .votes")).to_have_text(str(votes[topic["id"]]))
+    looks_right(admin, "admin-topics")
+    admin.goto(f"{site.url}/planner")
+    expect(admin.locator(f"#outlook-{draft['id']}")).to_contain_text("1 said they would come")
+    admin.locator("table.heat td.h5 a").first.click()  # htmx swaps in who is free there, by grade and language
+    expect(admin.locator("#cell-detail")).to_contain_text("free for this whole half hour")
+    expect(admin.locator("#cell-detail table")).to_have_count(2)
+    looks_right(admin, "planner-cell")

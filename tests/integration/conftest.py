@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 
 import pytest
+from litestar.testing import AsyncTestClient
 
+from scheduler.app import create_app
 from tests.conftest import ENGINES, _pg_url, create_pg_database, drop_pg_database, run_cli
 from tests.integration.helpers import ServerProcess, SmtpServer
 
@@ -25,6 +28,15 @@ def server(request, tmp_path_factory):
         yield proc
     if name:
         drop_pg_database(name)
+
+
+@pytest.fixture
+async def web(settings, smtp):
+    """The app with mail going to a real local SMTP server; the client keeps cookies like a browser."""
+    app = create_app(dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=smtp.port))
+    async with AsyncTestClient(app=app) as c:
+        c.follow_redirects = False  # the tests read each redirect, as a browser's network panel would
+        yield c
 
 
 @pytest.fixture

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 import threading
 from typing import Any
 
 from scheduler.core.auth import hash_api_token, new_api_token
+
+CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
+
+
+async def sign_in(client, token: str) -> str:
+    """Sign in with an API token through the form; returns the CSRF token of the page it lands on."""
+    answer = await client.post("/signin/token", data={"token": token, "next": "/"})
+    assert answer.status_code == 303, answer.text
+    page = await client.get(answer.headers["location"])
+    assert page.status_code == 200, page.text
+    return CSRF.search(page.text).group(1)
 
 
 def in_app(client, fn, *args):

@@ -87,7 +87,7 @@ async def test_family_children_availability_interests(client):
         "title": "Math Night", "kind": "workshop", "duration_minutes": 90, "earliest_date": "2027-03-01",
         "latest_date": "2027-03-12"}, headers=district), 201)
     assert await ok(await client.put(f"/families/{fam['id']}/interests", json={"event_ids": [ev["id"]]},
-                                     headers=district)) == {"event_ids": [ev["id"]]}
+                                     headers=district)) == {"event_ids": [ev["id"]], "not_for_us": []}
 
 
 async def test_events_filter_update_cancel(client):

@@ -164,7 +164,7 @@ async def test_export_holds_everything_about_the_family_and_no_secret(client, ev
     assert r.headers["content-disposition"] == f'attachment; filename="family-{fid}-export.json"'
     assert r.headers["content-type"].startswith("application/json") and r.headers["cache-control"] == "no-store"
     doc = r.json()
-    assert doc["format_version"] == 1 and doc["exported_at"]
+    assert doc["format_version"] == 2 and doc["exported_at"]
     assert doc["profile"]["name"] == "Nguyen" and doc["profile"]["email"] == "nguyen@example.org"
     assert doc["profile"]["language"] == "vi" and doc["profile"]["preferences"] == {"email": {}}
     assert [(c["first_name"], c["age_band"]) for c in doc["children"]] == [("Lan", "infant"), ("Minh", "infant")]
@@ -172,7 +172,7 @@ async def test_export_holds_everything_about_the_family_and_no_secret(client, ev
     assert doc["availability"]["weekly"] == [{"weekday": 1, "start": "17:00", "end": "21:00"}]
     assert doc["availability"]["dated"] == [{"start": "2027-03-09T18:00:00-06:00", "end": "2027-03-09T20:00:00-06:00",
                                              "busy": True}]
-    assert [i["title"] for i in doc["interests"]] == ["Math Night"]
+    assert [(i["event"]["title"], i["choice"]) for i in doc["interests"]] == [("Math Night", "yes")]
     (reg,) = doc["registrations"]
     assert reg["event"]["title"] == "Math Night" and reg["event"]["starts_at"] == "2027-03-02T18:00:00-06:00"
     assert (reg["status"], reg["waitlist_position"], reg["interpreter_needed"]) == ("confirmed", None, "vi")

@@ -48,6 +48,7 @@ from scheduler.families.tables import Child, Family
 from scheduler.notifications.tables import Outbox
 from scheduler.piccolo_app import TABLES
 from scheduler.planning.tables import Plan
+from scheduler.topics.tables import Topic
 from tests.conftest import TEST_SECRET
 from tests.integration.helpers import in_app
 
@@ -98,21 +99,24 @@ async def build_world() -> dict[str, Any]:
     window = await one(ConferenceWindow, school=alpha, name="Spring")
     await one(ConferenceEvening, window=window, starts_at=START, ends_at=START + dt.timedelta(hours=3))
     teacher = await one(ConferenceTeacher, window=window, name="Ms T", email="t@example.org", room=room)
+    topic = await one(Topic, school=alpha, title="Homework")
     meeting = await one(ConferenceMeeting, window=window, teacher=teacher, family=fam_own, child_ids=[child],
                         starts_at=START, ends_at=START + dt.timedelta(minutes=10))
     users = {"family_own": dict(school=alpha, family=fam_own), "family_other": dict(school=alpha, family=fam_other),
              "interpreter_own": dict(school=alpha, interpreter=interp_own),
              "interpreter_other": dict(school=alpha, interpreter=interp_other),
              "admin_own": dict(school=alpha), "admin_other": dict(school=beta), "district": dict(school=None)}
+    user_ids = {}
     for persona, links in users.items():
-        user = await one(User, role=ROLE[persona], name=persona, email=f"{persona}@example.org",
+        user_ids[persona] = user = await one(User, role=ROLE[persona], name=persona, email=f"{persona}@example.org",
                          token_hash=hash_api_token(_token(persona)), **links)
         await one(WebSession, user=user, token_hash=hashlib.sha256(_token(persona).encode()).hexdigest(),
                   expires_at=START + dt.timedelta(days=3650))
     return {"slug": "alpha", "family_id": fam_own, "child_id": child, "event_id": event,
             "registration_id": registration, "interpreter_id": interp_own, "room_id": room, "childcare_id": care,
             "assignment_id": assignment, "plan_id": plan, "outbox_id": outbox, "window_id": window,
-            "teacher_id": teacher, "meeting_id": meeting}
+            "teacher_id": teacher, "meeting_id": meeting, "topic_id": topic,
+            "user_id": user_ids["interpreter_own"]}  # a staff account of school A
 
 
 async def empty_all_tables() -> None:

@@ -6,14 +6,11 @@ rules a browser cannot see: one-time links, hashes at rest, CSRF, status codes.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
 import pytest
-from litestar.testing import AsyncTestClient
 
 from scheduler.accounts.tables import SignInLink, WebSession
-from scheduler.app import create_app
 from scheduler.assignments.tables import InterpreterAssignment
 from scheduler.bookings.tables import Registration
 from scheduler.events.tables import Event
@@ -28,18 +25,8 @@ from tests.integration.helpers import (
     ok,
     publish,
     rows,
+    sign_in,
 )
-
-CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
-
-
-@pytest.fixture
-async def web(settings, smtp):
-    """The app with mail going to a real local SMTP server; the client keeps cookies like a browser."""
-    app = create_app(dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=smtp.port))
-    async with AsyncTestClient(app=app) as c:
-        c.follow_redirects = False  # the tests read each redirect, as a browser's network panel would
-        yield c
 
 
 @pytest.fixture
@@ -49,15 +36,6 @@ async def family_site(web):
     family = await make_family(web, admin)
     headers = await family_user(web, admin, family["id"])
     return admin, family, headers["Authorization"].removeprefix("Bearer ")
-
-
-async def sign_in(client, token: str) -> str:
-    """Sign in with an API token through the form; returns the CSRF token of the page it lands on."""
-    answer = await client.post("/signin/token", data={"token": token, "next": "/"})
-    assert answer.status_code == 303, answer.text
-    page = await client.get(answer.headers["location"])
-    assert page.status_code == 200, page.text
-    return CSRF.search(page.text).group(1)
 
 
 async def test_emailed_link_signs_in_once_and_only_hashes_are_stored(web, family_site, smtp):
@@ -165,7 +143,12 @@ async def test_moving_a_published_event_says_who_is_told_and_reopens_interpretin
     assert confirm.status_code == 200 and "1 registered families" in confirm.text
     past = await web.post(f"/planner/events/{event['id']}/move", data={"csrf": csrf, "start": "2020-01-01T18:00"})
     assert past.status_code == 422 and "start" in past.text
-    moved = await web.post(f"/planner/events/{event['id']}/move", data={"csrf": csrf, "start": "2027-03-04T18:30"})
+    # the school has no Spanish interpreter: the engine's rules refuse until the move is overridden
+    refused = await web.post(f"/planner/events/{event['id']}/move", data={"csrf": csrf, "start": "2027-03-04T18:30",
+                                                                          "step": "do"})
+    assert refused.status_code == 409 and "interpreter" in refused.text
+    moved = await web.post(f"/planner/events/{event['id']}/move", data={"csrf": csrf, "start": "2027-03-04T18:30",
+                                                                        "step": "do", "override": "yes"})
     assert moved.status_code == 303
     row = rows(web, Event, Event.id == event["id"])[0]
     assert row["sequence"] == 1 and row["starts_at"].isoformat().startswith("2027-03-05T00:30")  # 18:30 CST

@@ -31,6 +31,7 @@ from scheduler.events.tables import Event
 from scheduler.families.tables import Child, EventInterest, Family, FamilyAvailability, FamilyDatedAvailability
 from scheduler.notifications.tables import Outbox
 from scheduler.planning.tables import Plan
+from scheduler.roster.tables import ROSTER_TABLES
 
 TABLES = [
     School,
@@ -59,6 +60,7 @@ TABLES = [
     FeedToken,
     InterpreterBusy,
     *CONFERENCE_TABLES,
+    *ROSTER_TABLES,
 ]
 
 APP_CONFIG = AppConfig(

@@ -29,12 +29,13 @@ from scheduler.notifications import api as notifications
 from scheduler.piccolo_app import APP_CONFIG
 from scheduler.planning import api as planning
 from scheduler.privacy import api as privacy
+from scheduler.roster import api as roster
 
 # Every route of the service. The privacy feature's DELETE /families/{id} comes after the families
 # controller on that path (see scheduler/privacy/api.py).
 ROUTES = [health.health, health.ready, *resources.ROUTES, *families.ROUTES, *privacy.ROUTES, *events.ROUTES,
           *accounts.ROUTES, *bookings.ROUTES, *assignments.ROUTES, *planning.ROUTES, *notifications.ROUTES,
-          *conferences.ROUTES, *calendars.ROUTES]
+          *conferences.ROUTES, *calendars.ROUTES, *roster.ROUTES]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

@@ -80,11 +80,13 @@ def child_values(roster: Roster) -> tuple[dict[str, dict[str, str]], list[Proble
 async def load_snapshot(school_id: int) -> Snapshot:
     """What the school has now: roster families and children with their current values, staff, classes."""
     current = {f["id"]: f for f in await Family.select(
-        Family.id, Family.name, Family.email, Family.language, Family.guardians).where(Family.school == school_id).run()}
+        Family.id, Family.name, Family.email, Family.language, Family.guardians).where(
+        Family.school == school_id).run()}
     families = [FamilyRow(id=r["id"], family_id=r["family"], user_id=r["user"], key=r["key"],
                           guardians=tuple(r["guardians"] or ()), sis=json.loads(r["sis"]), active=r["active"],
                           current=_family_fields(current.get(r["family"], {})))
-                for r in await RosterFamily.select().where(RosterFamily.school == school_id).order_by(RosterFamily.id).run()]
+                for r in await RosterFamily.select().where(RosterFamily.school == school_id).order_by(
+                    RosterFamily.id).run()]
     kids = {c["id"]: c for c in await Child.select(Child.id, Child.first_name, Child.grade, Child.age_band).where(
         Child.family.school == school_id).run()}
     children = [ChildRow(id=r["id"], roster_family=r["roster_family"], sourced_id=r["sourced_id"], child_id=r["child"],
@@ -177,12 +179,14 @@ async def _families(p: Plan, school_id: int, snapshot: Snapshot, now) -> dict[An
     users = await _users(school_id, [(fid, s.writes) for s, fid in zip(new, family_ids)])
     roster_ids = await _insert(RosterFamily, [
         RosterFamily(school=school_id, family=fid, user=users.get(fid), key=s.internal["key"],
-                     guardians=s.internal["guardians"], sis=json.dumps(s.internal["sis"])) for s, fid in zip(new, family_ids)])
+                     guardians=s.internal["guardians"], sis=json.dumps(s.internal["sis"]))
+        for s, fid in zip(new, family_ids)])
     refs |= {s.ref: (rid, fid) for s, rid, fid in zip(new, roster_ids, family_ids)}
     for s in [*p.updates["families"], *p.touches["families"]]:
         row = rows[s.row]
         if s.writes:
-            await Family.update(_columns(Family, {**s.writes, "updated_at": now})).where(Family.id == row.family_id).run()
+            await Family.update(_columns(Family, {**s.writes, "updated_at": now})).where(
+                Family.id == row.family_id).run()
         values: dict = {RosterFamily.updated_at: now, RosterFamily.active: True}
         if "email" in s.writes and row.user_id is not None:
             await User.update({User.email: s.writes["email"]}).where(User.id == row.user_id).run()
@@ -202,9 +206,9 @@ async def _families(p: Plan, school_id: int, snapshot: Snapshot, now) -> dict[An
 async def _users(school_id: int, families: list[tuple[int, dict[str, Any]]]) -> dict[int, int]:
     """A family sign-in account per family with an e-mail address; its API token is never kept or shown."""
     wanted = [(fid, v) for fid, v in families if "@" in (v.get("email") or "")]
-    ids = await _insert(User, [User(role="family", name=(list(v["guardians"]) or [v["name"]])[0][:120], email=v["email"],
-                                    school=school_id, family=fid, token_hash=hash_api_token(new_api_token()))
-                               for fid, v in wanted])
+    ids = await _insert(User, [User(role="family", name=(list(v["guardians"]) or [v["name"]])[0][:120],
+                                    email=v["email"], school=school_id, family=fid,
+                                    token_hash=hash_api_token(new_api_token())) for fid, v in wanted])
     return {fid: uid for (fid, _), uid in zip(wanted, ids)}
 
 
@@ -292,7 +296,8 @@ async def preview_upload(actor: Principal, slug: str, content: bytes, settings: 
 
     @use_case
     async def keep() -> int:
-        await RosterImport.delete().where((RosterImport.school == school["id"]) & (RosterImport.status == "preview")).run()
+        await RosterImport.delete().where((RosterImport.school == school["id"])
+                                          & (RosterImport.status == "preview")).run()
         row = RosterImport(school=school["id"], status="preview", source=result.source, filename=filename[:200],
                            org=org, bundle=content, counts=json.dumps(_counts(result)),
                            notes=result.notes_total, created_by=actor.user_id)

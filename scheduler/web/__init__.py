@@ -18,7 +18,7 @@ from litestar.template.config import TemplateConfig
 from scheduler.core.access import SignInRequired
 from scheduler.core.access import pages as access
 from scheduler.core.errors import DomainError
-from scheduler.web import family_pages, interpreter_pages, planner_pages, preferences_pages, signin_pages
+from scheduler.web import family_pages, interpreter_pages, planner_pages, preferences_pages, roster_pages, signin_pages
 from scheduler.web.common import page_error, provide_page, sign_in_needed
 
 HERE = Path(__file__).parent
@@ -30,7 +30,7 @@ def router() -> Router:
     pages = Router(
         path="/",
         route_handlers=[*signin_pages.ROUTES, *planner_pages.ROUTES, *family_pages.ROUTES,
-                        *interpreter_pages.ROUTES, *preferences_pages.ROUTES],
+                        *interpreter_pages.ROUTES, *preferences_pages.ROUTES, *roster_pages.ROUTES],
         dependencies={"page": Provide(provide_page)},
         exception_handlers={SignInRequired: sign_in_needed, DomainError: page_error},
         include_in_schema=False,

@@ -122,11 +122,19 @@ class _Reader:
         self.files, self.options = files, options
         self.problems: list[Problem] = []
         self.notes: list[Problem] = []
+        self.broken: set[str] = set()  # files not readable at all: references into them are not checked
 
     def table(self, name: str) -> Table | None:
         if name not in self.files:
             return None
-        return Table(name, self.files[name], REQUIRED[name], self.problems)
+        table = Table(name, self.files[name], REQUIRED[name], self.problems)
+        if not table.ok:
+            self.broken.add(name)
+        return table
+
+    def known(self, name: str, ids: dict | None, value: str) -> bool:
+        """Whether ``value`` is a sourcedId of file ``name`` (or cannot be checked: the file is unreadable)."""
+        return ids is None or name in self.broken or value in ids
 
     def fail(self, file: str, line: int, column: str, message: str) -> None:
         self.problems.append(Problem(file, line, column, message))
@@ -226,7 +234,7 @@ class _Reader:
                 table.fail(line, "role", f"unknown role {row['role']!r} ({', '.join(sorted(ROLES))})")
             user_orgs = split_list(row["orgSourcedIds"])
             for org in user_orgs:
-                if org not in orgs:
+                if not self.known("orgs.csv", orgs, org):
                     table.fail(line, "orgSourcedIds", f"unknown org {org!r} (not in orgs.csv)")
             if active and role in (*GUARDIAN_ROLES, "student", "teacher"):
                 for column in ("givenName", "familyName"):
@@ -258,9 +266,9 @@ class _Reader:
             self.status(table, line, row)
             if sid is None:
                 continue
-            if sid not in users:
+            if not self.known("users.csv", users, sid):
                 table.fail(line, "sourcedId", f"unknown user {sid!r} (not in users.csv)")
-            elif row.get(column) and not users[sid].language:
+            elif sid in users and row.get(column) and not users[sid].language:
                 users[sid].language, users[sid].language_at = row[column], ("demographics.csv", line)
 
     def simple_rows(self, name: str) -> dict[str, tuple[int, dict[str, str]]]:
@@ -283,12 +291,12 @@ class _Reader:
         for line, row in table.rows() if table else ():
             sid = self.unique(table, seen, line, row)
             active = self.status(table, line, row)
-            if row["schoolSourcedId"] not in orgs:
+            if not self.known("orgs.csv", orgs, row["schoolSourcedId"]):
                 table.fail(line, "schoolSourcedId", f"unknown org {row['schoolSourcedId']!r} (not in orgs.csv)")
-            if courses is not None and row["courseSourcedId"] not in courses:
+            if not self.known("courses.csv", courses, row["courseSourcedId"]):
                 table.fail(line, "courseSourcedId", f"unknown course {row['courseSourcedId']!r} (not in courses.csv)")
-            for term in split_list(row["termSourcedIds"]) if sessions is not None else ():
-                if term not in sessions:
+            for term in split_list(row["termSourcedIds"]):
+                if not self.known("academicSessions.csv", sessions, term):
                     table.fail(line, "termSourcedIds", f"unknown academic session {term!r}")
             if not row["title"]:
                 table.fail(line, "title", "a class needs a title")
@@ -303,9 +311,9 @@ class _Reader:
         for line, row in table.rows() if table else ():
             self.unique(table, seen, line, row)
             active = self.status(table, line, row)
-            if row["classSourcedId"] not in classes:
+            if not self.known("classes.csv", classes, row["classSourcedId"]):
                 table.fail(line, "classSourcedId", f"unknown class {row['classSourcedId']!r} (not in classes.csv)")
-            if row["userSourcedId"] not in users:
+            if not self.known("users.csv", users, row["userSourcedId"]):
                 table.fail(line, "userSourcedId", f"unknown user {row['userSourcedId']!r} (not in users.csv)")
             if active:
                 out.append((line, row))

@@ -468,30 +468,6 @@ async def forwards():
     manager.add_column(
         table_class_name="RosterImport",
         tablename="roster_import",
-        column_name="created_by",
-        db_column_name="created_by",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": User,
-            "on_delete": OnDelete.set_null,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RosterImport",
-        tablename="roster_import",
         column_name="created_at",
         db_column_name="created_at",
         column_class_name="Timestamptz",

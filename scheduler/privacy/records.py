@@ -35,6 +35,9 @@ SOURCES: dict[str, str] = {
     "conference_class": "conferences",
     "conference_window": "conferences",  # the reasons a meeting could not be placed (``unplaced``)
     "plan": "planning_snapshots",  # a plan's instance copies the family's availability and interests
+    "roster_family": "roster",  # which household of the school's roster the family is
+    "roster_child": "roster",
+    "roster_class_enrollment": "roster",
 }
 
 

@@ -14,12 +14,15 @@ and household with another guardian adds that guardian. The rows become the same
 :class:`~scheduler.roster.model.Roster` a OneRoster bundle does, with made-up sourcedIds built
 from the household and the names, so the sync is the same: re-importing the file changes
 nothing, and a row that disappears deactivates. (A renamed child is therefore a new child: the
-template has no stable id, which is what OneRoster's ``sourcedId`` is for.)
+template has no stable id, which is what OneRoster's ``sourcedId`` is for.) Those made-up ids are
+hashes, so the ids the roster keeps name nobody.
 
 The phone number only helps group rows; Family Bridge has no text messages, so it is not stored.
 """
 
 from __future__ import annotations
+
+import hashlib
 
 from scheduler.roster.model import Guardian, Problem, Roster, RosterError, Student, Table, resolve_language
 
@@ -27,6 +30,11 @@ FILE = "roster.csv"
 COLUMNS = ("child_first_name", "grade", "guardian_name", "email", "phone", "language", "household_id")
 REQUIRED = ("child_first_name", "grade", "guardian_name", "email")
 TEMPLATE = ",".join(COLUMNS) + "\n"  # what the upload page offers to download
+
+
+def _pseudonym(*parts: str) -> str:
+    """A stable id made from names without containing them: it is kept after a family deletes its account."""
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:20]
 
 
 def parse(data: bytes, name: str = FILE) -> Roster:
@@ -37,7 +45,7 @@ def parse(data: bytes, name: str = FILE) -> Roster:
     seen: dict[tuple[str, str, str], int] = {}
     for line, row in table.rows():
         child, guardian_name, email = row["child_first_name"], row["guardian_name"], row["email"]
-        household = row.get("household_id", "") or email.casefold()
+        household = row.get("household_id", "") or (f"e-{_pseudonym(email.casefold())}" if email else "")
         for column in ("child_first_name", "guardian_name"):
             if not row[column]:
                 table.fail(line, column, "this value is required")
@@ -58,8 +66,8 @@ def parse(data: bytes, name: str = FILE) -> Roster:
                 roster.notes.append(Problem(name, line, "language",
                                             f"unknown language {row['language']!r}: the school's language is used"))
         given, _, family = guardian_name.rpartition(" ")
-        student_id = f"simple:{household}:{child.casefold()}"
-        guardian_id = f"simple:{household}:{guardian_name.casefold()}"
+        student_id = f"simple:{_pseudonym(household, child.casefold())}"
+        guardian_id = f"simple:{_pseudonym(household, guardian_name.casefold())}"
         student = roster.students.setdefault(student_id, Student(
             sourced_id=student_id, given_name=child, family_name=family or given, grade=row["grade"],
             language=language, guardians=[], line=line))

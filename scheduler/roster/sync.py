@@ -247,6 +247,12 @@ async def _sync(school: dict[str, Any], roster: Roster, actor: Principal | None,
                 preview_id: int | None) -> tuple[Plan, int]:
     """The one transaction of an import: lock the school, read, plan, write, record."""
     await locked(School.select(School.id).where(School.id == school["id"])).run()
+    # families and children that deleted themselves keep only their SIS ids (see tables.py)
+    await RosterFamily.update({RosterFamily.sis: "{}"}).where(
+        (RosterFamily.school == school["id"]) & RosterFamily.family.is_null() & (RosterFamily.sis != "{}")).run()
+    await RosterChild.update({RosterChild.sis: "{}"}).where(
+        (RosterChild.roster_family.school == school["id"]) & RosterChild.child.is_null()
+        & (RosterChild.sis != "{}")).run()
     snapshot = await load_snapshot(school["id"])
     p = compute(roster, school, snapshot)
     now = utcnow()
@@ -259,7 +265,7 @@ async def _sync(school: dict[str, Any], roster: Roster, actor: Principal | None,
         await RosterImport.update(_columns(RosterImport, record)).where(RosterImport.id == preview_id).run()
         return p, preview_id
     row = RosterImport(school=school["id"], source=roster.source, filename=filename[:200], org=org or "",
-                       created_by=actor.user_id if actor else None, **record)
+                       **record)
     return p, (await _insert(RosterImport, [row]))[0]
 
 
@@ -300,7 +306,7 @@ async def preview_upload(actor: Principal, slug: str, content: bytes, settings: 
                                           & (RosterImport.status == "preview")).run()
         row = RosterImport(school=school["id"], status="preview", source=result.source, filename=filename[:200],
                            org=org, bundle=content, counts=json.dumps(_counts(result)),
-                           notes=result.notes_total, created_by=actor.user_id)
+                           notes=result.notes_total)
         return (await _insert(RosterImport, [row]))[0]
 
     result.import_id = await keep()

@@ -13,7 +13,8 @@ is marked inactive, and the rows it owns (registrations, meetings, history) stay
 
 When a family deletes its account (scheduler/privacy), ``family`` becomes NULL rather than the
 row disappearing: the import then knows the household chose to leave and does not re-create it.
-What stays is pseudonymous (the SIS's ids and value hashes), no name or address.
+What stays is the SIS's ids of its guardians, no name or address; the next import also drops the
+value hashes of such rows (``sync.py``).
 """
 
 from __future__ import annotations
@@ -83,7 +84,11 @@ class RosterChild(Table):
 
 
 class RosterImport(Table):
-    """One import: what it changed (counts), by whom; while a page preview waits, the uploaded file."""
+    """One import: what it changed (counts); while a page preview waits, the uploaded file.
+
+    No reference to the user who ran it: a row pointing at users would make the import history
+    part of every family's data (scheduler/privacy follows foreign keys), and the access log
+    already says who called the route."""
 
     school = ForeignKey(references=School, on_delete=OnDelete.cascade, index=True, null=False)
     status = Varchar(length=16)  # preview / applied
@@ -93,7 +98,6 @@ class RosterImport(Table):
     bundle = Bytea(null=True, default=None)  # kept only between a page's preview and its "import" button
     counts = Text(default="{}")  # JSON: the report's counts
     notes = Integer(default=0)
-    created_by = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     applied_at = Timestamptz(null=True, default=None)
 

@@ -192,12 +192,12 @@ class Table:
                 self.fail(start, "", f"unreadable CSV ({exc})")
                 return
             line = self._reader.line_num
-            if not any(field.strip() for field in record):
+            if not "".join(record).strip():
                 continue
             if len(record) != width:
                 self.fail(start, "", f"{len(record)} fields where the header has {width}")
                 continue
-            yield start, {column: field.strip() for column, field in zip(self.header, record)}
+            yield start, dict(zip(self.header, map(str.strip, record)))
 
 
 def split_list(value: str) -> list[str]:

@@ -18,6 +18,7 @@ import io
 from collections.abc import Iterator
 
 from scheduler.core.languages import NAMES, is_language_code
+from scheduler.core.validation import FORM_CONTROL
 
 _BY_NAME = {name.casefold(): code for code, name in NAMES.items()}
 
@@ -163,18 +164,21 @@ class Table:
             self.problems.append(Problem(self.name, line, column, message))
 
     def _decode(self, data: bytes) -> str | None:
+        """The text, or None (and the place of the problem) when it is not UTF-8 or holds control characters.
+
+        A control character (a NUL, say) would reach the database, which PostgreSQL refuses; it is
+        the file's fault, so it is named like any other problem."""
         try:
-            return data.decode("utf-8")
+            text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
-            start = data.rfind(b"\n", 0, exc.start) + 1
-            head = data[:data.find(b"\n")] if b"\n" in data else data
-            names = next(csv.reader([head.decode("utf-8", "replace").lstrip("\ufeff")]), [])
-            fields = next(csv.reader([data[start:exc.start].decode("utf-8", "replace")]), [""])
-            index = max(len(fields) - 1, 0)
-            column = names[index].strip() if index < len(names) else f"#{index + 1}"
+            line, column = _place(data.decode("utf-8", "replace"), len(data[:exc.start].decode("utf-8", "replace")))
             self.fail(line, column, f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8")
             return None
+        bad = [m.start() for m, _ in zip(FORM_CONTROL.finditer(text), range(5))]
+        for pos in bad:
+            line, column = _place(text, pos)
+            self.fail(line, column, f"a control character (U+{ord(text[pos]):04X}) is not allowed")
+        return None if bad else text
 
     def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
         """(line, row) for every non-empty record; a record with the wrong number of fields is a problem."""
@@ -198,6 +202,17 @@ class Table:
                 self.fail(start, "", f"{len(record)} fields where the header has {width}")
                 continue
             yield start, dict(zip(self.header, map(str.strip, record)))
+
+
+def _place(text: str, pos: int) -> tuple[int, str]:
+    """(line, column name) of a character of a CSV text, for a problem found before parsing it."""
+    line = text.count("\n", 0, pos) + 1
+    start = text.rfind("\n", 0, pos) + 1
+    head = text[:text.find("\n")] if "\n" in text else text
+    names = next(csv.reader([head.lstrip("\ufeff")]), [])
+    fields = next(csv.reader([text[start:pos]]), [""])
+    index = max(len(fields) - 1, 0)
+    return line, names[index].strip() if index < len(names) else f"#{index + 1}"
 
 
 def split_list(value: str) -> list[str]:

@@ -59,6 +59,7 @@ NEEDED = ("orgs.csv", "users.csv")  # without these there is nothing to import
 ROLES = frozenset({"administrator", "aide", "guardian", "parent", "proctor", "relative", "student", "teacher"})
 GUARDIAN_ROLES = frozenset({"guardian", "parent", "relative"})
 STATUSES = {"": True, "active": True, "tobedeleted": False, "inactive": False}  # inactive: OneRoster 1.0
+MAX_ID = 255  # sourcedIds and household ids: what the roster tables hold
 MAX_BUNDLE_BYTES = 500_000_000  # uncompressed: a zip that inflates past this is refused, not unpacked
 
 
@@ -142,8 +143,8 @@ class _Reader:
     def unique(self, table: Table, seen: dict[str, int], line: int, row: dict[str, str]) -> str | None:
         """The row's sourcedId, or None (and a problem) when it is empty or was seen before."""
         sid = row["sourcedId"]
-        if not sid:
-            table.fail(line, "sourcedId", "a sourcedId is required")
+        if not sid or len(sid) > MAX_ID:
+            table.fail(line, "sourcedId", "a sourcedId is required" if not sid else f"longer than {MAX_ID} characters")
             return None
         if sid in seen:
             table.fail(line, "sourcedId", f"duplicate sourcedId {sid!r} (also on line {seen[sid]})")
@@ -236,6 +237,8 @@ class _Reader:
             for org in user_orgs:
                 if not self.known("orgs.csv", orgs, org):
                     table.fail(line, "orgSourcedIds", f"unknown org {org!r} (not in orgs.csv)")
+            if len(row.get(household_col, "")) > MAX_ID:
+                table.fail(line, household_col, f"longer than {MAX_ID} characters")
             if active and role in (*GUARDIAN_ROLES, "student", "teacher"):
                 for column in ("givenName", "familyName"):
                     if not row[column]:
@@ -391,8 +394,8 @@ def _build(reader: _Reader, org: str, users: dict[str, _User], classes: dict, en
             teacher = class_teacher.get(sid, (False, ""))[1]
             if teacher:
                 teachers_here.add(teacher)
-            roster.classes[sid] = SchoolClass(sourced_id=sid, name=row["title"], grades=tuple(split_list(
-                row.get("grades", ""))), teacher=teacher)
+            roster.classes[sid] = SchoolClass(sourced_id=sid, name=row["title"], grades=tuple(
+                g[:16] for g in split_list(row.get("grades", ""))), teacher=teacher)
     for sid in sorted(teachers_here, key=lambda s: users[s].line):
         u = users[sid]
         roster.teachers[sid] = Teacher(sourced_id=sid, name=f"{u.given} {u.family}".strip(), email=u.email)

@@ -49,8 +49,8 @@ def parse(data: bytes, name: str = FILE) -> Roster:
         for column in ("child_first_name", "guardian_name"):
             if not row[column]:
                 table.fail(line, column, "this value is required")
-        if not household:
-            table.fail(line, "household_id", "give a household_id or an e-mail address")
+        if not household or len(household) > 255:
+            table.fail(line, "household_id", "give a household_id (at most 255 characters) or an e-mail address")
             continue
         if email and "@" not in email:
             table.fail(line, "email", f"{email!r} is not an e-mail address")

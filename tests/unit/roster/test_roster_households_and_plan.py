@@ -61,7 +61,7 @@ def test_the_simple_template_makes_the_same_kind_of_roster():
     (b"child_first_name,grade,email\nSofia,3,a@example.org\n", Problem("roster.csv", 1, "guardian_name",
                                                                       "missing required column")),
     (b"child_first_name,grade,guardian_name,email\nSofia,3,Ana,\n",
-     Problem("roster.csv", 2, "household_id", "give a household_id or an e-mail address")),
+     Problem("roster.csv", 2, "household_id", "give a household_id (at most 255 characters) or an e-mail address")),
     (b"child_first_name,grade,guardian_name,email\nSofia,3,Ana,a@x.org\nsofia,3,ana,a@x.org\n",
      Problem("roster.csv", 3, "child_first_name", "the same child, guardian and household as line 2")),
 ])

@@ -121,3 +121,8 @@ def test_the_school_org_by_identifier_name_or_choice():
 def test_a_broken_file_is_reported_whole_not_only_its_first_problem():
     found = problems(files(users=[('"G1,G2",03', '"G1,G9",03'), ("ST6,,,", "ST5,,,")]))
     assert {(p.line, p.column) for p in found} == {(5, "agentSourcedIds"), (10, "sourcedId")}
+
+
+def test_a_control_character_names_its_place():
+    found = problems(files(users=("Minh,Nguyen", "Mi\x00nh,Nguyen")))
+    assert found == [Problem("users.csv", 8, "givenName", "a control character (U+0000) is not allowed")]

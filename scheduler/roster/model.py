@@ -33,6 +33,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        if not self.file:  # about the school's data, not a place in the files (a kept edit, say)
+            return self.message
         where = f"{self.file}, line {self.line}" if self.line else self.file
         return f"{where}, column {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
 

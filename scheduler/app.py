@@ -30,6 +30,7 @@ from scheduler.notifications import api as notifications
 from scheduler.piccolo_app import APP_CONFIG
 from scheduler.planning import api as planning
 from scheduler.privacy import api as privacy
+from scheduler.roster import api as roster
 from scheduler.topics import api as topics
 
 REDOC = "/static/vendor/redoc-2.5.0.standalone.js"
@@ -38,7 +39,7 @@ REDOC = "/static/vendor/redoc-2.5.0.standalone.js"
 # controller on that path (see scheduler/privacy/api.py).
 ROUTES = [health.health, health.ready, *resources.ROUTES, *families.ROUTES, *privacy.ROUTES, *events.ROUTES,
           *accounts.ROUTES, *bookings.ROUTES, *assignments.ROUTES, *planning.ROUTES, *notifications.ROUTES,
-          *conferences.ROUTES, *topics.ROUTES, *calendars.ROUTES]
+          *conferences.ROUTES, *topics.ROUTES, *calendars.ROUTES, *roster.ROUTES]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

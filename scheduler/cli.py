@@ -217,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("solve", help="solve an engine-format instance (see README)", add_help=False)
     p_conf = sub.add_parser("conferences", help="parent-teacher conferences", add_help=False)
     del p_conf
+    sub.add_parser("roster", help="import a school's roster (OneRoster CSV) and invite its families", add_help=False)
 
     args, rest = parser.parse_known_args(argv)
     if args.command == "solve":
@@ -227,6 +228,10 @@ def main(argv: list[str] | None = None) -> int:
         from scheduler.conferences.solver.cli import run
 
         return run(rest)
+    if args.command == "roster":
+        from scheduler.roster.cli import run
+
+        return run(rest, _with_engine)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "demo":

@@ -31,6 +31,7 @@ from scheduler.events.tables import Event
 from scheduler.families.tables import Child, EventInterest, Family, FamilyAvailability, FamilyDatedAvailability
 from scheduler.notifications.tables import Outbox
 from scheduler.planning.tables import Plan
+from scheduler.roster.tables import ROSTER_TABLES
 from scheduler.topics.tables import Topic, TopicVote
 
 TABLES = [
@@ -62,6 +63,7 @@ TABLES = [
     *CONFERENCE_TABLES,
     Topic,
     TopicVote,
+    *ROSTER_TABLES,
 ]
 
 APP_CONFIG = AppConfig(

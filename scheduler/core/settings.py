@@ -59,6 +59,10 @@ class Settings:
     # (the effective limit is this times the web workers); 0 switches a group's limit off.
     rate_limit_feeds_per_minute: int = 120  # private feed URLs (token in the path)
     rate_limit_signin_per_minute: int = 20  # sign-in, magic-link and preferences links
+    # roster import (scheduler/roster): the OneRoster extension columns holding a home language
+    # (ISO 639 code or English name) and a household id (guardians sharing one are one family)
+    roster_language_column: str = "metadata.homeLanguage"
+    roster_household_column: str = "metadata.householdId"
 
     @property
     def public_url(self) -> str:
@@ -118,6 +122,12 @@ class Settings:
             ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise SettingsError(f"FB_TIMEZONE: unknown time zone {tz!r}") from exc
+        columns = {}
+        for name, var in (("roster_language_column", "FB_ROSTER_LANGUAGE_COLUMN"),
+                          ("roster_household_column", "FB_ROSTER_HOUSEHOLD_COLUMN")):
+            columns[name] = env.get(var, getattr(defaults, name)).strip()
+            if not columns[name] or "," in columns[name]:
+                raise SettingsError(f"{var} must name one CSV column (e.g. {getattr(defaults, name)})")
         settings = cls(
             database_url=url,
             host=env.get("FB_HOST", defaults.host),
@@ -134,6 +144,7 @@ class Settings:
             jobs_in_process=jobs in ("1", "true", "yes", "on"),
             log_format=log_format,
             **numbers,
+            **columns,
         )
         if not settings.secret_key:
             settings = dataclasses.replace(settings, secret_key=_local_secret(settings))

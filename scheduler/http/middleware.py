@@ -273,9 +273,11 @@ class RateLimit:
         await self.app(scope, receive, send)
 
 
-# Paths that take a calendar file (PUT .../busy.ics) get FB_MAX_UPLOAD_BYTES; every other body
-# FB_MAX_BODY_BYTES. Add a pattern here for another upload route (e.g. a web page's file form).
-UPLOAD_PATHS: tuple[re.Pattern[str], ...] = (re.compile(r"\.ics$"),)
+# Paths that take a calendar file (PUT .../busy.ics) or a roster (POST .../roster/imports, the roster
+# page's preview) get FB_MAX_UPLOAD_BYTES; every other body FB_MAX_BODY_BYTES. Add a pattern here for
+# another upload route (e.g. a web page's file form).
+UPLOAD_PATHS: tuple[re.Pattern[str], ...] = (re.compile(r"\.ics$"),
+                                             re.compile(r"/roster/(?:imports|[^/]+/preview)$"))
 
 
 def body_limit(settings: Settings, path: str) -> int:

@@ -35,6 +35,9 @@ LOCALES = Path(__file__).with_name("locales")
 #: Kinds a family receives; each can be switched off in the family's preferences.
 FAMILY_KINDS = ("registration_confirmed", "registration_waitlisted", "waitlist_offered", "waitlist_promoted",
                 "reminder", "event_rescheduled", "event_cancelled")
+#: Kinds about the school rather than an event (no event row, no invitation attached); not switchable:
+#: the roster invitation is how a family learns it can sign in at all (scheduler/roster/invitations.py).
+SCHOOL_KINDS = ("roster_invitation",)
 #: Kinds staff (interpreters, school admins) receive; not switchable: they are work.
 STAFF_KINDS = ("assignment_open", "assignment_confirmed", "assignment_unclaimed")
 
@@ -64,6 +67,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "assignment_unclaimed": (_N("Still no interpreter (%(language)s): %(title)s"),
                              _N("Nobody has claimed the %(language)s interpreting at %(title)s on %(date)s at "
                                 "%(time)s yet. Please claim it or find someone who can.")),
+    "roster_invitation": (_N("%(school)s invites you to Family Bridge"),
+                          _N("%(school)s uses Family Bridge to plan events and conferences with families. To sign "
+                             "in, open %(url)s and ask for a sign-in link: it comes to this e-mail address, and no "
+                             "password is needed.")),
 }
 GREETING = _N("Hello,")
 PLACE = _N("Place: %(place)s")

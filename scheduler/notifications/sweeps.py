@@ -302,7 +302,8 @@ class _Batch:
         event_ids = sorted({r["event"] for r in rows if r["event"] is not None})
         self.events = {e["id"]: e for e in await Event.select(*event_columns(), Event.school, Event.translations).where(
             Event.id.is_in(event_ids)).run()} if event_ids else {}
-        school_ids = sorted({e["school"] for e in self.events.values()})
+        school_ids = sorted({e["school"] for e in self.events.values()}
+                            | {r["school"] for r in rows if r["kind"] in messages.SCHOOL_KINDS and r["school"]})
         self.schools = {s["id"]: s for s in await School.select().where(School.id.is_in(school_ids)).run()
                         } if school_ids else {}
         family_ids = sorted({r["family"] for r in rows if r["family"] is not None})
@@ -314,6 +315,8 @@ class _Batch:
         """Why a family message should not go at all (documented in the README)."""
         if row["family"] is not None and self.prefs.get(row["family"], {}).get(row["kind"]) is False:
             return "switched off in the family's preferences"
+        if row["kind"] in messages.SCHOOL_KINDS:  # about the school, not an event
+            return None if row["school"] in self.schools else "the school no longer exists"
         event = self.events.get(row["event"])
         if event is None:
             return "the event no longer exists"
@@ -328,6 +331,8 @@ class _Batch:
         return None
 
     def message(self, row: dict[str, Any]):
+        if row["kind"] in messages.SCHOOL_KINDS:
+            return self.school_message(row)
         event = self.events[row["event"]]
         school = self.schools[event["school"]]
         payload = json.loads(row["payload"] or "{}")
@@ -349,6 +354,17 @@ class _Batch:
         return messages.compose(messages.render(ctx), to=row["to_email"], sender=self.settings.smtp_from,
                                 message_id=f"<outbox-{row['id']}@{self.domain}>", ics=ics, method=method,
                                 unsubscribe=prefs)
+
+
+    def school_message(self, row: dict[str, Any]):
+        """A message about the school itself (a roster invitation): no event, no calendar attachment."""
+        school = self.schools[row["school"]]
+        prefs = preferences_url(self.settings, row["family"]) if row["family"] is not None else None
+        ctx = messages.Context(kind=row["kind"], language=messages.base_language(row["language"]), title="",
+                               starts_at=None, timezone=school["timezone"], school=school["name"],
+                               preferences_url=prefs, values={"url": json.loads(row["payload"] or "{}").get("url", "")})
+        return messages.compose(messages.render(ctx), to=row["to_email"], sender=self.settings.smtp_from,
+                                message_id=f"<outbox-{row['id']}@{self.domain}>", unsubscribe=prefs)
 
 
 @functools.lru_cache(maxsize=256)

@@ -40,6 +40,7 @@ from scheduler.privacy.records import (
     is_family_entry,
     unplaced_of,
 )
+from scheduler.roster.tables import ClassEnrollment, RosterChild, RosterFamily
 from scheduler.topics.tables import TopicVote
 
 FORMAT_VERSION = 2  # 2: interests carry the family's choice ("yes" / "no"); topic votes
@@ -166,6 +167,7 @@ async def _document(family: dict[str, Any]) -> dict[str, Any]:
                               "answer": answer(k), "created_at": k["created_at"],
                               "by_family_user": k["user"] in user_ids} for k in keys],
         "planning_snapshots": await _planning_snapshots(fid, family["school"]),
+        "roster": await _roster(fid, child_ids),
         "sources": SOURCES,
     }
 
@@ -196,6 +198,27 @@ async def _conferences(family_id: int, school_id: int, child_ids: list[int], tz:
                          "window_id": c["window"]} for c in classes],
         "unplaced": unplaced,
     }
+
+
+async def _roster(family_id: int, child_ids: list[int]) -> dict[str, Any]:
+    """What the school's roster import keeps beside the family: its ids in the school's information system,
+    and the classes its children are on (scheduler/roster)."""
+    households = await RosterFamily.select(RosterFamily.key, RosterFamily.guardians, RosterFamily.active,
+                                           RosterFamily.updated_at).where(RosterFamily.family == family_id).run()
+    children = await RosterChild.select(RosterChild.child, RosterChild.sourced_id, RosterChild.active).where(
+        RosterChild.child.is_in(child_ids or [-1])).order_by(RosterChild.id).run()
+    e = ClassEnrollment
+    classes = await e.select(e.child, e.active, e.school_class.name.as_alias("class_name"),
+                             e.school_class.teacher.name.as_alias("teacher")).where(
+        e.child.is_in(child_ids or [-1])).order_by(e.id).run()
+    return {"households": [{"key": h["key"], "guardian_ids": list(h["guardians"] or []), "active": h["active"],
+                            "updated_at": h["updated_at"]} for h in households],
+            "children": [{"child_id": c["child"], "student_id": c["sourced_id"], "active": c["active"]}
+                         for c in children],
+            "classes": [{"child_id": c["child"], "class": c["class_name"], "teacher": c["teacher"],
+                         "active": c["active"]} for c in classes],
+            "note": "the roster also keeps short hashes of the values the school's system last wrote, to tell "
+                    "them from your own changes; they cannot be turned back into the values"}
 
 
 async def _planning_snapshots(family_id: int, school_id: int) -> list[dict[str, Any]]:

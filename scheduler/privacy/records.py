@@ -36,6 +36,9 @@ SOURCES: dict[str, str] = {
     "conference_window": "conferences",  # the reasons a meeting could not be placed (``unplaced``)
     "topic_vote": "topic_votes",
     "plan": "planning_snapshots",  # a plan's instance copies the family's availability and interests
+    "roster_family": "roster",  # which household of the school's roster the family is
+    "roster_child": "roster",
+    "roster_class_enrollment": "roster",
 }
 
 

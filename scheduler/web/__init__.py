@@ -28,6 +28,7 @@ from scheduler.web import (
     interpreter_pages,
     planner_pages,
     preferences_pages,
+    roster_pages,
     signin_pages,
 )
 from scheduler.web.common import page_error, provide_page, sign_in_needed
@@ -43,7 +44,7 @@ def router() -> Router:
         route_handlers=[*signin_pages.ROUTES, *planner_pages.ROUTES, *admin_event_pages.ROUTES,
                         *admin_resource_pages.ROUTES, *admin_school_pages.ROUTES, *admin_topic_pages.ROUTES,
                         *family_pages.ROUTES, *family_voice_pages.ROUTES,
-                        *interpreter_pages.ROUTES, *preferences_pages.ROUTES],
+                        *interpreter_pages.ROUTES, *preferences_pages.ROUTES, *roster_pages.ROUTES],
         dependencies={"page": Provide(provide_page)},
         exception_handlers={SignInRequired: sign_in_needed, DomainError: page_error},
         include_in_schema=False,

@@ -24,8 +24,9 @@ async def home(page: Page) -> Redirect:
 
 
 @get("/signin", include_in_schema=False, guards=[pages.public])
-async def signin_form(page: Page, next: str = "/", sent: bool = False) -> Template:
-    return page.render("signin.html", next=local_path(next), sent=sent, error="")
+async def signin_form(page: Page, next: str = "/", sent: bool = False, email: str = "") -> Template:
+    """``email`` fills in the address (the link in a school's invitation: scheduler/roster/invitations.py)."""
+    return page.render("signin.html", next=local_path(next), sent=sent, error="", email=email[:254])
 
 
 async def _signed_in(page: Page, cookie: str, target: str | None) -> Redirect:

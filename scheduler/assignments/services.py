@@ -17,7 +17,7 @@ import arrow
 from resources.tables import Interpreter, InterpreterAvailability, InterpreterBusy, School
 from scheduler.assignments.schemas import AssignmentOut
 from scheduler.assignments.tables import InterpreterAssignment
-from scheduler.core.access import Owner, owner_of
+from scheduler.core.access import owner_of
 from scheduler.core.auth import Principal, require_admin
 from scheduler.core.db import locked, use_case
 from scheduler.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -124,12 +124,8 @@ async def _assignment(assignment_id: int, lock: bool) -> dict[str, Any]:
     return row
 
 
-@owner_of("assignment_id")
-async def _assignment_owner(assignment_id: int) -> Owner | None:
-    """The school, and the interpreter holding it now (None while it is open)."""
-    row = await InterpreterAssignment.select(InterpreterAssignment.school, InterpreterAssignment.interpreter).where(
-        InterpreterAssignment.id == assignment_id).first().run()
-    return None if row is None else Owner(school=row["school"], interpreter=row["interpreter"])
+# the school, and the interpreter holding it now (None while it is open)
+owner_of("assignment_id", "SELECT school, NULL AS family, interpreter FROM interpreter_assignment WHERE id = {}")
 
 
 @use_case

@@ -11,7 +11,7 @@ from resources.services import language_problems, school_by_slug
 from resources.tables import School
 from scheduler.assignments.tables import InterpreterAssignment
 from scheduler.bookings.tables import Registration
-from scheduler.core.access import Owner, owner_of
+from scheduler.core.access import owner_of
 from scheduler.core.auth import (
     Principal,
     require_admin,
@@ -25,10 +25,7 @@ from scheduler.events.schemas import AudienceOut, EventIn, EventOut
 from scheduler.events.tables import Event
 
 
-@owner_of("event_id")
-async def _event_owner(event_id: int) -> Owner | None:
-    row = await Event.select(Event.school).where(Event.id == event_id).first().run()
-    return None if row is None else Owner(school=row["school"])
+owner_of("event_id", "SELECT school, NULL AS family, NULL AS interpreter FROM event WHERE id = {}")
 
 
 def _event_out(row: dict[str, Any], tz: str) -> EventOut:

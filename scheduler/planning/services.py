@@ -26,7 +26,7 @@ from resources.tables import (
 )
 from scheduler.assignments.tables import InterpreterAssignment
 from scheduler.bookings.tables import ChildcareBooking, Registration
-from scheduler.core.access import Owner, owner_of
+from scheduler.core.access import owner_of
 from scheduler.core.auth import Principal, require_admin
 from scheduler.core.db import is_postgres, writing
 from scheduler.core.errors import Conflict, InvalidInput, NotFound
@@ -171,10 +171,7 @@ async def _plan(plan_id: int) -> dict[str, Any]:
     return row
 
 
-@owner_of("plan_id")
-async def _plan_owner(plan_id: int) -> Owner | None:
-    row = await Plan.select(Plan.school).where(Plan.id == plan_id).first().run()
-    return None if row is None else Owner(school=row["school"])
+owner_of("plan_id", "SELECT school, NULL AS family, NULL AS interpreter FROM plan WHERE id = {}")
 
 
 def _objective(row: dict[str, Any]) -> Objective:

@@ -247,13 +247,38 @@ def test_cached_splice_equals_plain_icalendar_serialisation() -> None:
     """The VEVENT cache must never change bytes compared to a straight icalendar build."""
     body = build_feed(school_events(), spec("es"))
     cal = icalendar.Calendar.from_ical(body)
-    plain = feeds._calendar(spec("es"), "PUBLISH")
+    plain = feeds._calendar("PUBLISH")
     for name in ("NAME", "X-WR-CALNAME", "X-WR-TIMEZONE", "REFRESH-INTERVAL", "X-PUBLISHED-TTL"):
         plain[name] = cal[name]
     plain.add_component(feeds.vtimezone("America/Chicago", 2027, 2027))
     for event in sorted(school_events(), key=feeds._sort_key):
         plain.add_component(feeds.build_vevent(event, CHICAGO, "es"))
     assert plain.to_ical() == body
+
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)  # any text: control characters, CR/LF,
+# backslashes, escapes, carets and multi-byte characters at every fold position
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(title=_TEXT, description=_TEXT, room=st.none() | _TEXT, school=_TEXT, url=st.none() | _TEXT,
+       kind=st.sampled_from(["workshop", "a,b;c", "\\N^"]), categories=st.lists(_TEXT, max_size=3),
+       languages=st.lists(st.sampled_from(["es", "vi", "zh", "ar", "so"]), max_size=3),
+       translation=st.none() | st.tuples(_TEXT, _TEXT), language=st.sampled_from(["en", "es", "es-MX", "ar", "xx"]),
+       zone=st.sampled_from(["America/Chicago", "UTC", "Asia/Kolkata", "Etc/GMT+5"]),
+       cancelled=st.booleans(), sequence=st.integers(0, 10**6), minutes=st.integers(0, 60 * 24 * 400))
+def test_direct_vevent_text_is_what_icalendar_writes(title, description, room, school, url, kind, categories,
+                                                       languages, translation, language, zone, cancelled,
+                                                       sequence, minutes) -> None:
+    """The hand-written VEVENT (``vevent_bytes``) is byte for byte icalendar's ``build_vevent`` on any event."""
+    start = datetime(2027, 3, 1, 14, 7, 9, 123, tzinfo=UTC) + timedelta(minutes=minutes)
+    event = replace(school_events()[0], title=title or "t", description=description, room=room, school=school,
+                    url=url or None, kind=kind, categories=tuple(categories), interpreted_languages=tuple(languages),
+                    translations={"es": translation} if translation else {}, start=start,
+                    end=start + timedelta(minutes=minutes % 300), status="cancelled" if cancelled else "confirmed",
+                    sequence=sequence)
+    expected = feeds.build_vevent(event, feeds.ZoneInfo(zone), language).to_ical()
+    assert feeds.vevent_bytes(event, zone, language) == expected
 
 
 # --- text: translations, folding, encoding ----------------------------------------------------------

@@ -8,6 +8,7 @@ them into the plain values the builder takes.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -197,6 +198,44 @@ async def last_modified_of(school_id: int, now: dt.datetime, *extra: dt.datetime
     if cancelled is not None:
         stamps.append(cancelled + CANCELLED)
     return feeds.last_modified(stamps) or now.replace(microsecond=0)
+
+
+_GZIPPED: OrderedDict[str, bytes] = OrderedDict()
+
+
+def gzipped(feed: Feed) -> bytes:
+    """The feed's body gzip-compressed (a school year: ~1 MB -> ~0.1 MB), once per body.
+
+    Memoised on the ETag, a hash of the exact bytes, so it can never pair a
+    body with another body's compression. Bounded LRU.
+    """
+    packed = _GZIPPED.get(feed.etag)
+    if packed is None:
+        packed = _GZIPPED[feed.etag] = gzip.compress(feed.body, compresslevel=6, mtime=0)
+        if len(_GZIPPED) > _BODIES_MAX:
+            _GZIPPED.popitem(last=False)
+    else:
+        _GZIPPED.move_to_end(feed.etag)
+    return packed
+
+
+def next_change(rows: Iterable[dict[str, Any]], now: dt.datetime, tz: str) -> dt.datetime:
+    """The first instant after ``now`` at which the clock alone changes a feed of these event rows.
+
+    An event leaves 60 days after its end and a cancelled one 30 days after
+    its cancellation (``calendars.feeds.visible``); an empty feed's VTIMEZONE
+    covers the current year. A cache of a feed built at ``now`` serves it
+    until then (unless the rows change, which the caller's key catches).
+    ``rows`` must be every candidate row, also those a filter hides: a
+    drop also moves Last-Modified (:func:`last_modified_of`).
+    """
+    local = now.astimezone(ZoneInfo(tz))
+    instants = [dt.datetime(local.year + 1, 1, 1, tzinfo=ZoneInfo(tz))]
+    for row in rows:
+        instants.append(as_utc(row["ends_at"]) + PAST)
+        if row["status"] == "cancelled" and row["cancelled_at"] is not None:
+            instants.append(as_utc(row["cancelled_at"]) + CANCELLED)
+    return min(i for i in instants if i > now)
 
 
 _BODIES: OrderedDict[tuple, bytes] = OrderedDict()

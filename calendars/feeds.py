@@ -100,6 +100,8 @@ class FeedEvent:
             raise ValueError(f"FeedEvent {self.uid}: unknown status {self.status!r}")
         if self.sequence < 0:
             raise ValueError(f"FeedEvent {self.uid}: SEQUENCE must be >= 0")
+        if self.url and ("\r" in self.url or "\n" in self.url):
+            raise ValueError(f"FeedEvent {self.uid}: a URL may not contain a line break")
 
 
 @dataclass(frozen=True, slots=True)

@@ -261,7 +261,8 @@ _TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)  # an
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(title=_TEXT, description=_TEXT, room=st.none() | _TEXT, school=_TEXT, url=st.none() | _TEXT,
+@given(title=_TEXT, description=_TEXT, room=st.none() | _TEXT, school=_TEXT,
+       url=st.none() | _TEXT.filter(lambda u: "\r" not in u and "\n" not in u),
        kind=st.sampled_from(["workshop", "a,b;c", "\\N^"]), categories=st.lists(_TEXT, max_size=3),
        languages=st.lists(st.sampled_from(["es", "vi", "zh", "ar", "so"]), max_size=3),
        translation=st.none() | st.tuples(_TEXT, _TEXT), language=st.sampled_from(["en", "es", "es-MX", "ar", "xx"]),

@@ -24,6 +24,7 @@ from piccolo.table import Table
 from calendars import feeds
 from calendars.feeds import FeedEvent, FeedSpec
 from resources.tables import Interpreter, Room, School
+from scheduler.core.db import fetch
 from scheduler.core.settings import Settings
 from scheduler.events.tables import Event
 from scheduler.families.tables import Family
@@ -88,7 +89,7 @@ def uid_domain(settings: Settings) -> str:
 def event_columns() -> list:
     return [Event.id, Event.title, Event.kind, Event.description, Event.status, Event.starts_at, Event.ends_at,
             Event.sequence, Event.updated_at, Event.cancelled_at, Event.audience, Event.interpreter_languages,
-            Event.childcare_children, Event.room.name.as_alias("room_name")]
+            Event.childcare_children, Event.room, Event.room.name.as_alias("room_name")]
 
 
 async def event_rows(where: Any, now: dt.datetime) -> list[dict[str, Any]]:
@@ -131,9 +132,85 @@ def _feed_event_of(key: tuple, school: str, domain: str, title: str | None, note
     )
 
 
-async def school_row(where: Any) -> dict[str, Any] | None:
-    """Only the columns a feed uses: feeds must not break (or slow down) when a school gains columns."""
-    return await School.select(School.id, School.name, School.timezone, School.updated_at).where(where).first().run()
+class FeedCache:
+    """Values (built feeds, a school's rows) by a key that names everything they depend on, each until an instant.
+
+    The invalidation rule is the caller's key (see :func:`school_rows`,
+    ``school_feed`` and ``private_feeds``); this only bounds the memory
+    (least recently used first) and forgets an entry at its ``valid_until``.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[Any, tuple[Any, dt.datetime]] = OrderedDict()
+
+    def get(self, key: Any, now: dt.datetime) -> Any:
+        """The value kept under ``key`` (None when there is none, or its time ran out)."""
+        entry = self.entries.get(key)
+        if entry is None or now >= entry[1]:
+            return None
+        self.entries.move_to_end(key)
+        return entry[0]
+
+    def put(self, key: Any, value: Any, valid_until: dt.datetime) -> Any:
+        self.entries[key] = (value, valid_until)
+        self.entries.move_to_end(key)
+        if len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+        return value
+
+
+_SCHOOL = "SELECT id, name, timezone, feed_version FROM school WHERE "
+
+
+async def school_row(column: str, value: Any) -> dict[str, Any] | None:
+    """The school by ``id`` or ``slug``: only the columns a feed uses, and its ``feed_version`` (see
+    :func:`school_rows`). One indexed lookup: nearly every poll makes it and little else."""
+    rows = await fetch(_SCHOOL + {"id": "id = {}", "slug": "slug = {}"}[column], value)
+    return rows[0] if rows else None
+
+
+@dataclass(frozen=True)
+class SchoolRows:
+    """What every feed of one school reads about the school as a whole, and until when it holds.
+
+    ``rows``: every published or cancelled event that may still show
+    (:func:`event_rows`; shared, never to be changed by a caller);
+    ``modified``: the school-wide Last-Modified (:func:`last_modified_of`);
+    ``valid_until``: when the clock alone changes either (:func:`next_change`).
+    """
+
+    rows: list[dict[str, Any]]
+    modified: dt.datetime
+    valid_until: dt.datetime
+
+
+_SCHOOL_ROWS = FeedCache(64)  # schools of a district; ~2,000 rows each
+
+
+async def school_rows(school: dict[str, Any], now: dt.datetime) -> SchoolRows:
+    """The school's event rows and Last-Modified, read once per change of the school.
+
+    Invalidation rule: kept under the school's ``feed_version`` (which the
+    database replaces in the same transaction as any write to the school's
+    row, rooms or events: migration 2026-12-01T06:03:36) and only until
+    ``valid_until``; a poll that reads another version, or comes later,
+    reads the rows again. Rows read after a newer commit than the version
+    read are only ever newer, never stale.
+    """
+    key = (school["id"], school["feed_version"])
+    cached = _SCHOOL_ROWS.get(key, now)
+    if cached is not None:
+        return cached
+    rows = await event_rows(Event.school == school["id"], now)
+    part = SchoolRows(rows, await last_modified_of(school["id"], now), next_change(rows, now, school["timezone"]))
+    return _SCHOOL_ROWS.put(key, part, part.valid_until)
+
+
+def modified_with(school_modified: dt.datetime, now: dt.datetime, *extra: Any) -> dt.datetime:
+    """A private feed's Last-Modified: the school's and the owner's own rows' dates (none after ``now``)."""
+    stamps = [school_modified] + [min(as_utc(x), now) for x in extra if x is not None]
+    return feeds.last_modified(stamps) or now.replace(microsecond=0)
 
 
 _OWNER_COLUMNS = {
@@ -153,13 +230,13 @@ async def newest(table: type[Table], column: Any, where: Any) -> dt.datetime | N
     return as_utc(row["m"]) if row else None
 
 
-async def last_modified_of(school_id: int, now: dt.datetime, *extra: dt.datetime | None) -> dt.datetime:
+async def last_modified_of(school_id: int, now: dt.datetime) -> dt.datetime:
     """Last-Modified of any feed of the school, monotonic WITHOUT a watermark table.
 
     A feed changes when (a) a row it shows is edited, or (b) a row leaves it.
     (a) is covered by the ``updated_at`` of every row that can reach a feed
-    (events, the school, its rooms; the caller adds the owner's rows such as
-    registrations or assignments). (b) has two causes: an edit (which bumps
+    (events, the school, its rooms; :func:`modified_with` adds the owner's rows
+    such as registrations or assignments). (b) has two causes: an edit (which bumps
     ``updated_at``, so it is (a) again) or the clock -- an event leaves at
     end + 60 days, a cancelled one at cancelled_at + 30 days. Those *drop
     instants* are fixed per row, so once one has passed it is included for
@@ -186,7 +263,6 @@ async def last_modified_of(school_id: int, now: dt.datetime, *extra: dt.datetime
         await newest(Event, Event.updated_at, scope),
         await newest(School, School.updated_at, School.id == school_id),
         await newest(Room, Room.updated_at, Room.school == school_id),
-        *extra,
     ]
     # a stamp ahead of this server's clock (skew between servers) counts as "now": never a future date
     stamps = [min(s, now) for s in edited if s is not None]

@@ -11,24 +11,24 @@ from typing import Any
 from calendars import feeds, tokens
 from calendars.feed_rows import (
     _OWNER_COLUMNS,
+    CANCELLED,
     FEED_STATUSES,
     PAST,
     Feed,
-    as_utc,
+    FeedCache,
     event_columns,
-    event_rows,
     feed_event,
     finish_feed,
-    last_modified_of,
+    modified_with,
     newest,
     owner_row,
     school_row,
+    school_rows,
     uid_domain,
 )
 from calendars.feeds import FeedEvent
 from calendars.school_feed import grade_tags
 from calendars.tables import FeedToken
-from resources.tables import School
 from scheduler.assignments.tables import InterpreterAssignment
 from scheduler.bookings.tables import ChildcareBooking, Registration
 from scheduler.conferences.calendar import conference_feed_items
@@ -92,25 +92,56 @@ async def conference_events(family_id: int, school: dict[str, Any], domain: str,
     return events, [item.updated_at for item in items]
 
 
+_PRIVATE = FeedCache(2048)  # families, interpreters and rooms polling; bodies are shared with the memo of build()
+
+
+def _until(part_valid_until: dt.datetime, now: dt.datetime, own: list[FeedEvent]) -> dt.datetime:
+    """When the clock alone changes a private feed: the school's instant, or one of the owner's own entries leaving."""
+    instants = [part_valid_until]
+    for event in own:
+        instants.append(event.end + PAST)
+        if event.status == "cancelled":
+            instants.append((event.cancelled_at or event.updated_at) + CANCELLED)
+    return min(i for i in instants if i > now)
+
+
 async def family_feed(settings: Settings, family: dict[str, Any], now: dt.datetime) -> Feed:
     """School events the family can attend plus its own places; nothing of other families.
 
     Shown: published events for everyone or for a grade of one of its
     children, and every event it holds a place at, with the place in the
     title (``Registered: ...``, ``Waitlist #3: ...``) and childcare as a count.
+
+    Cached (:data:`_PRIVATE`) under a key holding everything the bytes and
+    Last-Modified depend on: the school's ``feed_version`` (its events, rooms
+    and row, see ``feed_rows.school_rows``) and the family's own rows read
+    here -- its row, its children's grades, its registrations with their
+    waitlist places and childcare counts, its conference meetings. A poll
+    reads only those (a few small indexed queries) and builds nothing unless
+    one of them changed; the entry also ends when the clock alone would
+    change the feed.
     """
-    school = await school_row(School.id == family["school"])
+    school = await school_row("id", family["school"])
+    part = await school_rows(school, now)
     domain = uid_domain(settings)
     grades = grade_tags(r["grade"] for r in await Child.select(Child.grade).where(Child.family == family["id"]).run())
     regs = await Registration.select(Registration.id, Registration.event, Registration.status,
-                                     Registration.waitlist_seq, Registration.updated_at).where(Registration.family == family["id"]).run()
+                                     Registration.waitlist_seq, Registration.updated_at).where(
+        Registration.family == family["id"]).run()
     active = {r["event"]: r for r in regs if r["status"] != "cancelled"}
     care = Counter(b["event"] for b in await ChildcareBooking.select(ChildcareBooking.event).where(
         ChildcareBooking.registration.is_in([r["id"] for r in active.values()] or [-1])
         & (ChildcareBooking.status != "cancelled")).run())
     positions = await _waitlist_positions(list(active.values()))
+    slots, slot_stamps = await conference_events(family["id"], school, domain, now)
+    key = ("family", tuple(family.values()), school["id"], school["feed_version"], domain, tuple(sorted(grades)),
+           tuple(tuple(r.values()) for r in regs), tuple(sorted(care.items())), tuple(sorted(positions.items())),
+           tuple(slots))
+    cached = _PRIVATE.get(key, now)
+    if cached is not None:
+        return cached
     events = []
-    for row in await event_rows(Event.school == school["id"], now):
+    for row in part.rows:
         reg = active.get(row["id"])
         if reg is None and row["audience"] and not grades & set(row["audience"]):
             continue
@@ -121,16 +152,21 @@ async def family_feed(settings: Settings, family: dict[str, Any], now: dt.dateti
         notes = [n for n in (place, childcare_note(care[row["id"]]) if care[row["id"]] else None) if n]
         events.append(feed_event(row, school, domain, title=f"{place}: {row['title']}" if place else None,
                                   note=". ".join(notes) + ("." if notes else ""), updated_at=reg["updated_at"]))
-    slots, slot_stamps = await conference_events(family["id"], school, domain, now)
-    extra = [family["updated_at"], *slot_stamps,
-             await newest(Registration, Registration.updated_at, Registration.family == family["id"])]
-    lm = await last_modified_of(school["id"], now, *(as_utc(x) for x in extra))
-    return finish_feed([*events, *slots], f"{school['name']} - {family['name']}", school, family["language"], now, lm)
+    newest_reg = max((r["updated_at"] for r in regs), default=None)
+    lm = modified_with(part.modified, now, family["updated_at"], *slot_stamps, newest_reg)
+    feed = finish_feed([*events, *slots], f"{school['name']} - {family['name']}", school, family["language"], now, lm)
+    return _PRIVATE.put(key, feed, _until(part.valid_until, now, slots))
 
 
 async def interpreter_feed(settings: Settings, interpreter: dict[str, Any], now: dt.datetime) -> Feed:
-    """The interpreter's claimed and confirmed assignments; a cancelled one shows cancelled for 30 days."""
-    school = await school_row(School.id == interpreter["school"])
+    """The interpreter's claimed and confirmed assignments; a cancelled one shows cancelled for 30 days.
+
+    Cached like :func:`family_feed`: the key holds the interpreter's row, its
+    assignments, the rows of their events and the school's version and
+    newest assignment change (the feed's Last-Modified counts the school's).
+    """
+    school = await school_row("id", interpreter["school"])
+    part = await school_rows(school, now)
     domain = uid_domain(settings)
     assignments = await InterpreterAssignment.select(
         InterpreterAssignment.event, InterpreterAssignment.language, InterpreterAssignment.status,
@@ -143,6 +179,14 @@ async def interpreter_feed(settings: Settings, interpreter: dict[str, Any], now:
         by_event[a["event"]].append(a)
     rows = await Event.select(*event_columns()).where(Event.id.is_in(list(by_event) or [-1])
                                                        & Event.status.is_in(list(FEED_STATUSES))).run()
+    assigned = await newest(InterpreterAssignment, InterpreterAssignment.updated_at,
+                            InterpreterAssignment.school == school["id"])
+    key = ("interpreter", tuple(interpreter.values()), school["id"], school["feed_version"], domain, assigned,
+           tuple(tuple(a.values()) for a in assignments), tuple(tuple(tuple(v) if isinstance(v, list) else v
+                                                                     for v in r.values()) for r in rows))
+    cached = _PRIVATE.get(key, now)
+    if cached is not None:
+        return cached
     events = []
     for row in rows:
         mine = by_event[row["id"]]
@@ -156,19 +200,27 @@ async def interpreter_feed(settings: Settings, interpreter: dict[str, Any], now:
         events.append(feed_event(row, school, domain, title=f"Interpreting ({languages}): {row['title']}",
                                   note=f"You interpret {languages} ({state}).",
                                   updated_at=max(a["updated_at"] for a in mine)))
-    assigned = await newest(InterpreterAssignment, InterpreterAssignment.updated_at,
-                          InterpreterAssignment.school == school["id"])
-    lm = await last_modified_of(school["id"], now, as_utc(interpreter["updated_at"]), assigned)
-    return finish_feed(events, f"{school['name']} - interpreting ({interpreter['name']})", school, "en", now, lm)
+    lm = modified_with(part.modified, now, interpreter["updated_at"], assigned)
+    feed = finish_feed(events, f"{school['name']} - interpreting ({interpreter['name']})", school, "en", now, lm)
+    return _PRIVATE.put(key, feed, _until(part.valid_until, now, events))
 
 
 async def room_feed(settings: Settings, room: dict[str, Any], now: dt.datetime) -> Feed:
-    """Every published event in the room (cancelled ones for 30 days): the custodian's and front desk's view."""
-    school = await school_row(School.id == room["school"])
-    rows = await event_rows((Event.school == school["id"]) & (Event.room == room["id"]), now)
-    events = [feed_event(r, school, uid_domain(settings)) for r in rows]
-    lm = await last_modified_of(school["id"], now)
-    return finish_feed(events, f"{school['name']} - {room['name']}", school, "en", now, lm)
+    """Every published event in the room (cancelled ones for 30 days): the custodian's and front desk's view.
+
+    Cached under the room's row and the school's version: a room's events
+    and the room itself are rows the school's version covers.
+    """
+    school = await school_row("id", room["school"])
+    domain = uid_domain(settings)
+    key = ("room", tuple(room.values()), school["id"], school["feed_version"], domain)
+    cached = _PRIVATE.get(key, now)
+    if cached is not None:
+        return cached
+    part = await school_rows(school, now)
+    events = [feed_event(r, school, domain) for r in part.rows if r["room"] == room["id"]]
+    feed = finish_feed(events, f"{school['name']} - {room['name']}", school, "en", now, part.modified)
+    return _PRIVATE.put(key, feed, part.valid_until)
 
 
 _NO_FEED = "no calendar feed at this address (unknown or revoked link)"

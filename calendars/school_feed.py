@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-from calendars.feed_rows import Feed, event_rows, feed_event, finish_feed, last_modified_of, next_change, uid_domain
-from scheduler.core.db import fetch
+from calendars.feed_rows import Feed, FeedCache, feed_event, finish_feed, school_row, school_rows, uid_domain
 from scheduler.core.errors import NotFound
 from scheduler.core.settings import Settings
 from scheduler.core.timeutil import utcnow
-from scheduler.events.tables import Event
 
-_SCHOOL = "SELECT id, name, timezone, feed_version FROM school WHERE slug = {}"
-
-
-@dataclass(frozen=True)
-class _Cached:
-    feed: Feed
-    valid_until: dt.datetime
-
-
-_FEEDS: OrderedDict[tuple, _Cached] = OrderedDict()
-_FEEDS_MAX = 256  # (school, language, audience) variants kept; a 2,000-event body is ~1 MB (+ ~0.1 MB gzipped)
+_FEEDS = FeedCache(256)  # (school, language, audience) variants kept; a 2,000-event body is ~1 MB (+ ~0.1 MB gzipped)
 
 
 async def school_feed(settings: Settings, slug: str, language: str | None = None, audience: str | None = None
@@ -44,27 +29,20 @@ async def school_feed(settings: Settings, slug: str, language: str | None = None
     the version read (a commit in between) is only ever newer, never stale.
     """
     now = utcnow()
-    found = await fetch(_SCHOOL, slug)
-    if not found:
+    school = await school_row("slug", slug)
+    if school is None:
         raise NotFound(f"no school with slug {slug!r}", "slug")
-    school = found[0]
     key = (school["id"], school["feed_version"], language or "en", audience, uid_domain(settings))
-    cached = _FEEDS.get(key)
-    if cached is not None and now < cached.valid_until:
-        _FEEDS.move_to_end(key)
-        return cached.feed
-    rows = await event_rows(Event.school == school["id"], now)
-    valid_until = next_change(rows, now, school["timezone"])
-    if audience:
-        rows = [r for r in rows if not r["audience"] or audience in r["audience"]]
+    cached = _FEEDS.get(key, now)
+    if cached is not None:
+        return cached
+    part = await school_rows(school, now)
+    rows = [r for r in part.rows if not audience or not r["audience"] or audience in r["audience"]]
     domain = uid_domain(settings)
     events = [feed_event(r, school, domain) for r in rows]
     name = school["name"] + (f" ({audience})" if audience else "")
-    feed = finish_feed(events, name, school, language or "en", now, await last_modified_of(school["id"], now))
-    _FEEDS[key] = _Cached(feed, valid_until)
-    if len(_FEEDS) > _FEEDS_MAX:
-        _FEEDS.popitem(last=False)
-    return feed
+    feed = finish_feed(events, name, school, language or "en", now, part.modified)
+    return _FEEDS.put(key, feed, part.valid_until)
 
 
 def grade_tags(grades: Iterable[str]) -> set[str]:

@@ -23,11 +23,10 @@ from piccolo.table import Table
 
 from calendars import feeds
 from calendars.feeds import FeedEvent, FeedSpec
-from resources.tables import Interpreter, Room, School
+from resources.tables import Room, School
 from scheduler.core.db import fetch
 from scheduler.core.settings import Settings
 from scheduler.events.tables import Event
-from scheduler.families.tables import Family
 
 REFRESH_MINUTES = 60
 
@@ -213,16 +212,16 @@ def modified_with(school_modified: dt.datetime, now: dt.datetime, *extra: Any) -
     return feeds.last_modified(stamps) or now.replace(microsecond=0)
 
 
-_OWNER_COLUMNS = {
-    "family": (Family, (Family.id, Family.school, Family.name, Family.language, Family.updated_at)),
-    "interpreter": (Interpreter, (Interpreter.id, Interpreter.school, Interpreter.name, Interpreter.updated_at)),
-    "room": (Room, (Room.id, Room.school, Room.name, Room.updated_at)),
+_OWNER_COLUMNS = {  # the columns of a private feed's owner that its feed shows (every poll reads them)
+    "family": "SELECT id, school, name, language, updated_at FROM family WHERE id = {}",
+    "interpreter": "SELECT id, school, name, updated_at FROM interpreter WHERE id = {}",
+    "room": "SELECT id, school, name, updated_at FROM room WHERE id = {}",
 }
 
 
 async def owner_row(kind: str, owner_id: int) -> dict[str, Any] | None:
-    table, columns = _OWNER_COLUMNS[kind]
-    return await table.select(*columns).where(table.id == owner_id).first().run()
+    rows = await fetch(_OWNER_COLUMNS[kind], owner_id)
+    return rows[0] if rows else None
 
 
 async def newest(table: type[Table], column: Any, where: Any) -> dt.datetime | None:

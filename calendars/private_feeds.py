@@ -16,6 +16,7 @@ from calendars.feed_rows import (
     PAST,
     Feed,
     FeedCache,
+    as_utc,
     event_columns,
     feed_event,
     finish_feed,
@@ -30,15 +31,14 @@ from calendars.feeds import FeedEvent
 from calendars.school_feed import grade_tags
 from calendars.tables import FeedToken
 from scheduler.assignments.tables import InterpreterAssignment
-from scheduler.bookings.tables import ChildcareBooking, Registration
-from scheduler.conferences.calendar import conference_feed_items
+from scheduler.conferences.calendar import family_feed_item
 from scheduler.conferences.rows import guardian_name, load_meetings, load_school, load_window
 from scheduler.conferences.tables import ConferenceMeeting, ConferenceTeacher
+from scheduler.core.db import fetch
 from scheduler.core.errors import NotFound
 from scheduler.core.settings import Settings
 from scheduler.core.timeutil import utcnow
 from scheduler.events.tables import Event
-from scheduler.families.tables import Child
 
 
 def registration_note(status: str, waitlist_position: int | None) -> str | None:
@@ -57,39 +57,48 @@ def childcare_note(children: int) -> str:
     return f"Childcare booked for {children} child{'ren' if children != 1 else ''}"
 
 
-async def _waitlist_positions(regs: list[dict[str, Any]]) -> dict[int, int]:
-    """Registration id -> 1-based place on its event's waitlist."""
-    waiting = [r for r in regs if r["status"] == "waitlisted"]
-    if not waiting:
-        return {}
-    others = await Registration.select(Registration.event, Registration.waitlist_seq, Registration.id).where(
-        Registration.event.is_in([r["event"] for r in waiting]) & (Registration.status == "waitlisted")).run()
-    ahead: dict[int, int] = {}
-    for mine in waiting:
-        key = (mine["waitlist_seq"] or 0, mine["id"])
-        ahead[mine["id"]] = 1 + sum(1 for o in others if o["event"] == mine["event"]
-                                    and (o["waitlist_seq"] or 0, o["id"]) < key)
-    return ahead
+# Everything of a family's own that its feed shows, as rows of one shape, in one statement: its children's
+# grades, its registrations, their childcare places, how many wait ahead of each of its waitlisted places, and
+# its meetings in published conference windows. The feed's cache key is these rows; the feed is built from them.
+_FAMILY_ROWS = (
+    "SELECT 'grade' AS kind, c.id AS a, CAST(NULL AS bigint) AS b, CAST(NULL AS integer) AS c, c.grade AS t1, "
+    "CAST(NULL AS varchar) AS t2, CAST(NULL AS varchar) AS t3, CAST(NULL AS varchar) AS t4, "
+    "CAST(NULL AS timestamptz) AS at1, CAST(NULL AS timestamptz) AS at2, CAST(NULL AS timestamptz) AS at3 "
+    "FROM child c WHERE c.family = {} "
+    "UNION ALL SELECT 'reg', r.id, r.event, r.waitlist_seq, r.status, NULL, NULL, NULL, r.updated_at, NULL, NULL "
+    "FROM registration r WHERE r.family = {} "
+    "UNION ALL SELECT 'care', b.registration, b.event, NULL, b.status, NULL, NULL, NULL, NULL, NULL, NULL "
+    "FROM childcare_booking b JOIN registration r ON r.id = b.registration WHERE r.family = {} "
+    "UNION ALL SELECT 'ahead', mine.id, (SELECT COUNT(*) FROM registration o WHERE o.event = mine.event "
+    "AND o.status = 'waitlisted' AND (COALESCE(o.waitlist_seq, 0) < COALESCE(mine.waitlist_seq, 0) "
+    "OR (COALESCE(o.waitlist_seq, 0) = COALESCE(mine.waitlist_seq, 0) AND o.id < mine.id))), NULL, NULL, NULL, "
+    "NULL, NULL, NULL, NULL, NULL FROM registration mine WHERE mine.family = {} AND mine.status = 'waitlisted' "
+    "UNION ALL SELECT 'meeting', m.id, NULL, NULL, m.status, m.language, t.name, ro.name, m.starts_at, m.ends_at, "
+    'm.updated_at FROM conference_meeting m JOIN conference_window w ON w.id = m."window" '
+    "JOIN conference_teacher t ON t.id = m.teacher LEFT JOIN room ro ON ro.id = t.room "
+    "WHERE m.family = {} AND w.status = 'published' "
+    "ORDER BY 1, 2")
 
 
-async def conference_events(family_id: int, school: dict[str, Any], domain: str, now: dt.datetime
-                            ) -> tuple[list[FeedEvent], list[dt.datetime | None]]:
-    """The family's parent-teacher conference meetings, and the dates that move Last-Modified.
+def _conference_events(meetings: list[dict[str, Any]], school: dict[str, Any], domain: str) -> list[FeedEvent]:
+    """The family's parent-teacher conference meetings.
 
     Meetings are cancelled, never deleted, once a window is published, so
-    their ``updated_at`` keeps Last-Modified monotonic (see :func:`last_modified_of`).
+    their ``updated_at`` keeps Last-Modified monotonic (see ``feed_rows.last_modified_of``).
     A proposed meeting shows as confirmed: the feed format knows no
     "tentative", and the time is held for the family until they move it.
     """
-    items = await conference_feed_items(family_id)
-    events = [FeedEvent(uid=feeds.event_uid("conference", item.uid_seed.rsplit("-", 1)[-1], domain),
-                        title=item.title, kind="conference", start=item.start, end=item.end,
-                        updated_at=item.updated_at, school=school["name"],
-                        status="cancelled" if item.status == "cancelled" else "confirmed", room=item.location,
-                        description=item.description,
-                        cancelled_at=item.updated_at if item.status == "cancelled" else None)
-              for item in items]
-    return events, [item.updated_at for item in items]
+    events = []
+    for m in meetings:
+        item = family_feed_item({"id": m["a"], "status": m["t1"], "language": m["t2"], "teacher_name": m["t3"],
+                                 "room_name": m["t4"], "starts_at": as_utc(m["at1"]), "ends_at": as_utc(m["at2"]),
+                                 "updated_at": as_utc(m["at3"])})
+        events.append(FeedEvent(uid=feeds.event_uid("conference", m["a"], domain), title=item.title,
+                                kind="conference", start=item.start, end=item.end, updated_at=item.updated_at,
+                                school=school["name"], status="cancelled" if item.status == "cancelled" else "confirmed",
+                                room=item.location, description=item.description,
+                                cancelled_at=item.updated_at if item.status == "cancelled" else None))
+    return events
 
 
 _PRIVATE = FeedCache(2048)  # families, interpreters and rooms polling; bodies are shared with the memo of build()
@@ -117,29 +126,30 @@ async def family_feed(settings: Settings, family: dict[str, Any], now: dt.dateti
     and row, see ``feed_rows.school_rows``) and the family's own rows read
     here -- its row, its children's grades, its registrations with their
     waitlist places and childcare counts, its conference meetings. A poll
-    reads only those (a few small indexed queries) and builds nothing unless
-    one of them changed; the entry also ends when the clock alone would
-    change the feed.
+    reads only those (one statement, :data:`_FAMILY_ROWS`) and builds
+    nothing unless one of them changed; the entry also ends when the clock
+    alone would change the feed.
     """
     school = await school_row("id", family["school"])
-    part = await school_rows(school, now)
+    own = await fetch(_FAMILY_ROWS, *[family["id"]] * 5)
     domain = uid_domain(settings)
-    grades = grade_tags(r["grade"] for r in await Child.select(Child.grade).where(Child.family == family["id"]).run())
-    regs = await Registration.select(Registration.id, Registration.event, Registration.status,
-                                     Registration.waitlist_seq, Registration.updated_at).where(
-        Registration.family == family["id"]).run()
-    active = {r["event"]: r for r in regs if r["status"] != "cancelled"}
-    care = Counter(b["event"] for b in await ChildcareBooking.select(ChildcareBooking.event).where(
-        ChildcareBooking.registration.is_in([r["id"] for r in active.values()] or [-1])
-        & (ChildcareBooking.status != "cancelled")).run())
-    positions = await _waitlist_positions(list(active.values()))
-    slots, slot_stamps = await conference_events(family["id"], school, domain, now)
-    key = ("family", tuple(family.values()), school["id"], school["feed_version"], domain, tuple(sorted(grades)),
-           tuple(tuple(r.values()) for r in regs), tuple(sorted(care.items())), tuple(sorted(positions.items())),
-           tuple(slots))
+    key = ("family", tuple(family.values()), school["id"], school["feed_version"], domain,
+           tuple(tuple(r.values()) for r in own))
     cached = _PRIVATE.get(key, now)
     if cached is not None:
         return cached
+    part = await school_rows(school, now)
+    kinds: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in own:
+        kinds[r["kind"]].append(r)
+    grades = grade_tags(r["t1"] for r in kinds["grade"])
+    regs = [{"id": r["a"], "event": r["b"], "waitlist_seq": r["c"], "status": r["t1"], "updated_at": as_utc(r["at1"])}
+            for r in kinds["reg"]]
+    active = {r["event"]: r for r in regs if r["status"] != "cancelled"}
+    live = {r["id"] for r in active.values()}
+    care = Counter(r["b"] for r in kinds["care"] if r["a"] in live and r["t1"] != "cancelled")
+    positions = {r["a"]: int(r["b"]) + 1 for r in kinds["ahead"]}
+    slots = _conference_events(kinds["meeting"], school, domain)
     events = []
     for row in part.rows:
         reg = active.get(row["id"])
@@ -153,7 +163,7 @@ async def family_feed(settings: Settings, family: dict[str, Any], now: dt.dateti
         events.append(feed_event(row, school, domain, title=f"{place}: {row['title']}" if place else None,
                                   note=". ".join(notes) + ("." if notes else ""), updated_at=reg["updated_at"]))
     newest_reg = max((r["updated_at"] for r in regs), default=None)
-    lm = modified_with(part.modified, now, family["updated_at"], *slot_stamps, newest_reg)
+    lm = modified_with(part.modified, now, family["updated_at"], *(e.updated_at for e in slots), newest_reg)
     feed = finish_feed([*events, *slots], f"{school['name']} - {family['name']}", school, family["language"], now, lm)
     return _PRIVATE.put(key, feed, _until(part.valid_until, now, slots))
 
@@ -232,9 +242,9 @@ async def private_feed(settings: Settings, token: str) -> Feed:
     Found by an indexed equality lookup on the token's HMAC: unknown, revoked
     and owner-gone links all take the same path to the same 404 body.
     """
-    token_hash = tokens.hash_token(token, settings.secret_key)
-    row = await FeedToken.select(FeedToken.owner_kind, FeedToken.owner_id, FeedToken.revoked_at).where(
-        FeedToken.token_hash == token_hash).first().run()
+    found = await fetch("SELECT owner_kind, owner_id, revoked_at FROM feed_token WHERE token_hash = {}",
+                        tokens.hash_token(token, settings.secret_key))
+    row = found[0] if found else None
     owner = None
     if row is not None and row["revoked_at"] is None and row["owner_kind"] in _OWNER_COLUMNS:
         owner = await owner_row(row["owner_kind"], row["owner_id"])

@@ -23,7 +23,6 @@ from piccolo.table import Table
 
 from calendars import feeds
 from calendars.feeds import FeedEvent, FeedSpec
-from resources.tables import Room, School
 from scheduler.core.db import fetch
 from scheduler.core.settings import Settings
 from scheduler.events.tables import Event
@@ -257,22 +256,25 @@ async def last_modified_of(school_id: int, now: dt.datetime) -> dt.datetime:
     ETag still changes then; only an ``If-Modified-Since``-only client could
     keep its old copy until the next dated change.
     """
-    scope = (Event.school == school_id) & Event.status.is_in(list(FEED_STATUSES))
-    edited = [
-        await newest(Event, Event.updated_at, scope),
-        await newest(School, School.updated_at, School.id == school_id),
-        await newest(Room, Room.updated_at, Room.school == school_id),
-    ]
+    row = (await fetch(_NEWEST, school_id, school_id, school_id, school_id, now - PAST, school_id,
+                       now - CANCELLED))[0]
+    edited = [as_utc(row[k]) for k in ("events_at", "school_at", "rooms_at")]
     # a stamp ahead of this server's clock (skew between servers) counts as "now": never a future date
     stamps = [min(s, now) for s in edited if s is not None]
-    ended = await newest(Event, Event.ends_at, scope & (Event.ends_at <= now - PAST))
-    if ended is not None:  # the query kept only drop instants that have passed
-        stamps.append(ended + PAST)
-    cancelled = await newest(Event, Event.cancelled_at,
-                           scope & (Event.status == "cancelled") & (Event.cancelled_at <= now - CANCELLED))
-    if cancelled is not None:
-        stamps.append(cancelled + CANCELLED)
+    if row["ended"] is not None:  # the query kept only drop instants that have passed
+        stamps.append(as_utc(row["ended"]) + PAST)
+    if row["cancelled"] is not None:
+        stamps.append(as_utc(row["cancelled"]) + CANCELLED)
     return feeds.last_modified(stamps) or now.replace(microsecond=0)
+
+
+_LIVE = "status IN ('published', 'cancelled')"  # FEED_STATUSES
+_NEWEST = (f"SELECT (SELECT MAX(updated_at) FROM event WHERE school = {{}} AND {_LIVE}) AS events_at, "
+           "(SELECT MAX(updated_at) FROM school WHERE id = {}) AS school_at, "
+           "(SELECT MAX(updated_at) FROM room WHERE school = {}) AS rooms_at, "
+           f"(SELECT MAX(ends_at) FROM event WHERE school = {{}} AND {_LIVE} AND ends_at <= {{}}) AS ended, "
+           f"(SELECT MAX(cancelled_at) FROM event WHERE school = {{}} AND status = 'cancelled' "
+           "AND cancelled_at <= {}) AS cancelled")
 
 
 _GZIPPED: OrderedDict[str, bytes] = OrderedDict()

@@ -22,6 +22,7 @@ from resources.childcare_capacity import fits, staff_on_duty
 from resources.tables import ChildcareResource, Interpreter, School
 from scheduler.assignments import services as assignments
 from scheduler.assignments.tables import InterpreterAssignment
+from scheduler.bookings.reads import registration_outs
 from scheduler.bookings.schemas import RegistrationIn, RegistrationOut
 from scheduler.bookings.tables import ChildcareBooking, Registration
 from scheduler.core.access import owner_of
@@ -172,21 +173,8 @@ async def _children(family_id: int, child_ids: list[int], event: dict[str, Any])
     return [rows[cid] for cid in child_ids]
 
 
-async def _waitlist_position(event_id: int, seq: int | None) -> int | None:
-    if seq is None:
-        return None
-    ahead = await Registration.count().where((Registration.event == event_id) & (Registration.status == "waitlisted")
-                                             & (Registration.waitlist_seq < seq)).run()
-    return ahead + 1
-
-
 async def _out(reg: dict[str, Any]) -> RegistrationOut:
-    kids = await ChildcareBooking.select(ChildcareBooking.child).where(
-        ChildcareBooking.registration == reg["id"]).order_by(ChildcareBooking.id).run()
-    position = await _waitlist_position(reg["event"], reg["waitlist_seq"]) if reg["status"] == "waitlisted" else None
-    return RegistrationOut(id=reg["id"], event_id=reg["event"], family_id=reg["family"], status=reg["status"],
-                           waitlist_position=position, adults=reg["adults"], language=reg["language"] or "",
-                           child_ids=[k["child"] for k in kids], created_at=reg["created_at"])
+    return (await registration_outs([reg]))[0]
 
 
 async def ensure_interpreter(event: dict[str, Any], language: str, covered: bool | None = None) -> None:
@@ -465,8 +453,7 @@ async def list_for_event(actor: Principal, event_id: int) -> list[RegistrationOu
         where &= Registration.family == actor.family_id
     else:
         require_admin(actor, event["school"])
-    rows = await Registration.select().where(where).order_by(Registration.id).run()
-    return [await _out(r) for r in rows]
+    return await registration_outs(await Registration.select().where(where).order_by(Registration.id).run())
 
 
 async def list_for_family(actor: Principal, family_id: int) -> list[RegistrationOut]:
@@ -474,8 +461,8 @@ async def list_for_family(actor: Principal, family_id: int) -> list[Registration
     if family is None:
         raise NotFound(f"no family {family_id}", "family_id")
     require_family_access(actor, family_id, family["school"])
-    rows = await Registration.select().where(Registration.family == family_id).order_by(Registration.id).run()
-    return [await _out(r) for r in rows]
+    return await registration_outs(
+        await Registration.select().where(Registration.family == family_id).order_by(Registration.id).run())
 
 
 

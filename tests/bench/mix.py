@@ -5,10 +5,10 @@ registration rush, planners' reads -- is sent by wrk (C), one process per
 kind of request with its share of the connections, all at once, so each kind
 gets its own request count, p50 and p99 while they compete for the server
 together. Each run's requests are prepared here as request lines
-(``wrkload``): conditional polls carry the ETag the feed had when the run
-started (a change during the run turns them into 200s, as for a real
-calendar app), registrations are distinct (family, event) pairs with an
-Idempotency-Key each, sent once. What needs the previous answer -- claim
+(``wrkload``): conditional polls start from the ETag the feed had before
+the run and keep the ETag of each later 200, as a calendar app does;
+registrations are distinct (family, event) pairs with an Idempotency-Key
+each, sent once. What needs the previous answer -- claim
 races, conference moves, cancelling one's own registration -- stays in
 ``load.py``'s Python driver, at a few virtual clients.
 """
@@ -42,6 +42,7 @@ class Kind:
     label: str
     lines: list[str]
     once: bool = False
+    learn: bool = False  # conditional polls: keep the ETag of the last 200
 
 
 def _auth(token: str) -> dict[str, str]:
@@ -79,11 +80,11 @@ def kinds(world: Any, tags: dict[str, str], seed: int, registrations: int) -> li
     def full(paths: list[str]) -> list[str]:
         return [line("GET", rng.choice(paths), "", {"Accept-Encoding": "gzip"}) for _ in range(LINES)]
 
-    out = [Kind("feed school, If-None-Match", conditional(school)),
+    out = [Kind("feed school, If-None-Match", conditional(school), learn=True),
            Kind("feed school, no validators (gzip)", full(school)),
-           Kind("feed family, If-None-Match", conditional(family)),
+           Kind("feed family, If-None-Match", conditional(family), learn=True),
            Kind("feed family, no validators (gzip)", full(family)),
-           Kind("feed interpreter, If-None-Match", conditional(interpreter)),
+           Kind("feed interpreter, If-None-Match", conditional(interpreter), learn=True),
            Kind("POST registration (family)", _registrations(world, rng, registrations), once=True)]
     schools = list(world.slugs)
     events = [line("GET", f"/schools/{world.slugs[s]}/events?status=published&limit=20&offset="
@@ -138,7 +139,7 @@ def run(base: str, chosen: list[Kind], connections: int, seconds: float) -> list
     """All kinds at once, each with its weight's share of ``connections`` (at least one), for ``seconds``."""
     total = sum(WEIGHTS[k.label] for k in chosen)
     with concurrent.futures.ThreadPoolExecutor(len(chosen)) as pool:
-        futures = [pool.submit(wrkload.run, base, k.label, lines=k.lines, once=k.once, threads=1,
+        futures = [pool.submit(wrkload.run, base, k.label, lines=k.lines, once=k.once, learn=k.learn, threads=1,
                                connections=max(1, round(connections * WEIGHTS[k.label] / total)), seconds=seconds,
                                timeout=30) for k in chosen]
         return [f.result() for f in futures]
@@ -153,6 +154,6 @@ def split_once(chosen: list[Kind], warmup: float, duration: float) -> tuple[list
             measured.append(k)
             continue
         cut = int(len(k.lines) * warmup / (warmup + duration))
-        warm.append(Kind(k.label, k.lines[:cut], True))
-        measured.append(Kind(k.label, k.lines[cut:], True))
+        warm.append(Kind(k.label, k.lines[:cut], once=True))
+        measured.append(Kind(k.label, k.lines[cut:], once=True))
     return warm, measured

@@ -18,7 +18,8 @@ Requests come from one of two sources:
   With ``once=True`` each line is sent exactly once (split between wrk's
   threads; a thread that runs out stops, and ``exhausted`` says so) -- a
   registration must come from a new family each time; otherwise the lines
-  are sent round and round (feed polls).
+  are sent round and round (feed polls), with ``learn=True`` keeping the
+  ETag of each feed's last 200 like a calendar app.
 """
 
 from __future__ import annotations
@@ -46,8 +47,10 @@ end
 
 codes = {}
 exhausted = 0
+learned = nil  -- set by _FROM_FILE when a poll keeps the ETag of its last 200 (one connection per thread)
 function response(status, headers, body)
   codes[status] = (codes[status] or 0) + 1
+  if learned ~= nil and status == 200 then learned(headers["etag"] or headers["ETag"]) end
 end
 
 function done(summary, latency, requests)
@@ -67,7 +70,8 @@ end
 """
 
 _FROM_FILE = r"""
-local lines, position, once = {}, 0, false
+local lines, position, once, current = {}, 0, false, nil
+local etags = {}  -- path -> the ETag this thread's calendar app holds
 local function split(s)
   local out = {}
   for field in (s .. "\t"):gmatch("([^\t]*)\t") do table.insert(out, field) end
@@ -77,6 +81,7 @@ end
 function init(args)
   local me, count = tonumber(thread_id), tonumber(args[3])
   once = args[2] == "once"
+  local learning = args[2] == "learn"
   local n = 0
   for line in io.lines(args[1]) do
     if (n % count) == me then
@@ -86,9 +91,17 @@ function init(args)
         local name, value = f[i]:match("^([^:]+):%s*(.*)$")
         if name then headers[name] = value end
       end
-      table.insert(lines, wrk.format(f[1], f[2], headers, f[3] ~= "" and f[3] or nil))
+      if learning then
+        etags[f[2]] = etags[f[2]] or headers["If-None-Match"]
+        table.insert(lines, {f[1], f[2], headers})
+      else
+        table.insert(lines, wrk.format(f[1], f[2], headers, f[3] ~= "" and f[3] or nil))
+      end
     end
     n = n + 1
+  end
+  if learning then
+    learned = function(tag) if tag then etags[current] = tag end end
   end
 end
 
@@ -102,7 +115,13 @@ function request()
     end
     position = 1
   end
-  return lines[position]
+  local req = lines[position]
+  if type(req) == "table" then  -- a poll: with the ETag of the last copy, learned from the answers
+    current = req[2]
+    req[3]["If-None-Match"] = etags[current]
+    return wrk.format(req[1], req[2], req[3], nil)
+  end
+  return req
 end
 """
 
@@ -136,10 +155,15 @@ class Result:
 
 
 def run(base: str, label: str, *, path: str = "/", method: str = "GET", headers: dict[str, str] | None = None,
-        body: str | None = None, lines: Iterable[str] | None = None, once: bool = False, threads: int = 2,
-        connections: int = 32, seconds: float = 10.0, timeout: float = 10.0) -> Result:
-    """One wrk run against ``base``: a fixed request, or the request ``lines`` (see the module docstring)."""
-    threads = max(1, min(threads, connections))
+        body: str | None = None, lines: Iterable[str] | None = None, once: bool = False, learn: bool = False,
+        threads: int = 2, connections: int = 32, seconds: float = 10.0, timeout: float = 10.0) -> Result:
+    """One wrk run against ``base``: a fixed request, or the request ``lines`` (see the module docstring).
+
+    ``learn``: the lines are polls whose ``If-None-Match`` is replaced by the ETag of the last 200 for the
+    same path, as a calendar app keeps its copy; wrk then runs one connection per thread, so that each
+    answer is matched with the request it answers.
+    """
+    threads = connections if learn else max(1, min(threads, connections))
     with tempfile.TemporaryDirectory(prefix="fb-wrk-") as tmp:
         script = Path(tmp) / "script.lua"
         args: list[str] = []
@@ -153,7 +177,7 @@ def run(base: str, label: str, *, path: str = "/", method: str = "GET", headers:
             data = Path(tmp) / "requests.tsv"
             data.write_text("".join(line.rstrip("\n") + "\n" for line in lines))
             lua = _FROM_FILE
-            args = ["--", str(data), "once" if once else "cycle", str(threads)]
+            args = ["--", str(data), "once" if once else "learn" if learn else "cycle", str(threads)]
         script.write_text(_COMMON + lua)
         cmd = [WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", f"--timeout={timeout:g}s", "-s",
                str(script), base, *args]

@@ -355,17 +355,22 @@ def build_feed(events: Iterable[FeedEvent], spec: FeedSpec) -> bytes:
     """
     chosen = sorted((e for e in events if visible(e, spec.now)), key=_sort_key)
     years = (0, 0) if _writes_utc(spec.timezone) else _years(chosen, ZoneInfo(spec.timezone), spec.now)
-    head = _feed_head(spec.name, spec.timezone, spec.refresh_minutes, *years)
-    return head + b"".join(vevent_bytes(e, spec.timezone, spec.language) for e in chosen) + _END
+    before, after = _feed_head(spec.timezone, spec.refresh_minutes, *years)
+    named = _fold("NAME:" + _escape(spec.name)) + b"\r\n" + _fold("X-WR-CALNAME:" + _escape(spec.name)) + b"\r\n"
+    return before + named + after + b"".join(vevent_bytes(e, spec.timezone, spec.language) for e in chosen) + _END
+
+
+_NAMED = "Family Bridge feed name"  # stands in for the name in the cached header; no escaping, no folding
 
 
 @lru_cache(maxsize=256)
-def _feed_head(name: str, tzid: str, refresh_minutes: int, first_year: int, last_year: int) -> bytes:
-    """Everything before the first VEVENT (properties and VTIMEZONE), from icalendar; cached, as it depends only
-    on these arguments (icalendar took ~2 ms to write it)."""
+def _feed_head(tzid: str, refresh_minutes: int, first_year: int, last_year: int) -> tuple[bytes, bytes]:
+    """Everything before the first VEVENT (properties and VTIMEZONE) from icalendar, cut around the two name
+    lines; cached, as it depends only on these arguments (icalendar took ~2 ms to write it, and every family's
+    feed has its own name)."""
     cal = _calendar("PUBLISH")
-    cal.add("NAME", name)
-    cal.add("X-WR-CALNAME", name)
+    cal.add("NAME", _NAMED)
+    cal.add("X-WR-CALNAME", _NAMED)
     cal.add("X-WR-TIMEZONE", tzid)
     refresh = timedelta(minutes=refresh_minutes)
     cal.add("REFRESH-INTERVAL", refresh, parameters={"VALUE": "DURATION"})
@@ -373,9 +378,11 @@ def _feed_head(name: str, tzid: str, refresh_minutes: int, first_year: int, last
     if not _writes_utc(tzid):
         cal.add_component(vtimezone(tzid, first_year, last_year))
     head = cal.to_ical()
-    if not head.endswith(_END):  # pragma: no cover - icalendar contract
+    lines = f"NAME:{_NAMED}\r\nX-WR-CALNAME:{_NAMED}\r\n".encode()
+    if not head.endswith(_END) or head.count(lines) != 1:  # pragma: no cover - icalendar contract
         raise RuntimeError("unexpected calendar serialisation")
-    return head[: -len(_END)]
+    before, _, after = head[: -len(_END)].partition(lines)
+    return before, after
 
 
 def build_invitation(

@@ -12,6 +12,8 @@ import json
 import logging
 from typing import Any
 
+import msgspec
+
 from resources.services import school_by_slug
 from resources.tables import (
     ChildcareRatio,
@@ -186,7 +188,8 @@ def _summary(row: dict[str, Any]) -> PlanSummary:
 
 
 def _loads(text: str) -> dict[str, Any]:
-    return json.loads(text) if text else {}
+    """A stored JSON column (msgspec: a district school's instance is megabytes, and json took ~50 ms of it)."""
+    return msgspec.json.decode(text) if text else {}
 
 
 async def _plan_out(row: dict[str, Any]) -> PlanOut:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
-import arrow
 
 from resources.tables import Interpreter, InterpreterAvailability, InterpreterBusy, School
 from scheduler.assignments.schemas import AssignmentOut
@@ -48,7 +48,7 @@ def clashes(mine: list[dict[str, Any]], candidate: dict[str, Any], buffer: dt.ti
 def within_availability(windows: list[dict[str, Any]], busy: list[dict[str, Any]], start: dt.datetime,
                         end: dt.datetime, tz: str) -> bool:
     """Inside one weekly window (local time of the event's school) and clear of imported busy times."""
-    local_start, local_end = arrow.get(start).to(tz), arrow.get(end).to(tz)
+    local_start, local_end = start.astimezone(ZoneInfo(tz)), end.astimezone(ZoneInfo(tz))
     if local_start.date() != local_end.date() and not (local_end.hour == 0 and local_end.minute == 0):
         return False
     s = local_start.hour * 60 + local_start.minute
@@ -63,8 +63,9 @@ def over_daily_limit(mine: list[dict[str, Any]], candidate: dict[str, Any], limi
     """Hard rule: at most ``max_events_per_day`` assignments starting on one local date."""
     if limit is None:
         return False
-    day = arrow.get(candidate["starts_at"]).to(tz).date()
-    return sum(1 for m in mine if arrow.get(m["starts_at"]).to(tz).date() == day) >= limit
+    local = ZoneInfo(tz)  # zoneinfo, not arrow: an interpreter's open-work list checks every open assignment
+    day = candidate["starts_at"].astimezone(local).date()
+    return sum(1 for m in mine if m["starts_at"].astimezone(local).date() == day) >= limit
 
 
 async def _interpreter_for(actor: Principal, lock: bool = False) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from litestar.params import FromPath, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 
 from calendars import busy_import, links, private_feeds, school_feed
-from calendars.feed_rows import BusyOut, Feed, FeedTokenOut
+from calendars.feed_rows import BusyOut, Feed, FeedTokenOut, gzipped
 from scheduler.core.access import api
 from scheduler.core.errors import NotFound
 from scheduler.core.settings import Settings
@@ -38,10 +38,28 @@ def _settings(request: Request) -> Settings:
 
 
 def _etag_matches(header: str, etag: str) -> bool:
-    """If-None-Match uses the weak comparison (RFC 9110 13.1.2): W/ prefixes are ignored; ``*`` matches."""
+    """If-None-Match uses the weak comparison (RFC 9110 13.1.2): W/ prefixes are ignored; ``*`` matches.
+
+    The gzip-coded body has its own ETag (:func:`gzip_etag`); a client holding either is current.
+    """
     if header.strip() == "*":
         return True
-    return any(tag.strip().removeprefix("W/") == etag for tag in header.split(","))
+    return any(tag.strip().removeprefix("W/") in (etag, gzip_etag(etag)) for tag in header.split(","))
+
+
+def gzip_etag(etag: str) -> str:
+    """The ETag of the gzip-coded body: a different representation, so a different strong validator."""
+    return etag[:-1] + '-gzip"'
+
+
+def accepts_gzip(request: Request) -> bool:
+    """Whether ``Accept-Encoding`` lists gzip (or ``*``) without ``q=0``."""
+    for item in request.headers.get("accept-encoding", "").lower().split(","):
+        coding, _, params = item.strip().partition(";")
+        if coding.strip() in ("gzip", "x-gzip", "*"):
+            q = params.replace(" ", "").removeprefix("q=")
+            return not (params and q.replace("0", "").replace(".", "") == "")
+    return False
 
 
 def not_modified(request: Request, feed: Feed) -> bool:
@@ -63,15 +81,21 @@ def not_modified(request: Request, feed: Feed) -> bool:
 
 def feed_response(request: Request, feed: Feed, cache_control: str, private: bool = False) -> Response[bytes]:
     """200 with the body, 304 without; HEAD gets the 200's headers and no body."""
-    headers = {"ETag": feed.etag, "Last-Modified": format_datetime(feed.last_modified, usegmt=True),
-               "Cache-Control": cache_control}
+    packed = accepts_gzip(request)
+    headers = {"ETag": gzip_etag(feed.etag) if packed else feed.etag,
+               "Last-Modified": format_datetime(feed.last_modified, usegmt=True), "Cache-Control": cache_control,
+               "Vary": "Accept-Encoding"}
     if private:
         headers["Referrer-Policy"] = "no-referrer"
     if not_modified(request, feed):
         return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers, media_type=ICS)
-    body = b"" if request.method == HttpMethod.HEAD else feed.body
+    body = feed.body
+    if packed:
+        body = gzipped(feed)  # built once per body, like the body itself
+        headers["Content-Encoding"] = "gzip"
     if request.method == HttpMethod.HEAD:
-        headers["Content-Length"] = str(len(feed.body))
+        headers["Content-Length"] = str(len(body))
+        body = b""
     return Response(body, status_code=HTTP_200_OK, headers=headers, media_type=ICS)
 
 
@@ -93,8 +117,7 @@ class FeedController(Controller):
     async def school(self, request: Request, name: FromPath[str], lang: Lang = None,
                      audience: Audience = None) -> Response[bytes]:
         """Public feed of a school (``/calendars/schools/{slug}.ics``); ``?lang=es``, ``?audience=grade-3``."""
-        feed = await school_feed.school_feed(_settings(request), _ics_name(name), lang, audience,
-                                          client_is_current=lambda known: not_modified(request, known))
+        feed = await school_feed.school_feed(_settings(request), _ics_name(name), lang, audience)
         return feed_response(request, feed, "public, max-age=300")
 
     @route("/private/{name:str}", http_method=[HttpMethod.GET, HttpMethod.HEAD], media_type=ICS, guards=[api.token])

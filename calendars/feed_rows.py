@@ -8,6 +8,7 @@ them into the plain values the builder takes.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,10 +23,9 @@ from piccolo.table import Table
 
 from calendars import feeds
 from calendars.feeds import FeedEvent, FeedSpec
-from resources.tables import Interpreter, Room, School
+from scheduler.core.db import fetch
 from scheduler.core.settings import Settings
 from scheduler.events.tables import Event
-from scheduler.families.tables import Family
 
 REFRESH_MINUTES = 60
 
@@ -87,7 +87,7 @@ def uid_domain(settings: Settings) -> str:
 def event_columns() -> list:
     return [Event.id, Event.title, Event.kind, Event.description, Event.status, Event.starts_at, Event.ends_at,
             Event.sequence, Event.updated_at, Event.cancelled_at, Event.audience, Event.interpreter_languages,
-            Event.childcare_children, Event.room.name.as_alias("room_name")]
+            Event.childcare_children, Event.room, Event.room.name.as_alias("room_name")]
 
 
 async def event_rows(where: Any, now: dt.datetime) -> list[dict[str, Any]]:
@@ -130,21 +130,97 @@ def _feed_event_of(key: tuple, school: str, domain: str, title: str | None, note
     )
 
 
-async def school_row(where: Any) -> dict[str, Any] | None:
-    """Only the columns a feed uses: feeds must not break (or slow down) when a school gains columns."""
-    return await School.select(School.id, School.name, School.timezone, School.updated_at).where(where).first().run()
+class FeedCache:
+    """Values (built feeds, a school's rows) by a key that names everything they depend on, each until an instant.
+
+    The invalidation rule is the caller's key (see :func:`school_rows`,
+    ``school_feed`` and ``private_feeds``); this only bounds the memory
+    (least recently used first) and forgets an entry at its ``valid_until``.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[Any, tuple[Any, dt.datetime]] = OrderedDict()
+
+    def get(self, key: Any, now: dt.datetime) -> Any:
+        """The value kept under ``key`` (None when there is none, or its time ran out)."""
+        entry = self.entries.get(key)
+        if entry is None or now >= entry[1]:
+            return None
+        self.entries.move_to_end(key)
+        return entry[0]
+
+    def put(self, key: Any, value: Any, valid_until: dt.datetime) -> Any:
+        self.entries[key] = (value, valid_until)
+        self.entries.move_to_end(key)
+        if len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+        return value
 
 
-_OWNER_COLUMNS = {
-    "family": (Family, (Family.id, Family.school, Family.name, Family.language, Family.updated_at)),
-    "interpreter": (Interpreter, (Interpreter.id, Interpreter.school, Interpreter.name, Interpreter.updated_at)),
-    "room": (Room, (Room.id, Room.school, Room.name, Room.updated_at)),
+_SCHOOL = "SELECT id, name, timezone, feed_version FROM school WHERE "
+
+
+async def school_row(column: str, value: Any) -> dict[str, Any] | None:
+    """The school by ``id`` or ``slug``: only the columns a feed uses, and its ``feed_version`` (see
+    :func:`school_rows`). One indexed lookup: nearly every poll makes it and little else."""
+    rows = await fetch(_SCHOOL + {"id": "id = {}", "slug": "slug = {}"}[column], value)
+    return rows[0] if rows else None
+
+
+@dataclass(frozen=True)
+class SchoolRows:
+    """What every feed of one school reads about the school as a whole, and until when it holds.
+
+    ``rows``: every published or cancelled event that may still show
+    (:func:`event_rows`; shared, never to be changed by a caller);
+    ``modified``: the school-wide Last-Modified (:func:`last_modified_of`);
+    ``valid_until``: when the clock alone changes either (:func:`next_change`).
+    """
+
+    rows: list[dict[str, Any]]
+    modified: dt.datetime
+    valid_until: dt.datetime
+
+
+_SCHOOL_ROWS = FeedCache(64)  # schools of a district; ~2,000 rows each
+
+
+async def school_rows(school: dict[str, Any], now: dt.datetime) -> SchoolRows:
+    """The school's event rows and Last-Modified, read once per change of the school.
+
+    Invalidation rule: kept under the school's ``feed_version`` (which the
+    database replaces in the same transaction as any write to the school's
+    row, rooms or events: migration 2026-12-01T06:03:36) and only until
+    ``valid_until``; a poll that reads another version, or comes later,
+    reads the rows again. Rows read after a newer commit than the version
+    read are only ever newer, never stale.
+    """
+    key = (school["id"], school["feed_version"])
+    cached = _SCHOOL_ROWS.get(key, now)
+    if cached is not None:
+        return cached
+    rows = await event_rows(Event.school == school["id"], now)
+    part = SchoolRows(rows, await last_modified_of(school["id"], now), next_change(rows, now, school["timezone"]))
+    return _SCHOOL_ROWS.put(key, part, part.valid_until)
+
+
+def modified_with(school_modified: dt.datetime, now: dt.datetime, *extra: Any) -> dt.datetime:
+    """A private feed's Last-Modified: the school's and the owner's own rows' dates (none after ``now``)."""
+    stamps = [school_modified] + [min(as_utc(x), now) for x in extra if x is not None]
+    return feeds.last_modified(stamps) or now.replace(microsecond=0)
+
+
+_OWNER_COLUMNS = {  # the columns of a private feed's owner that its feed shows (every poll reads them)
+    "family": "SELECT id, school, name, language, updated_at FROM family WHERE id = {}",
+    "interpreter": "SELECT id, school, name, updated_at FROM interpreter WHERE id = {}",
+    "room": "SELECT id, school, name, updated_at FROM room WHERE id = {}",
 }
 
 
 async def owner_row(kind: str, owner_id: int) -> dict[str, Any] | None:
-    table, columns = _OWNER_COLUMNS[kind]
-    return await table.select(*columns).where(table.id == owner_id).first().run()
+    rows = await fetch(_OWNER_COLUMNS[kind], owner_id)
+    return rows[0] if rows else None
 
 
 async def newest(table: type[Table], column: Any, where: Any) -> dt.datetime | None:
@@ -152,13 +228,13 @@ async def newest(table: type[Table], column: Any, where: Any) -> dt.datetime | N
     return as_utc(row["m"]) if row else None
 
 
-async def last_modified_of(school_id: int, now: dt.datetime, *extra: dt.datetime | None) -> dt.datetime:
+async def last_modified_of(school_id: int, now: dt.datetime) -> dt.datetime:
     """Last-Modified of any feed of the school, monotonic WITHOUT a watermark table.
 
     A feed changes when (a) a row it shows is edited, or (b) a row leaves it.
     (a) is covered by the ``updated_at`` of every row that can reach a feed
-    (events, the school, its rooms; the caller adds the owner's rows such as
-    registrations or assignments). (b) has two causes: an edit (which bumps
+    (events, the school, its rooms; :func:`modified_with` adds the owner's rows
+    such as registrations or assignments). (b) has two causes: an edit (which bumps
     ``updated_at``, so it is (a) again) or the clock -- an event leaves at
     end + 60 days, a cancelled one at cancelled_at + 30 days. Those *drop
     instants* are fixed per row, so once one has passed it is included for
@@ -180,23 +256,63 @@ async def last_modified_of(school_id: int, now: dt.datetime, *extra: dt.datetime
     ETag still changes then; only an ``If-Modified-Since``-only client could
     keep its old copy until the next dated change.
     """
-    scope = (Event.school == school_id) & Event.status.is_in(list(FEED_STATUSES))
-    edited = [
-        await newest(Event, Event.updated_at, scope),
-        await newest(School, School.updated_at, School.id == school_id),
-        await newest(Room, Room.updated_at, Room.school == school_id),
-        *extra,
-    ]
+    row = (await fetch(_NEWEST, school_id, school_id, school_id, school_id, now - PAST, school_id,
+                       now - CANCELLED))[0]
+    edited = [as_utc(row[k]) for k in ("events_at", "school_at", "rooms_at")]
     # a stamp ahead of this server's clock (skew between servers) counts as "now": never a future date
     stamps = [min(s, now) for s in edited if s is not None]
-    ended = await newest(Event, Event.ends_at, scope & (Event.ends_at <= now - PAST))
-    if ended is not None:  # the query kept only drop instants that have passed
-        stamps.append(ended + PAST)
-    cancelled = await newest(Event, Event.cancelled_at,
-                           scope & (Event.status == "cancelled") & (Event.cancelled_at <= now - CANCELLED))
-    if cancelled is not None:
-        stamps.append(cancelled + CANCELLED)
+    if row["ended"] is not None:  # the query kept only drop instants that have passed
+        stamps.append(as_utc(row["ended"]) + PAST)
+    if row["cancelled"] is not None:
+        stamps.append(as_utc(row["cancelled"]) + CANCELLED)
     return feeds.last_modified(stamps) or now.replace(microsecond=0)
+
+
+_LIVE = "status IN ('published', 'cancelled')"  # FEED_STATUSES
+_NEWEST = (f"SELECT (SELECT MAX(updated_at) FROM event WHERE school = {{}} AND {_LIVE}) AS events_at, "
+           "(SELECT MAX(updated_at) FROM school WHERE id = {}) AS school_at, "
+           "(SELECT MAX(updated_at) FROM room WHERE school = {}) AS rooms_at, "
+           f"(SELECT MAX(ends_at) FROM event WHERE school = {{}} AND {_LIVE} AND ends_at <= {{}}) AS ended, "
+           f"(SELECT MAX(cancelled_at) FROM event WHERE school = {{}} AND status = 'cancelled' "
+           "AND cancelled_at <= {}) AS cancelled")
+
+
+_GZIPPED: OrderedDict[str, bytes] = OrderedDict()
+
+
+def gzipped(feed: Feed) -> bytes:
+    """The feed's body gzip-compressed (a school year: ~1 MB -> ~0.1 MB), once per body.
+
+    Memoised on the ETag, a hash of the exact bytes, so it can never pair a
+    body with another body's compression. Bounded LRU.
+    """
+    packed = _GZIPPED.get(feed.etag)
+    if packed is None:
+        packed = _GZIPPED[feed.etag] = gzip.compress(feed.body, compresslevel=6, mtime=0)
+        if len(_GZIPPED) > _BODIES_MAX:
+            _GZIPPED.popitem(last=False)
+    else:
+        _GZIPPED.move_to_end(feed.etag)
+    return packed
+
+
+def next_change(rows: Iterable[dict[str, Any]], now: dt.datetime, tz: str) -> dt.datetime:
+    """The first instant after ``now`` at which the clock alone changes a feed of these event rows.
+
+    An event leaves 60 days after its end and a cancelled one 30 days after
+    its cancellation (``calendars.feeds.visible``); an empty feed's VTIMEZONE
+    covers the current year. A cache of a feed built at ``now`` serves it
+    until then (unless the rows change, which the caller's key catches).
+    ``rows`` must be every candidate row, also those a filter hides: a
+    drop also moves Last-Modified (:func:`last_modified_of`).
+    """
+    local = now.astimezone(ZoneInfo(tz))
+    instants = [dt.datetime(local.year + 1, 1, 1, tzinfo=ZoneInfo(tz))]
+    for row in rows:
+        instants.append(as_utc(row["ends_at"]) + PAST)
+        if row["status"] == "cancelled" and row["cancelled_at"] is not None:
+            instants.append(as_utc(row["cancelled_at"]) + CANCELLED)
+    return min(i for i in instants if i > now)
 
 
 _BODIES: OrderedDict[tuple, bytes] = OrderedDict()

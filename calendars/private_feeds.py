@@ -11,34 +11,34 @@ from typing import Any
 from calendars import feeds, tokens
 from calendars.feed_rows import (
     _OWNER_COLUMNS,
+    CANCELLED,
     FEED_STATUSES,
     PAST,
     Feed,
+    FeedCache,
     as_utc,
     event_columns,
-    event_rows,
     feed_event,
     finish_feed,
-    last_modified_of,
+    modified_with,
     newest,
     owner_row,
     school_row,
+    school_rows,
     uid_domain,
 )
 from calendars.feeds import FeedEvent
 from calendars.school_feed import grade_tags
 from calendars.tables import FeedToken
-from resources.tables import School
 from scheduler.assignments.tables import InterpreterAssignment
-from scheduler.bookings.tables import ChildcareBooking, Registration
-from scheduler.conferences.calendar import conference_feed_items
+from scheduler.conferences.calendar import family_feed_item
 from scheduler.conferences.rows import guardian_name, load_meetings, load_school, load_window
 from scheduler.conferences.tables import ConferenceMeeting, ConferenceTeacher
+from scheduler.core.db import fetch
 from scheduler.core.errors import NotFound
 from scheduler.core.settings import Settings
 from scheduler.core.timeutil import utcnow
 from scheduler.events.tables import Event
-from scheduler.families.tables import Child
 
 
 def registration_note(status: str, waitlist_position: int | None) -> str | None:
@@ -57,39 +57,61 @@ def childcare_note(children: int) -> str:
     return f"Childcare booked for {children} child{'ren' if children != 1 else ''}"
 
 
-async def _waitlist_positions(regs: list[dict[str, Any]]) -> dict[int, int]:
-    """Registration id -> 1-based place on its event's waitlist."""
-    waiting = [r for r in regs if r["status"] == "waitlisted"]
-    if not waiting:
-        return {}
-    others = await Registration.select(Registration.event, Registration.waitlist_seq, Registration.id).where(
-        Registration.event.is_in([r["event"] for r in waiting]) & (Registration.status == "waitlisted")).run()
-    ahead: dict[int, int] = {}
-    for mine in waiting:
-        key = (mine["waitlist_seq"] or 0, mine["id"])
-        ahead[mine["id"]] = 1 + sum(1 for o in others if o["event"] == mine["event"]
-                                    and (o["waitlist_seq"] or 0, o["id"]) < key)
-    return ahead
+# Everything of a family's own that its feed shows, as rows of one shape, in one statement: its children's
+# grades, its registrations, their childcare places, how many wait ahead of each of its waitlisted places, and
+# its meetings in published conference windows. The feed's cache key is these rows; the feed is built from them.
+_FAMILY_ROWS = (
+    "SELECT 'grade' AS kind, c.id AS a, CAST(NULL AS bigint) AS b, CAST(NULL AS integer) AS c, c.grade AS t1, "
+    "CAST(NULL AS varchar) AS t2, CAST(NULL AS varchar) AS t3, CAST(NULL AS varchar) AS t4, "
+    "CAST(NULL AS timestamptz) AS at1, CAST(NULL AS timestamptz) AS at2, CAST(NULL AS timestamptz) AS at3 "
+    "FROM child c WHERE c.family = {} "
+    "UNION ALL SELECT 'reg', r.id, r.event, r.waitlist_seq, r.status, NULL, NULL, NULL, r.updated_at, NULL, NULL "
+    "FROM registration r WHERE r.family = {} "
+    "UNION ALL SELECT 'care', b.registration, b.event, NULL, b.status, NULL, NULL, NULL, NULL, NULL, NULL "
+    "FROM childcare_booking b JOIN registration r ON r.id = b.registration WHERE r.family = {} "
+    "UNION ALL SELECT 'ahead', mine.id, (SELECT COUNT(*) FROM registration o WHERE o.event = mine.event "
+    "AND o.status = 'waitlisted' AND (COALESCE(o.waitlist_seq, 0) < COALESCE(mine.waitlist_seq, 0) "
+    "OR (COALESCE(o.waitlist_seq, 0) = COALESCE(mine.waitlist_seq, 0) AND o.id < mine.id))), NULL, NULL, NULL, "
+    "NULL, NULL, NULL, NULL, NULL FROM registration mine WHERE mine.family = {} AND mine.status = 'waitlisted' "
+    "UNION ALL SELECT 'meeting', m.id, NULL, NULL, m.status, m.language, t.name, ro.name, m.starts_at, m.ends_at, "
+    'm.updated_at FROM conference_meeting m JOIN conference_window w ON w.id = m."window" '
+    "JOIN conference_teacher t ON t.id = m.teacher LEFT JOIN room ro ON ro.id = t.room "
+    "WHERE m.family = {} AND w.status = 'published' "
+    "ORDER BY 1, 2")
 
 
-async def conference_events(family_id: int, school: dict[str, Any], domain: str, now: dt.datetime
-                            ) -> tuple[list[FeedEvent], list[dt.datetime | None]]:
-    """The family's parent-teacher conference meetings, and the dates that move Last-Modified.
+def _conference_events(meetings: list[dict[str, Any]], school: dict[str, Any], domain: str) -> list[FeedEvent]:
+    """The family's parent-teacher conference meetings.
 
     Meetings are cancelled, never deleted, once a window is published, so
-    their ``updated_at`` keeps Last-Modified monotonic (see :func:`last_modified_of`).
+    their ``updated_at`` keeps Last-Modified monotonic (see ``feed_rows.last_modified_of``).
     A proposed meeting shows as confirmed: the feed format knows no
     "tentative", and the time is held for the family until they move it.
     """
-    items = await conference_feed_items(family_id)
-    events = [FeedEvent(uid=feeds.event_uid("conference", item.uid_seed.rsplit("-", 1)[-1], domain),
-                        title=item.title, kind="conference", start=item.start, end=item.end,
-                        updated_at=item.updated_at, school=school["name"],
-                        status="cancelled" if item.status == "cancelled" else "confirmed", room=item.location,
-                        description=item.description,
-                        cancelled_at=item.updated_at if item.status == "cancelled" else None)
-              for item in items]
-    return events, [item.updated_at for item in items]
+    events = []
+    for m in meetings:
+        item = family_feed_item({"id": m["a"], "status": m["t1"], "language": m["t2"], "teacher_name": m["t3"],
+                                 "room_name": m["t4"], "starts_at": as_utc(m["at1"]), "ends_at": as_utc(m["at2"]),
+                                 "updated_at": as_utc(m["at3"])})
+        events.append(FeedEvent(uid=feeds.event_uid("conference", m["a"], domain), title=item.title,
+                                kind="conference", start=item.start, end=item.end, updated_at=item.updated_at,
+                                school=school["name"], status="cancelled" if item.status == "cancelled" else "confirmed",
+                                room=item.location, description=item.description,
+                                cancelled_at=item.updated_at if item.status == "cancelled" else None))
+    return events
+
+
+_PRIVATE = FeedCache(2048)  # families, interpreters and rooms polling; bodies are shared with the memo of build()
+
+
+def _until(part_valid_until: dt.datetime, now: dt.datetime, own: list[FeedEvent]) -> dt.datetime:
+    """When the clock alone changes a private feed: the school's instant, or one of the owner's own entries leaving."""
+    instants = [part_valid_until]
+    for event in own:
+        instants.append(event.end + PAST)
+        if event.status == "cancelled":
+            instants.append((event.cancelled_at or event.updated_at) + CANCELLED)
+    return min(i for i in instants if i > now)
 
 
 async def family_feed(settings: Settings, family: dict[str, Any], now: dt.datetime) -> Feed:
@@ -98,19 +120,38 @@ async def family_feed(settings: Settings, family: dict[str, Any], now: dt.dateti
     Shown: published events for everyone or for a grade of one of its
     children, and every event it holds a place at, with the place in the
     title (``Registered: ...``, ``Waitlist #3: ...``) and childcare as a count.
+
+    Cached (:data:`_PRIVATE`) under a key holding everything the bytes and
+    Last-Modified depend on: the school's ``feed_version`` (its events, rooms
+    and row, see ``feed_rows.school_rows``) and the family's own rows read
+    here -- its row, its children's grades, its registrations with their
+    waitlist places and childcare counts, its conference meetings. A poll
+    reads only those (one statement, :data:`_FAMILY_ROWS`) and builds
+    nothing unless one of them changed; the entry also ends when the clock
+    alone would change the feed.
     """
-    school = await school_row(School.id == family["school"])
+    school = await school_row("id", family["school"])
+    own = await fetch(_FAMILY_ROWS, *[family["id"]] * 5)
     domain = uid_domain(settings)
-    grades = grade_tags(r["grade"] for r in await Child.select(Child.grade).where(Child.family == family["id"]).run())
-    regs = await Registration.select(Registration.id, Registration.event, Registration.status,
-                                     Registration.waitlist_seq, Registration.updated_at).where(Registration.family == family["id"]).run()
+    key = ("family", tuple(family.values()), school["id"], school["feed_version"], domain,
+           tuple(tuple(r.values()) for r in own))
+    cached = _PRIVATE.get(key, now)
+    if cached is not None:
+        return cached
+    part = await school_rows(school, now)
+    kinds: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in own:
+        kinds[r["kind"]].append(r)
+    grades = grade_tags(r["t1"] for r in kinds["grade"])
+    regs = [{"id": r["a"], "event": r["b"], "waitlist_seq": r["c"], "status": r["t1"], "updated_at": as_utc(r["at1"])}
+            for r in kinds["reg"]]
     active = {r["event"]: r for r in regs if r["status"] != "cancelled"}
-    care = Counter(b["event"] for b in await ChildcareBooking.select(ChildcareBooking.event).where(
-        ChildcareBooking.registration.is_in([r["id"] for r in active.values()] or [-1])
-        & (ChildcareBooking.status != "cancelled")).run())
-    positions = await _waitlist_positions(list(active.values()))
+    live = {r["id"] for r in active.values()}
+    care = Counter(r["b"] for r in kinds["care"] if r["a"] in live and r["t1"] != "cancelled")
+    positions = {r["a"]: int(r["b"]) + 1 for r in kinds["ahead"]}
+    slots = _conference_events(kinds["meeting"], school, domain)
     events = []
-    for row in await event_rows(Event.school == school["id"], now):
+    for row in part.rows:
         reg = active.get(row["id"])
         if reg is None and row["audience"] and not grades & set(row["audience"]):
             continue
@@ -121,16 +162,21 @@ async def family_feed(settings: Settings, family: dict[str, Any], now: dt.dateti
         notes = [n for n in (place, childcare_note(care[row["id"]]) if care[row["id"]] else None) if n]
         events.append(feed_event(row, school, domain, title=f"{place}: {row['title']}" if place else None,
                                   note=". ".join(notes) + ("." if notes else ""), updated_at=reg["updated_at"]))
-    slots, slot_stamps = await conference_events(family["id"], school, domain, now)
-    extra = [family["updated_at"], *slot_stamps,
-             await newest(Registration, Registration.updated_at, Registration.family == family["id"])]
-    lm = await last_modified_of(school["id"], now, *(as_utc(x) for x in extra))
-    return finish_feed([*events, *slots], f"{school['name']} - {family['name']}", school, family["language"], now, lm)
+    newest_reg = max((r["updated_at"] for r in regs), default=None)
+    lm = modified_with(part.modified, now, family["updated_at"], *(e.updated_at for e in slots), newest_reg)
+    feed = finish_feed([*events, *slots], f"{school['name']} - {family['name']}", school, family["language"], now, lm)
+    return _PRIVATE.put(key, feed, _until(part.valid_until, now, slots))
 
 
 async def interpreter_feed(settings: Settings, interpreter: dict[str, Any], now: dt.datetime) -> Feed:
-    """The interpreter's claimed and confirmed assignments; a cancelled one shows cancelled for 30 days."""
-    school = await school_row(School.id == interpreter["school"])
+    """The interpreter's claimed and confirmed assignments; a cancelled one shows cancelled for 30 days.
+
+    Cached like :func:`family_feed`: the key holds the interpreter's row, its
+    assignments, the rows of their events and the school's version and
+    newest assignment change (the feed's Last-Modified counts the school's).
+    """
+    school = await school_row("id", interpreter["school"])
+    part = await school_rows(school, now)
     domain = uid_domain(settings)
     assignments = await InterpreterAssignment.select(
         InterpreterAssignment.event, InterpreterAssignment.language, InterpreterAssignment.status,
@@ -143,6 +189,14 @@ async def interpreter_feed(settings: Settings, interpreter: dict[str, Any], now:
         by_event[a["event"]].append(a)
     rows = await Event.select(*event_columns()).where(Event.id.is_in(list(by_event) or [-1])
                                                        & Event.status.is_in(list(FEED_STATUSES))).run()
+    assigned = await newest(InterpreterAssignment, InterpreterAssignment.updated_at,
+                            InterpreterAssignment.school == school["id"])
+    key = ("interpreter", tuple(interpreter.values()), school["id"], school["feed_version"], domain, assigned,
+           tuple(tuple(a.values()) for a in assignments), tuple(tuple(tuple(v) if isinstance(v, list) else v
+                                                                     for v in r.values()) for r in rows))
+    cached = _PRIVATE.get(key, now)
+    if cached is not None:
+        return cached
     events = []
     for row in rows:
         mine = by_event[row["id"]]
@@ -156,19 +210,27 @@ async def interpreter_feed(settings: Settings, interpreter: dict[str, Any], now:
         events.append(feed_event(row, school, domain, title=f"Interpreting ({languages}): {row['title']}",
                                   note=f"You interpret {languages} ({state}).",
                                   updated_at=max(a["updated_at"] for a in mine)))
-    assigned = await newest(InterpreterAssignment, InterpreterAssignment.updated_at,
-                          InterpreterAssignment.school == school["id"])
-    lm = await last_modified_of(school["id"], now, as_utc(interpreter["updated_at"]), assigned)
-    return finish_feed(events, f"{school['name']} - interpreting ({interpreter['name']})", school, "en", now, lm)
+    lm = modified_with(part.modified, now, interpreter["updated_at"], assigned)
+    feed = finish_feed(events, f"{school['name']} - interpreting ({interpreter['name']})", school, "en", now, lm)
+    return _PRIVATE.put(key, feed, _until(part.valid_until, now, events))
 
 
 async def room_feed(settings: Settings, room: dict[str, Any], now: dt.datetime) -> Feed:
-    """Every published event in the room (cancelled ones for 30 days): the custodian's and front desk's view."""
-    school = await school_row(School.id == room["school"])
-    rows = await event_rows((Event.school == school["id"]) & (Event.room == room["id"]), now)
-    events = [feed_event(r, school, uid_domain(settings)) for r in rows]
-    lm = await last_modified_of(school["id"], now)
-    return finish_feed(events, f"{school['name']} - {room['name']}", school, "en", now, lm)
+    """Every published event in the room (cancelled ones for 30 days): the custodian's and front desk's view.
+
+    Cached under the room's row and the school's version: a room's events
+    and the room itself are rows the school's version covers.
+    """
+    school = await school_row("id", room["school"])
+    domain = uid_domain(settings)
+    key = ("room", tuple(room.values()), school["id"], school["feed_version"], domain)
+    cached = _PRIVATE.get(key, now)
+    if cached is not None:
+        return cached
+    part = await school_rows(school, now)
+    events = [feed_event(r, school, domain) for r in part.rows if r["room"] == room["id"]]
+    feed = finish_feed(events, f"{school['name']} - {room['name']}", school, "en", now, part.modified)
+    return _PRIVATE.put(key, feed, part.valid_until)
 
 
 _NO_FEED = "no calendar feed at this address (unknown or revoked link)"
@@ -180,9 +242,9 @@ async def private_feed(settings: Settings, token: str) -> Feed:
     Found by an indexed equality lookup on the token's HMAC: unknown, revoked
     and owner-gone links all take the same path to the same 404 body.
     """
-    token_hash = tokens.hash_token(token, settings.secret_key)
-    row = await FeedToken.select(FeedToken.owner_kind, FeedToken.owner_id, FeedToken.revoked_at).where(
-        FeedToken.token_hash == token_hash).first().run()
+    found = await fetch("SELECT owner_kind, owner_id, revoked_at FROM feed_token WHERE token_hash = {}",
+                        tokens.hash_token(token, settings.secret_key))
+    row = found[0] if found else None
     owner = None
     if row is not None and row["revoked_at"] is None and row["owner_kind"] in _OWNER_COLUMNS:
         owner = await owner_row(row["owner_kind"], row["owner_id"])

@@ -34,7 +34,7 @@ from resources.tables import (
     School,
 )
 from scheduler.conferences.tables import ConferenceTeacher
-from scheduler.core.access import Owner, owner_of
+from scheduler.core.access import owner_of
 from scheduler.core.auth import (
     Principal,
     require_admin,
@@ -84,28 +84,17 @@ def _school_problems(data: SchoolIn) -> list[tuple[str, str]]:
     return problems
 
 
-@owner_of("slug")
-async def _school_owner(slug: str) -> Owner | None:
-    row = await School.select(School.id).where(School.slug == slug).first().run()
-    return None if row is None else Owner(school=row["id"])
+owner_of("slug", "SELECT id AS school, NULL AS family, NULL AS interpreter FROM school WHERE slug = {}")
 
 
-@owner_of("room_id")
-async def _room_owner(room_id: int) -> Owner | None:
-    row = await Room.select(Room.school).where(Room.id == room_id).first().run()
-    return None if row is None else Owner(school=row["school"])
+owner_of("room_id", "SELECT school, NULL AS family, NULL AS interpreter FROM room WHERE id = {}")
 
 
-@owner_of("interpreter_id")
-async def _interpreter_owner(interpreter_id: int) -> Owner | None:
-    row = await Interpreter.select(Interpreter.school).where(Interpreter.id == interpreter_id).first().run()
-    return None if row is None else Owner(school=row["school"], interpreter=interpreter_id)
+owner_of("interpreter_id", "SELECT school, NULL AS family, id AS interpreter FROM interpreter WHERE id = {}")
 
 
-@owner_of("childcare_id")
-async def _childcare_owner(childcare_id: int) -> Owner | None:
-    row = await ChildcareResource.select(ChildcareResource.school).where(ChildcareResource.id == childcare_id).first().run()
-    return None if row is None else Owner(school=row["school"])
+owner_of("childcare_id", "SELECT school, NULL AS family, NULL AS interpreter FROM childcare_resource "
+                         "WHERE id = {}")
 
 
 async def create_school(actor: Principal, data: SchoolIn) -> SchoolOut:

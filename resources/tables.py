@@ -9,7 +9,7 @@ must stay 17:00 across a daylight-saving change.
 
 from __future__ import annotations
 
-from piccolo.columns import Array, ForeignKey, Integer, OnDelete, SmallInt, Timestamptz, Varchar
+from piccolo.columns import Array, BigInt, ForeignKey, Integer, OnDelete, SmallInt, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -25,6 +25,10 @@ class School(Table):
     reminder_hours = Array(base_column=Integer(), default=[48, 2])
     # 0: a freed seat confirms the next waiting family at once; N: it is offered to them for N hours
     waitlist_offer_hours = Integer(default=0)
+    # A new random value, drawn by database triggers in the same transaction as any insert, update or delete of
+    # the school's row, its rooms or its events: everything a school feed's bytes depend on (see the migration
+    # 2026-12-01T06:03:36 and calendars/school_feed.py).
+    feed_version = BigInt(default=0)
 
 
 class Room(Table):

@@ -18,7 +18,7 @@ from scheduler.accounts import api as accounts
 from scheduler.assignments import api as assignments
 from scheduler.bookings import api as bookings
 from scheduler.conferences import api as conferences
-from scheduler.core.db import bind, engine_from_url, is_postgres
+from scheduler.core.db import bind, engine_from_url, is_postgres, start_pool
 from scheduler.core.settings import Settings, get_settings
 from scheduler.events import api as events
 from scheduler.families import api as families
@@ -49,8 +49,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def database(_: Litestar) -> AsyncIterator[None]:
         engine = engine_from_url(settings.database_url)
         bind(engine, APP_CONFIG)
-        if is_postgres(engine):
-            await engine.start_connection_pool(min_size=1, max_size=settings.db_pool_size)
+        await start_pool(engine, settings.db_pool_size)
         scheduler = None
         if settings.jobs_in_process:  # reminders and e-mail in this process (FB_JOBS_IN_PROCESS)
             scheduler = jobs.build_scheduler(settings)

@@ -16,13 +16,12 @@ os.environ.setdefault("PICCOLO_CONF", "scheduler.piccolo_conf")
 
 async def _with_engine(settings, work):
     """Run ``work()`` with the tables bound to the configured database."""
-    from scheduler.core.db import bind, engine_from_url, is_postgres
+    from scheduler.core.db import bind, engine_from_url, is_postgres, start_pool
     from scheduler.piccolo_app import APP_CONFIG
 
     engine = engine_from_url(settings.database_url)
     bind(engine, APP_CONFIG)
-    if is_postgres(engine):
-        await engine.start_connection_pool(min_size=1, max_size=4)
+    await start_pool(engine, 4)
     try:
         return await work()
     finally:

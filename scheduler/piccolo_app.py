@@ -29,6 +29,7 @@ from scheduler.bookings.tables import ChildcareBooking, Registration
 from scheduler.conferences.tables import CONFERENCE_TABLES
 from scheduler.events.tables import Event
 from scheduler.families.tables import Child, EventInterest, Family, FamilyAvailability, FamilyDatedAvailability
+from scheduler.http.tables import RateLimitBucket
 from scheduler.notifications.tables import Outbox
 from scheduler.planning.tables import Plan
 from scheduler.roster.tables import ROSTER_TABLES
@@ -64,6 +65,7 @@ TABLES = [
     Topic,
     TopicVote,
     *ROSTER_TABLES,
+    RateLimitBucket,
 ]
 
 APP_CONFIG = AppConfig(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Controller, get, post
 from litestar.connection import ASGIConnection
 from litestar.params import FromPath, JSONBody
 
 from scheduler.accounts import services
 from scheduler.accounts.schemas import NewUserOut, UserIn, UserOut
-from scheduler.core.access import AUTHENTICATORS, api
+from scheduler.core.access import AUTHENTICATORS, AUTHENTICATORS_WITH_OWNER, api
 from scheduler.core.auth import Principal
 from scheduler.http.params import Actor
 
@@ -41,12 +43,25 @@ class UserController(Controller):
 ROUTES = [SchoolUsersController, UserController]
 
 
+def _bearer_token(connection: ASGIConnection) -> str | None:
+    scheme, _, token = connection.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
 async def bearer_principal(connection: ASGIConnection) -> Principal | None:
     """The API's credential: ``Authorization: Bearer <token>`` (None when absent; 401 when unknown)."""
-    scheme, _, token = connection.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return await services.authenticate(token.strip())
+    token = _bearer_token(connection)
+    return None if token is None else await services.authenticate(token)
+
+
+async def bearer_principal_and_owner(connection: ASGIConnection, owner_sql: str, value: Any
+                                     ) -> tuple[Principal | None, dict[str, Any] | None]:
+    """The same, with a route guard's owner lookup in the same query (``scheduler.core.access``)."""
+    token = _bearer_token(connection)
+    if token is None:
+        return None, None
+    return await services.authenticate_with_owner(token, owner_sql, value)
 
 
 AUTHENTICATORS["bearer"] = bearer_principal
+AUTHENTICATORS_WITH_OWNER["bearer"] = bearer_principal_and_owner

@@ -14,17 +14,39 @@ from scheduler.core.auth import (
     new_api_token,
     require_admin,
 )
-from scheduler.core.db import writing
+from scheduler.core.db import fetch, writing
 from scheduler.core.errors import InvalidInput, Unauthorized
 from scheduler.families.tables import Family
 
+_USER = ("SELECT u.id, u.role, u.school AS user_school, u.family AS user_family, u.interpreter AS user_interpreter"
+         "{owner} FROM app_user u{join} WHERE u.token_hash = {{}}")
+_BY_TOKEN = _USER.format(owner="", join="")
+
 
 async def authenticate(token: str) -> Principal:
-    row = await User.select().where(User.token_hash == hash_api_token(token)).first().run()
+    """The user an API token belongs to; 401 for an unknown or revoked one (revoked = the row is gone).
+
+    Read on every request, never cached: a deleted user's token fails at
+    once in every process.
+    """
+    rows = await fetch(_BY_TOKEN, hash_api_token(token))
+    return _principal(rows[0] if rows else None)
+
+
+async def authenticate_with_owner(token: str, owner_sql: str, value: Any) -> tuple[Principal, dict[str, Any] | None]:
+    """:func:`authenticate` and a route guard's owner lookup (``scheduler.core.access``) in one statement."""
+    sql = _USER.format(owner=", o.found, o.school, o.family, o.interpreter",
+                       join=f" LEFT JOIN (SELECT 1 AS found, q.* FROM ({owner_sql}) q) o ON 1 = 1")
+    rows = await fetch(sql, value, hash_api_token(token))
+    row = rows[0] if rows else None
+    return _principal(row), row if row is not None and row["found"] is not None else None
+
+
+def _principal(row: dict[str, Any] | None) -> Principal:
     if row is None:
         raise Unauthorized("unknown or revoked token")
-    return Principal(user_id=row["id"], role=row["role"], school_id=row["school"], family_id=row["family"],
-                     interpreter_id=row["interpreter"])
+    return Principal(user_id=row["id"], role=row["role"], school_id=row["user_school"], family_id=row["user_family"],
+                     interpreter_id=row["user_interpreter"])
 
 
 def _user_out(row: dict[str, Any]) -> UserOut:

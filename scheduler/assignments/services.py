@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-
-import arrow
+from zoneinfo import ZoneInfo
 
 from resources.tables import Interpreter, InterpreterAvailability, InterpreterBusy, School
 from scheduler.assignments.schemas import AssignmentOut
 from scheduler.assignments.tables import InterpreterAssignment
-from scheduler.core.access import Owner, owner_of
+from scheduler.core.access import owner_of
 from scheduler.core.auth import Principal, require_admin
 from scheduler.core.db import locked, use_case
 from scheduler.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -48,7 +47,7 @@ def clashes(mine: list[dict[str, Any]], candidate: dict[str, Any], buffer: dt.ti
 def within_availability(windows: list[dict[str, Any]], busy: list[dict[str, Any]], start: dt.datetime,
                         end: dt.datetime, tz: str) -> bool:
     """Inside one weekly window (local time of the event's school) and clear of imported busy times."""
-    local_start, local_end = arrow.get(start).to(tz), arrow.get(end).to(tz)
+    local_start, local_end = start.astimezone(ZoneInfo(tz)), end.astimezone(ZoneInfo(tz))
     if local_start.date() != local_end.date() and not (local_end.hour == 0 and local_end.minute == 0):
         return False
     s = local_start.hour * 60 + local_start.minute
@@ -63,8 +62,9 @@ def over_daily_limit(mine: list[dict[str, Any]], candidate: dict[str, Any], limi
     """Hard rule: at most ``max_events_per_day`` assignments starting on one local date."""
     if limit is None:
         return False
-    day = arrow.get(candidate["starts_at"]).to(tz).date()
-    return sum(1 for m in mine if arrow.get(m["starts_at"]).to(tz).date() == day) >= limit
+    local = ZoneInfo(tz)  # zoneinfo, not arrow: an interpreter's open-work list checks every open assignment
+    day = candidate["starts_at"].astimezone(local).date()
+    return sum(1 for m in mine if m["starts_at"].astimezone(local).date() == day) >= limit
 
 
 async def _interpreter_for(actor: Principal, lock: bool = False) -> dict[str, Any]:
@@ -124,12 +124,8 @@ async def _assignment(assignment_id: int, lock: bool) -> dict[str, Any]:
     return row
 
 
-@owner_of("assignment_id")
-async def _assignment_owner(assignment_id: int) -> Owner | None:
-    """The school, and the interpreter holding it now (None while it is open)."""
-    row = await InterpreterAssignment.select(InterpreterAssignment.school, InterpreterAssignment.interpreter).where(
-        InterpreterAssignment.id == assignment_id).first().run()
-    return None if row is None else Owner(school=row["school"], interpreter=row["interpreter"])
+# the school, and the interpreter holding it now (None while it is open)
+owner_of("assignment_id", "SELECT school, NULL AS family, interpreter FROM interpreter_assignment WHERE id = {}")
 
 
 @use_case

@@ -19,19 +19,20 @@ from piccolo.query.functions.aggregate import Sum
 
 from resources import services as resource_services
 from resources.childcare_capacity import fits, staff_on_duty
-from resources.tables import ChildcareRatio, ChildcareResource, ChildcareStaffing, Interpreter, School
+from resources.tables import ChildcareResource, Interpreter, School
 from scheduler.assignments import services as assignments
 from scheduler.assignments.tables import InterpreterAssignment
+from scheduler.bookings.reads import registration_outs
 from scheduler.bookings.schemas import RegistrationIn, RegistrationOut
 from scheduler.bookings.tables import ChildcareBooking, Registration
-from scheduler.core.access import Owner, owner_of
+from scheduler.core.access import owner_of
 from scheduler.core.auth import Principal, require_admin, require_family_access
-from scheduler.core.db import locked, use_case
+from scheduler.core.db import fetch, for_update_of, locked, use_case
 from scheduler.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from scheduler.core.languages import INSTRUCTION_LANGUAGE, is_language_code, language_name
 from scheduler.core.timeutil import utcnow
 from scheduler.events.tables import Event
-from scheduler.families.tables import Child, Family
+from scheduler.families.tables import Family
 from scheduler.notifications.outbox import notify
 
 LIVE = ("confirmed", "waitlisted", "offered")
@@ -54,6 +55,16 @@ def _bookable(event: dict[str, Any]) -> None:
         raise Conflict(f"event {event['id']} has already started", "event_id")
 
 
+# The childcare room's cap, its ratios, its staffing on the event's weekday and the places booked, as rows
+# of one shape (kind, a, b, c, band): a booking with children reads them in one round trip.
+_CHILDCARE = ("SELECT 'room' AS kind, capacity AS a, 0 AS b, 0 AS c, '' AS band FROM childcare_resource WHERE id = {} "
+              "UNION ALL SELECT 'ratio', children_per_staff, 0, 0, age_band FROM childcare_ratio WHERE childcare = {} "
+              "UNION ALL SELECT 'staff', start_minute, end_minute, staff, '' FROM childcare_staffing "
+              "WHERE childcare = {} AND weekday = {} "
+              "UNION ALL SELECT 'booked', 0, 0, 0, age_band FROM childcare_booking "
+              "WHERE event = {} AND status IN ('confirmed', 'offered')")
+
+
 class Capacity:
     """What is taken and what is left at one event, read under the event lock.
 
@@ -72,25 +83,27 @@ class Capacity:
         return cls(event, tz, used["sum"] or 0)
 
     async def _childcare(self) -> tuple[int, dict[str, int], int, Counter]:
-        """(staff on duty, ratios, room cap, children booked by band), read once."""
+        """(staff on duty, ratios, room cap, children booked by band), read once, in one statement."""
         if self.childcare is None:
-            event, staff, ratios, room_cap = self.event, 0, {}, 0
-            if event["childcare"] is not None:
-                care = await ChildcareResource.select(ChildcareResource.capacity).where(
-                    ChildcareResource.id == event["childcare"]).first().run()
-                ratios = {r["age_band"]: r["children_per_staff"] for r in await ChildcareRatio.select().where(
-                    ChildcareRatio.childcare == event["childcare"]).run()}
-                room_cap = care["capacity"] if care else 0
-                start, end = arrow.get(event["starts_at"]).to(self.tz), arrow.get(event["ends_at"]).to(self.tz)
-                windows = await ChildcareStaffing.select().where(
-                    (ChildcareStaffing.childcare == event["childcare"])
-                    & (ChildcareStaffing.weekday == start.weekday())).run()
+            event, staff, ratios, room_cap, booked = self.event, 0, {}, 0, Counter()
+            cared = event["childcare"] is not None
+            start = arrow.get(event["starts_at"]).to(self.tz) if cared else None
+            windows = []
+            for row in await fetch(_CHILDCARE, event["childcare"], event["childcare"], event["childcare"],
+                                   start.weekday() if start else 0, event["id"]):
+                if row["kind"] == "room":
+                    room_cap = row["a"]
+                elif row["kind"] == "ratio":
+                    ratios[row["band"]] = row["a"]
+                elif row["kind"] == "staff":
+                    windows.append((row["a"], row["b"], row["c"]))
+                else:
+                    booked[row["band"]] += 1
+            if start is not None:
+                end = arrow.get(event["ends_at"]).to(self.tz)
                 end_minute = end.hour * 60 + end.minute if end.date() == start.date() else 24 * 60
-                staff = staff_on_duty([(w["start_minute"], w["end_minute"], w["staff"]) for w in windows],
-                                      start.hour * 60 + start.minute, end_minute)
-            bookings = await ChildcareBooking.select(ChildcareBooking.age_band).where(
-                (ChildcareBooking.event == event["id"]) & ChildcareBooking.status.is_in(HOLDING)).run()
-            self.childcare = (staff, ratios, room_cap, Counter(b["age_band"] for b in bookings))
+                staff = staff_on_duty(windows, start.hour * 60 + start.minute, end_minute)
+            self.childcare = (staff, ratios, room_cap, booked)
         return self.childcare
 
     async def fits(self, adults: int, bands: Counter) -> bool:
@@ -108,11 +121,8 @@ class Capacity:
             (await self._childcare())[3].update(bands)
 
 
-@owner_of("registration_id")
-async def _registration_owner(registration_id: int) -> Owner | None:
-    row = await Registration.select(Registration.family, Registration.event.school.as_alias("school")).where(
-        Registration.id == registration_id).first().run()
-    return None if row is None else Owner(school=row["school"], family=row["family"])
+owner_of("registration_id", "SELECT e.school, r.family, NULL AS interpreter FROM registration r "
+                            "JOIN event e ON e.id = r.event WHERE r.id = {}")
 
 
 async def _school(school_id: int) -> dict[str, Any]:
@@ -133,58 +143,53 @@ def _acting_family(actor: Principal, data: RegistrationIn, school_id: int) -> in
     raise Forbidden("interpreters do not register for events")
 
 
+_CHILDREN = ("SELECT c.id, c.age_band, EXISTS (SELECT 1 FROM childcare_ratio r WHERE r.childcare = {} "
+             "AND r.age_band = c.age_band) AS taken FROM child c WHERE c.family = {}")
+
+
 async def _children(family_id: int, child_ids: list[int], event: dict[str, Any]) -> list[dict[str, Any]]:
+    """The children a registration brings, checked: the family's, listed once, of an age band the room takes."""
     if not child_ids:  # most registrations bring no child: no query
         return []
     problems: list[tuple[str, str]] = []
     if len(set(child_ids)) != len(child_ids):
         problems.append(("child_ids", "a child is listed twice"))
-    rows = {r["id"]: r for r in await Child.select().where(Child.family == family_id).run()}
+    rows = {r["id"]: r for r in await fetch(_CHILDREN, event["childcare"], family_id)}
     if len(child_ids) > len(rows):
         problems.append(("child_ids", f"{len(child_ids)} children listed but the family has {len(rows)}"))
     for i, cid in enumerate(child_ids):
         if cid not in rows:
             problems.append((f"child_ids[{i}]", f"child {cid} is not in this family"))
-    if child_ids and event["childcare"] is None:
+    if event["childcare"] is None:
         problems.append(("child_ids", "no childcare is offered at this event"))
     if problems:
         raise InvalidInput(problems)
-    if child_ids:
-        care = await ChildcareResource.select().where(ChildcareResource.id == event["childcare"]).first().run()
-        bands = {r["age_band"] for r in await ChildcareRatio.select(ChildcareRatio.age_band).where(
-            ChildcareRatio.childcare == event["childcare"]).run()}
-        problems = [(f"child_ids[{i}]", f"{care['name']} does not take {rows[cid]['age_band']} children")
-                    for i, cid in enumerate(child_ids) if rows[cid]["age_band"] not in bands]
-        if problems:
-            raise InvalidInput(problems)
+    refused = [(i, cid) for i, cid in enumerate(child_ids) if not rows[cid]["taken"]]
+    if refused:
+        care = await ChildcareResource.select(ChildcareResource.name).where(
+            ChildcareResource.id == event["childcare"]).first().run()
+        raise InvalidInput([(f"child_ids[{i}]", f"{care['name']} does not take {rows[cid]['age_band']} children")
+                            for i, cid in refused])
     return [rows[cid] for cid in child_ids]
 
 
-async def _waitlist_position(event_id: int, seq: int | None) -> int | None:
-    if seq is None:
-        return None
-    ahead = await Registration.count().where((Registration.event == event_id) & (Registration.status == "waitlisted")
-                                             & (Registration.waitlist_seq < seq)).run()
-    return ahead + 1
-
-
 async def _out(reg: dict[str, Any]) -> RegistrationOut:
-    kids = await ChildcareBooking.select(ChildcareBooking.child).where(
-        ChildcareBooking.registration == reg["id"]).order_by(ChildcareBooking.id).run()
-    position = await _waitlist_position(reg["event"], reg["waitlist_seq"]) if reg["status"] == "waitlisted" else None
-    return RegistrationOut(id=reg["id"], event_id=reg["event"], family_id=reg["family"], status=reg["status"],
-                           waitlist_position=position, adults=reg["adults"], language=reg["language"] or "",
-                           child_ids=[k["child"] for k in kids], created_at=reg["created_at"])
+    return (await registration_outs([reg]))[0]
 
 
-async def ensure_interpreter(event: dict[str, Any], language: str) -> None:
-    """Open an assignment for a language the event does not cover yet, and tell its interpreters."""
+async def ensure_interpreter(event: dict[str, Any], language: str, covered: bool | None = None) -> None:
+    """Open an assignment for a language the event does not cover yet, and tell its interpreters.
+
+    ``covered``: whether a live assignment for the language exists, when the
+    caller already read it under the event lock (a registration does).
+    """
     if language == INSTRUCTION_LANGUAGE:
         return
-    live = await InterpreterAssignment.exists().where(
-        (InterpreterAssignment.event == event["id"]) & (InterpreterAssignment.language == language)
-        & (InterpreterAssignment.status != "cancelled")).run()
-    if live:
+    if covered is None:
+        covered = await InterpreterAssignment.exists().where(
+            (InterpreterAssignment.event == event["id"]) & (InterpreterAssignment.language == language)
+            & (InterpreterAssignment.status != "cancelled")).run()
+    if covered:
         return
     row = (await InterpreterAssignment.insert(InterpreterAssignment(
         event=event["id"], school=event["school"], language=language, status="open", starts_at=event["starts_at"],
@@ -228,57 +233,81 @@ async def withdraw_interpreter(event: dict[str, Any], language: str, planned: Co
     return withdrawn
 
 
-async def _confirm(reg: dict[str, Any], event: dict[str, Any], family: dict[str, Any], kind: str) -> None:
-    await ensure_interpreter(event, reg["language"] or family["language"])
+async def _confirm(reg: dict[str, Any], event: dict[str, Any], family: dict[str, Any], kind: str,
+                   covered: bool | None = None) -> None:
+    await ensure_interpreter(event, reg["language"] or family["language"], covered)
     await notify(kind, f"registration:{reg['id']}:confirmed", family["email"], family["language"],
                  family=family["id"], event=event["id"], school=event["school"], payload={"registration": reg["id"]})
 
 
+_LOCK_EVENT = ("SELECT e.id, e.school, e.status, e.starts_at, e.ends_at, e.seats, e.childcare, "
+               "e.interpreter_languages, s.timezone AS timezone, f.id AS family_id, f.school AS family_school, "
+               "f.language AS family_language, f.email AS family_email "
+               "FROM event e JOIN school s ON s.id = e.school LEFT JOIN family f ON f.id = {} WHERE e.id = {}")
+_TAKEN = ("SELECT (SELECT status FROM registration WHERE event = {} AND family = {} "
+          "AND status IN ('confirmed', 'waitlisted', 'offered') LIMIT 1) AS existing, "
+          "(SELECT COALESCE(SUM(adults), 0) FROM registration WHERE event = {} "
+          "AND status IN ('confirmed', 'offered')) AS seats_used, "
+          "(SELECT COALESCE(MAX(waitlist_seq), 0) FROM registration WHERE event = {}) AS last_seq, "
+          "(SELECT COUNT(*) FROM registration WHERE event = {} AND status = 'waitlisted') AS waiting, "
+          "(SELECT COUNT(*) FROM interpreter_assignment WHERE event = {} AND language = {} "
+          "AND status <> 'cancelled') AS interpreted")
+_INSERT = ("INSERT INTO registration (event, family, adults, language, status, waitlist_seq, created_at, updated_at) "
+           "VALUES ({}, {}, {}, {}, {}, {}, {}, {}) RETURNING id")
+
+
 @use_case
 async def register(actor: Principal, event_id: int, data: RegistrationIn) -> RegistrationOut:
-    """Book a seat and childcare together, or join the waitlist when either is full."""
-    event = await lock_event(event_id)
+    """Book a seat and childcare together, or join the waitlist when either is full.
+
+    The hottest use case of the service (the evening registration opens), so
+    its reads are few raw statements rather than a dozen Piccolo queries: the
+    event locked with its school's zone and the family (one statement), then
+    -- only once the lock is held, so nothing counted can change before the
+    insert -- the family's live place, the seats taken, the waitlist's end and
+    whether the language already has an interpreter (one statement). The
+    lock comes first and alone on purpose: a subquery in a ``FOR UPDATE``
+    statement would read its snapshot from before the lock wait and could
+    count seats another booking had just taken.
+    """
+    candidate = actor.family_id if actor.role == "family" else data.family_id
+    rows = await fetch(_LOCK_EVENT + for_update_of("e"), candidate, event_id)
+    if not rows:
+        raise NotFound(f"no event {event_id}", "event_id")
+    event = rows[0]
     family_id = _acting_family(actor, data, event["school"])
-    family = await Family.select().where(Family.id == family_id).first().run()
-    if family is None or family["school"] != event["school"]:
+    if event["family_id"] is None or event["family_school"] != event["school"]:
         raise InvalidInput([("family_id", f"no family {family_id} at this event's school")])
     _bookable(event)
-    language = data.language or family["language"]
+    language = data.language or event["family_language"]
     if not is_language_code(language):
         raise InvalidInput([("language", f"unknown language code {language!r}")])
-    existing = await Registration.select(Registration.status).where(
-        (Registration.event == event_id) & (Registration.family == family_id)
-        & Registration.status.is_in(list(LIVE))).first().run()
-    if existing is not None:
-        raise Conflict(f"this family is already {existing['status']} for event {event_id}", "event_id")
+    taken = (await fetch(_TAKEN, event_id, family_id, event_id, event_id, event_id, event_id, language))[0]
+    if taken["existing"] is not None:
+        raise Conflict(f"this family is already {taken['existing']} for event {event_id}", "event_id")
     children = await _children(family_id, data.child_ids, event)
     bands = Counter(c["age_band"] for c in children)
-    tz = (await _school(event["school"]))["timezone"] if bands else ""  # only childcare hours need the zone
-    capacity = await Capacity.load(event, tz)
+    capacity = Capacity(event, event["timezone"], int(taken["seats_used"]))
     confirmed = await capacity.fits(data.adults, bands)
-    seq = None
-    if not confirmed:
-        last = await Registration.select(Registration.waitlist_seq).where(
-            (Registration.event == event_id) & Registration.waitlist_seq.is_not_null()
-        ).order_by(Registration.waitlist_seq, ascending=False).first().run()
-        seq = (last["waitlist_seq"] if last else 0) + 1
     status = "confirmed" if confirmed else "waitlisted"
-    reg = (await Registration.insert(Registration(event=event_id, family=family_id, adults=data.adults,
-                                                  language=language, status=status, waitlist_seq=seq))
-           .returning(*Registration.all_columns()).run())[0]
+    seq = None if confirmed else int(taken["last_seq"]) + 1
+    now = utcnow()
+    reg_id = (await fetch(_INSERT, event_id, family_id, data.adults, language, status, seq, now, now))[0]["id"]
     if children:
-        await ChildcareBooking.insert(*[ChildcareBooking(registration=reg["id"], event=event_id, child=c["id"],
+        await ChildcareBooking.insert(*[ChildcareBooking(registration=reg_id, event=event_id, child=c["id"],
                                                          childcare=event["childcare"], age_band=c["age_band"],
                                                          status=status) for c in children]).run()
+    family = {"id": family_id, "email": event["family_email"], "language": event["family_language"]}
     if confirmed:
-        await _confirm(reg, event, family, "registration_confirmed")
+        await _confirm({"id": reg_id, "language": language}, event, family, "registration_confirmed",
+                       covered=taken["interpreted"] > 0)
     else:
-        await notify("registration_waitlisted", f"registration:{reg['id']}:waitlisted", family["email"],
+        await notify("registration_waitlisted", f"registration:{reg_id}:waitlisted", family["email"],
                      family["language"], family=family_id, event=event_id, school=event["school"],
-                     payload={"registration": reg["id"]})
-    return RegistrationOut(id=reg["id"], event_id=event_id, family_id=family_id, status=status,
-                           waitlist_position=await _waitlist_position(event_id, seq), adults=data.adults,
-                           language=language, child_ids=list(data.child_ids), created_at=reg["created_at"])
+                     payload={"registration": reg_id})
+    return RegistrationOut(id=reg_id, event_id=event_id, family_id=family_id, status=status,
+                           waitlist_position=None if confirmed else int(taken["waiting"]) + 1, adults=data.adults,
+                           language=language, child_ids=list(data.child_ids), created_at=now)
 
 
 async def _set_status(registration_ids: list[int], status: str, at: dt.datetime | None = None,
@@ -436,8 +465,7 @@ async def list_for_event(actor: Principal, event_id: int) -> list[RegistrationOu
         where &= Registration.family == actor.family_id
     else:
         require_admin(actor, event["school"])
-    rows = await Registration.select().where(where).order_by(Registration.id).run()
-    return [await _out(r) for r in rows]
+    return await registration_outs(await Registration.select().where(where).order_by(Registration.id).run())
 
 
 async def list_for_family(actor: Principal, family_id: int) -> list[RegistrationOut]:
@@ -445,8 +473,8 @@ async def list_for_family(actor: Principal, family_id: int) -> list[Registration
     if family is None:
         raise NotFound(f"no family {family_id}", "family_id")
     require_family_access(actor, family_id, family["school"])
-    rows = await Registration.select().where(Registration.family == family_id).order_by(Registration.id).run()
-    return [await _out(r) for r in rows]
+    return await registration_outs(
+        await Registration.select().where(Registration.family == family_id).order_by(Registration.id).run())
 
 
 

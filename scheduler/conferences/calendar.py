@@ -76,7 +76,13 @@ async def conference_feed_items(family_id: int) -> list[ConferenceFeedItem]:
     windows = await ConferenceWindow.select(ConferenceWindow.id).where(ConferenceWindow.status == "published").run()
     rows = await load_meetings((ConferenceMeeting.family == family_id)
                            & ConferenceMeeting.window.is_in([w["id"] for w in windows] or [0]))
-    return [_feed_item(r, f"Conference with {r['teacher_name']} ({r['room_name']})") for r in rows]
+    return [family_feed_item(r) for r in rows]
+
+
+def family_feed_item(row: dict[str, Any]) -> ConferenceFeedItem:
+    """One meeting as the family's feed shows it, from a row with the meeting's ``id, starts_at, ends_at,
+    updated_at, status, language`` and its ``teacher_name`` and ``room_name``."""
+    return _feed_item(row, f"Conference with {row['teacher_name']} ({row['room_name']})")
 
 
 async def teacher_day_items(teacher_id: int, day: dt.date) -> list[ConferenceFeedItem]:

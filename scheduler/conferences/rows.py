@@ -18,7 +18,7 @@ from scheduler.conferences.tables import (
     ConferenceTeacherTime,
     ConferenceWindow,
 )
-from scheduler.core.access import Owner, owner_of
+from scheduler.core.access import owner_of
 from scheduler.core.auth import Principal, require_admin
 from scheduler.core.errors import Conflict, NotFound
 from scheduler.core.timeutil import format_local, parse_local_spans, utcnow, zone
@@ -140,24 +140,15 @@ async def mark_stale(window_id: int) -> None:
         ConferenceWindow.id == window_id).run()
 
 
-@owner_of("window_id")
-async def _window_owner(window_id: int) -> Owner | None:
-    row = await ConferenceWindow.select(ConferenceWindow.school).where(ConferenceWindow.id == window_id).first().run()
-    return None if row is None else Owner(school=row["school"])
+owner_of("window_id", "SELECT school, NULL AS family, NULL AS interpreter FROM conference_window WHERE id = {}")
 
 
-@owner_of("teacher_id")
-async def _teacher_owner(teacher_id: int) -> Owner | None:
-    row = await ConferenceTeacher.select(ConferenceTeacher.window.school.as_alias("school")).where(
-        ConferenceTeacher.id == teacher_id).first().run()
-    return None if row is None else Owner(school=row["school"])
+owner_of("teacher_id", 'SELECT w.school, NULL AS family, NULL AS interpreter FROM conference_teacher t '
+                       'JOIN conference_window w ON w.id = t."window" WHERE t.id = {}')
 
 
-@owner_of("meeting_id")
-async def _meeting_owner(meeting_id: int) -> Owner | None:
-    row = await ConferenceMeeting.select(ConferenceMeeting.family, ConferenceMeeting.window.school.as_alias("school")
-                                         ).where(ConferenceMeeting.id == meeting_id).first().run()
-    return None if row is None else Owner(school=row["school"], family=row["family"])
+owner_of("meeting_id", 'SELECT w.school, m.family, NULL AS interpreter FROM conference_meeting m '
+                       'JOIN conference_window w ON w.id = m."window" WHERE m.id = {}')
 
 
 async def teacher_out(row: dict[str, Any], tz: str) -> TeacherOut:

@@ -22,6 +22,7 @@ from piccolo.conf.apps import AppConfig
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.querystring import QueryString
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -67,6 +68,25 @@ def _app() -> AppConfig:
     if "app" not in _BOUND:
         raise RuntimeError("no database is bound yet: call scheduler.core.db.bind(engine, APP_CONFIG) first")
     return _BOUND["app"]
+
+
+async def _keep_session(_connection: Any) -> None:
+    """What a pooled connection needs on its way back to the pool: nothing beyond asyncpg's own rollback.
+
+    asyncpg's default reset runs ``pg_advisory_unlock_all(); CLOSE ALL;
+    UNLISTEN *; RESET ALL`` on every release -- one more round trip for each
+    query run outside a transaction. Pooled connections here never take
+    session advisory locks, LISTEN, open cursors or SET anything (the job
+    locks use their own dedicated connection, ``scheduler.jobs.run_alone``),
+    so there is nothing to reset; an open transaction is still rolled back
+    by asyncpg before this is called.
+    """
+
+
+async def start_pool(engine: Engine, max_size: int) -> None:
+    """The PostgreSQL connection pool of this process (a no-op on SQLite)."""
+    if is_postgres(engine):
+        await engine.start_connection_pool(min_size=1, max_size=max_size, reset=_keep_session)
 
 
 def write_transaction(engine: Engine):
@@ -162,6 +182,38 @@ def locked(query):
     if query.table._meta.db.engine_type == "postgres":
         return query.lock_rows("UPDATE")
     return query
+
+
+def for_update_of(alias: str) -> str:
+    """The row lock :func:`locked` takes, for raw SQL: ``FOR UPDATE OF alias`` on PostgreSQL, nothing on SQLite."""
+    return f" FOR UPDATE OF {alias}" if is_postgres(_BOUND["engine"]) else ""
+
+
+async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
+    """Raw SQL with ``{}`` placeholders on the bound engine, in the current transaction if there is one.
+
+    For the hottest paths (a registration, a feed poll), where one statement
+    can do the work of several Piccolo queries and Piccolo's query building
+    costs more CPU than the database does. Values are always passed as
+    parameters, never formatted into ``sql``. Columns of a table come back as
+    Piccolo gives them (timestamps aware, arrays as lists) on both engines;
+    computed columns on SQLite come back as SQLite stores them.
+    """
+    engine = _BOUND["engine"]
+    if not is_postgres(engine) or engine.pool is None:
+        return [dict(r) for r in await engine.run_querystring(QueryString(sql, *args)) or ()]
+    numbered = _numbered(sql)  # asyncpg directly: Piccolo's query building was most of the client's cost
+    transaction = engine.current_transaction.get()
+    if transaction is not None:
+        return [dict(r) for r in await transaction.connection.fetch(numbered, *args)]
+    async with engine.pool.acquire() as connection:
+        return [dict(r) for r in await connection.fetch(numbered, *args)]
+
+
+@functools.lru_cache(maxsize=256)
+def _numbered(sql: str) -> str:
+    """``{}`` placeholders as PostgreSQL's ``$1, $2, ...`` (the SQL strings are constants of the code)."""
+    return sql.format(*(f"${i}" for i in range(1, sql.count("{}") + 1)))
 
 
 def _retryable(exc: BaseException) -> bool:

@@ -55,8 +55,8 @@ class Settings:
     log_format: str = "text"  # text (readable) / json (one object per line, for log collectors)
     max_body_bytes: int = 2_000_000  # any request body (JSON, forms)
     max_upload_bytes: int = 5_000_000  # a calendar file (PUT ...busy.ics)
-    # Requests per minute per client address and route group, counted in each process separately
-    # (the effective limit is this times the web workers); 0 switches a group's limit off.
+    # Requests per minute per client address and route group, counted in the database (so shared by every
+    # web worker and server); 0 switches a group's limit off.
     rate_limit_feeds_per_minute: int = 120  # private feed URLs (token in the path)
     rate_limit_signin_per_minute: int = 20  # sign-in, magic-link and preferences links
     # roster import (scheduler/roster): the OneRoster extension columns holding a home language

@@ -13,7 +13,7 @@ from resources.tables import Room, School
 from scheduler.assignments.tables import InterpreterAssignment
 from scheduler.bookings import services as bookings
 from scheduler.bookings.tables import Registration
-from scheduler.core.access import Owner, owner_of
+from scheduler.core.access import owner_of
 from scheduler.core.auth import (
     Principal,
     require_admin,
@@ -26,11 +26,7 @@ from scheduler.core.timeutil import TimeError, date_problem, format_local, parse
 from scheduler.events.schemas import AudienceOut, EventIn, EventOut, EventText, OverrideOut
 from scheduler.events.tables import Event
 
-
-@owner_of("event_id")
-async def _event_owner(event_id: int) -> Owner | None:
-    row = await Event.select(Event.school).where(Event.id == event_id).first().run()
-    return None if row is None else Owner(school=row["school"])
+owner_of("event_id", "SELECT school, NULL AS family, NULL AS interpreter FROM event WHERE id = {}")
 
 
 def _event_out(row: dict[str, Any], tz: str) -> EventOut:

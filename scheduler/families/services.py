@@ -12,7 +12,7 @@ from resources import weekly
 from resources.schemas import AGE_BANDS
 from resources.services import language_problems, school_by_slug
 from resources.tables import School
-from scheduler.core.access import Owner, owner_of
+from scheduler.core.access import owner_of
 from scheduler.core.auth import (
     Principal,
     require_admin,
@@ -56,16 +56,11 @@ def _family_problems(data: FamilyIn) -> list[tuple[str, str]]:
     return problems
 
 
-@owner_of("family_id")
-async def _family_owner(family_id: int) -> Owner | None:
-    row = await Family.select(Family.school).where(Family.id == family_id).first().run()
-    return None if row is None else Owner(school=row["school"], family=family_id)
+owner_of("family_id", "SELECT school, id AS family, NULL AS interpreter FROM family WHERE id = {}")
 
 
-@owner_of("child_id")
-async def _child_owner(child_id: int) -> Owner | None:
-    row = await Child.select(Child.family, Child.family.school.as_alias("school")).where(Child.id == child_id).first().run()
-    return None if row is None else Owner(school=row["school"], family=row["family"])
+owner_of("child_id", "SELECT f.school, c.family, NULL AS interpreter FROM child c JOIN family f ON f.id = c.family "
+                     "WHERE c.id = {}")
 
 
 async def create_family(actor: Principal, slug: str, data: FamilyIn) -> FamilyOut:

@@ -8,13 +8,13 @@ stderr never stalls requests.
 from __future__ import annotations
 
 import atexit
+import collections
 import datetime as dt
 import json
 import logging
 import logging.config
-import logging.handlers
-import queue
 import sys
+import threading
 import traceback
 from typing import Any
 
@@ -60,46 +60,65 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, ensure_ascii=False, default=str)
 
 
-class _Listener(logging.handlers.QueueListener):
-    def stop(self, timeout: float = 2.0) -> None:
-        """Write out what is queued, but never hang an exit on a reader that stopped reading."""
-        if self._thread is None:
-            return
-        try:
-            self.queue.put(self._sentinel, timeout=timeout)
-        except queue.Full:
-            pass
-        self._thread.join(timeout)
-        self._thread = None
-
-
-class BackgroundHandler(logging.handlers.QueueHandler):
-    """Formats in the caller, writes to stderr from a thread: logging never blocks the event loop.
+class BackgroundHandler(logging.Handler):
+    """Formats in the caller, writes to stderr from a thread in batches: logging never blocks the event loop.
 
     A plain StreamHandler writes (and flushes) inside the request: when the
     reader of stderr is slow or stuck -- a full pipe nobody drains, journald
     throttling -- every request waits on it. Here the caller only formats
     (so the request id and the redaction happen in the request's context) and
-    queues the line; a thread writes. When ``capacity`` lines are waiting,
-    further lines are dropped and counted (``dropped``) rather than growing
-    memory or stalling requests.
+    appends the line to a deque; a thread wakes every :attr:`interval` seconds
+    and writes whatever has gathered in one write. (Handing each line to the
+    thread through a ``queue.Queue`` woke it once per line: with an access
+    line per request that was ~5 % of a busy server's CPU in lock hand-offs.)
+    When ``capacity`` lines are waiting, further lines are dropped and counted
+    (``dropped``) rather than growing memory or stalling requests.
     """
 
-    def __init__(self, stream: Any = None, capacity: int = 10_000) -> None:
-        super().__init__(queue.Queue(capacity))
-        self.dropped = 0
-        self.listener = _Listener(self.queue, logging.StreamHandler(stream if stream is not None else sys.stderr))
-        self.listener.start()
-        atexit.register(self.listener.stop)
+    interval = 0.05
 
-    def enqueue(self, record: logging.LogRecord) -> None:
-        try:
-            self.queue.put_nowait(record)
-        except queue.Full:
+    def __init__(self, stream: Any = None, capacity: int = 10_000) -> None:
+        super().__init__()
+        self.stream = stream if stream is not None else sys.stderr
+        self.capacity, self.dropped = capacity, 0
+        self.lines: collections.deque[str] = collections.deque()
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._write_loop, name="log-writer", daemon=True)
+        self.thread.start()
+        atexit.register(self.stop)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if len(self.lines) >= self.capacity:
             self.dropped += 1
+            return
+        try:
+            self.lines.append(self.format(record) + "\n")
+        except Exception:  # a broken record must not break the request
+            self.handleError(record)
+
+    def _write_loop(self) -> None:
+        while not self.stopping.wait(self.interval):
+            self._write_out()
+        self._write_out()
+
+    def _write_out(self) -> None:
+        batch = []
+        while self.lines:
+            batch.append(self.lines.popleft())
+        if batch:
+            try:
+                self.stream.write("".join(batch))
+                self.stream.flush()
+            except (OSError, ValueError):  # stderr closed under us: nothing better to do with the lines
+                pass
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Write out what is waiting, but never hang an exit on a reader that stopped reading."""
+        self.stopping.set()
+        self.thread.join(timeout)
 
     def close(self) -> None:
-        self.listener.stop()
+        self.stop()
         super().close()
 
 

@@ -10,7 +10,7 @@ Litestar route middleware, because route middleware runs only after routing: an 
   no tokens), the status and the duration -- never a body, a name or an address.
 * :class:`RateLimit` -- token buckets per client address and route group
   (:data:`RATE_LIMITED_PREFIXES`) answering 429 with ``Retry-After``. The buckets live in the
-  process's memory: with ``serve --workers N`` a client may get up to N times the limit.
+  database, so the limit holds across ``serve --workers N`` processes.
 * :class:`AddressGuard` -- 400 for a control character in the path or query string.
 * :class:`BodyLimit` -- a body over the limit is refused with 413 *before* it is read: by
   ``Content-Length`` at once, and by counting while a chunked body streams in.
@@ -28,13 +28,12 @@ import math
 import re
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from litestar import Litestar
 
+from scheduler.core.db import fetch
 from scheduler.core.errors import PayloadTooLarge
 from scheduler.core.settings import Settings
 
@@ -224,32 +223,42 @@ def rate_limit_group(path: str) -> str | None:
 
 
 class TokenBuckets:
-    """A token bucket per key: bursts up to ``per_minute``, refilled at ``per_minute`` a minute.
+    """A token bucket per key, kept in the database: bursts up to ``per_minute``, refilled at ``per_minute`` a minute.
 
-    One pair of floats per key, so a flood of distinct addresses costs
-    little; beyond ``max_keys`` the longest-idle key is forgotten (its
-    bucket has long refilled). Single-threaded asyncio needs no lock: a
-    check has no ``await`` in it.
+    In the database (table ``rate_limit_bucket``) so that every server
+    process spends the same budget: with ``serve --workers N`` a client gets
+    the limit, not N times it. One statement per request: an upsert that
+    refills the bucket for the time since its last use and takes a token,
+    *only if* one is there (``ON CONFLICT … DO UPDATE … WHERE``); when no row
+    comes back the request is refused and one more read says for how long.
+    Atomic on both engines (a row lock on PostgreSQL, the write lock on
+    SQLite). Rows idle for an hour are full buckets: every ``sweep_every``
+    takes a process deletes them, so a flood of addresses leaves no lasting
+    trace. ``clock`` is seconds since the epoch (shared by the processes).
     """
 
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic, max_keys: int = 50_000) -> None:
-        self.capacity, self.rate, self.clock, self.max_keys = float(per_minute), per_minute / 60.0, clock, max_keys
-        self._buckets: OrderedDict[Any, tuple[float, float]] = OrderedDict()
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.time, sweep_every: int = 10_000) -> None:
+        self.capacity, self.rate, self.clock = float(per_minute), per_minute / 60.0, clock
+        self.sweep_every, self.taken = sweep_every, 0
 
-    def take(self, key: Any) -> float:
+    async def take(self, key: str) -> float:
         """0 when the request may go, else the seconds until one more token is available."""
         now = self.clock()
-        tokens, stamp = self._buckets.pop(key, (self.capacity, now))
-        tokens = min(self.capacity, tokens + (now - stamp) * self.rate)
-        wait = 0.0
-        if tokens >= 1.0:
-            tokens -= 1.0
-        else:
-            wait = (1.0 - tokens) / self.rate
-        self._buckets[key] = (tokens, now)
-        if len(self._buckets) > self.max_keys:
-            self._buckets.popitem(last=False)
-        return wait
+        self.taken += 1
+        if self.taken % self.sweep_every == 0:
+            await fetch("DELETE FROM rate_limit_bucket WHERE stamp < {}", now - 3600.0)
+        refill = ("CASE WHEN rate_limit_bucket.tokens + ({} - rate_limit_bucket.stamp) * {} > {} "
+                  "THEN {} ELSE rate_limit_bucket.tokens + ({} - rate_limit_bucket.stamp) * {} END")
+        refill_args = (now, self.rate, self.capacity, self.capacity, now, self.rate)
+        taken = await fetch(
+            "INSERT INTO rate_limit_bucket (key, tokens, stamp) VALUES ({}, {}, {}) ON CONFLICT (key) DO UPDATE "
+            f"SET tokens = {refill} - 1, stamp = {{}} WHERE {refill} >= 1 RETURNING tokens",
+            key, self.capacity - 1, now, *refill_args, now, *refill_args)
+        if taken:
+            return 0.0
+        left = await fetch(f"SELECT {refill} AS tokens FROM rate_limit_bucket WHERE key = {{}}", *refill_args, key)
+        tokens = left[0]["tokens"] if left else self.capacity
+        return max(0.0, (1.0 - tokens) / self.rate)
 
 
 class RateLimit:
@@ -264,7 +273,7 @@ class RateLimit:
         group = rate_limit_group(scope.get("path", "")) if scope["type"] == "http" else None
         if group is not None and group in self.buckets:
             client = scope.get("client")
-            wait = self.buckets[group].take(client_key(client[0]) if client else "")
+            wait = await self.buckets[group].take(f"{group} {client_key(client[0]) if client else ''}")
             if wait > 0:
                 seconds = max(1, math.ceil(wait))
                 await send_error(send, 429, f"too many requests to these links from your address; "

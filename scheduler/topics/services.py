@@ -13,7 +13,7 @@ from typing import Any
 
 from resources.services import school_by_slug
 from resources.tables import School
-from scheduler.core.access import Owner, owner_of
+from scheduler.core.access import owner_of
 from scheduler.core.auth import Principal, require_admin, require_family_access, require_member
 from scheduler.core.db import use_case
 from scheduler.core.errors import InvalidInput, NotFound
@@ -21,11 +21,7 @@ from scheduler.families.tables import Family
 from scheduler.topics.schemas import TopicIn, TopicOut
 from scheduler.topics.tables import Topic, TopicVote
 
-
-@owner_of("topic_id")
-async def _topic_owner(topic_id: int) -> Owner | None:
-    row = await Topic.select(Topic.school).where(Topic.id == topic_id).first().run()
-    return None if row is None else Owner(school=row["school"])
+owner_of("topic_id", "SELECT school, NULL AS family, NULL AS interpreter FROM topic WHERE id = {}")
 
 
 def title_in(row: dict[str, Any], language: str) -> str:

@@ -1,37 +1,45 @@
-"""Registrations per second through the real server, with 50 concurrent clients, then an oversell audit.
+"""Registrations per second through the real server, driven by wrk, beside ``GET /health``; then an audit.
 
-    .venv/bin/python tests/bench/bookings.py                      # PostgreSQL and SQLite
-    .venv/bin/python tests/bench/bookings.py --engines postgres --requests 5000
+    .venv/bin/python tests/bench/bookings.py                          # PostgreSQL, 2 workers, 32 connections
+    .venv/bin/python tests/bench/bookings.py --engines postgres,sqlite --seconds 20
+    .venv/bin/python tests/bench/bookings.py --profile /tmp/reg.txt   # py-spy of the server while measuring
 
-PostgreSQL: a throwaway database on 127.0.0.1:5432 (user postgres). Each
-request is one family registering for one event (with a child needing
-childcare for every third family); events have fewer seats than takers, so
-the waitlist path is exercised too. Prints throughput, p50/p99 latency and
-the audit (confirmed adults never above seats, childcare never above ratio).
+Each request is a distinct family registering (``POST /events/{id}/registrations``
+with an ``Idempotency-Key``, as the clients send) for one of ``--events``
+published events; every third family brings a child to the event's
+childcare. Events have fewer seats than takers, so they fill and the
+waitlist path runs too. ``wrk`` (C) sends the requests; ``/health`` is
+measured on the same server in the same run and each figure is shown as a
+ratio of it. The audit reads the rows afterwards: confirmed adults never
+above seats, childcare never above ratio or room cap, every request answered
+201 (no 5xx). Exits 1 when the audit fails.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
-import statistics
 import sys
-import time
 import uuid
 from collections import Counter
 from fractions import Fraction
 from pathlib import Path
 
-import httpx
-
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "bench"))
+
+import wrkload  # noqa: E402
+from profiles import Profiler  # noqa: E402
 
 from tests.integration.helpers import BoundDatabase, ServerProcess, ThrowawayDatabase  # noqa: E402
 
+CARE_CAP, CARE_RATIO = 20, 15
 
-async def seed(url: str, events: int, families: int, seats: int) -> tuple[list[tuple[str, int, list[int]]], int]:
+
+async def seed(url: str, events: int, families: int, seats: int) -> list[tuple[str, int, list[int]]]:
     import datetime as dt
 
     from resources.tables import ChildcareRatio, ChildcareResource, ChildcareStaffing, School
@@ -40,115 +48,114 @@ async def seed(url: str, events: int, families: int, seats: int) -> tuple[list[t
     from scheduler.events.tables import Event
     from scheduler.families.tables import Child, Family
 
-    start = dt.datetime(2027, 3, 3, 0, 0, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2030, 3, 6, 0, 0, tzinfo=dt.timezone.utc)  # a Wednesday, 18:00 in Chicago: staffed
     async with BoundDatabase(url):
         school = (await School.insert(School(name="Bench", slug=f"bench-{uuid.uuid4().hex[:6]}",
                                              timezone="America/Chicago", languages=["en"])).returning(School.id).run())[0]["id"]
-        care = (await ChildcareResource.insert(ChildcareResource(school=school, name="Care", capacity=20))
+        care = (await ChildcareResource.insert(ChildcareResource(school=school, name="Care", capacity=CARE_CAP))
                 .returning(ChildcareResource.id).run())[0]["id"]
-        await ChildcareStaffing.insert(ChildcareStaffing(childcare=care, weekday=1, start_minute=0, end_minute=1440,
-                                                         staff=1)).run()
-        await ChildcareRatio.insert(ChildcareRatio(childcare=care, age_band="school-age", children_per_staff=15)).run()
+        local_weekday = start.astimezone(dt.timezone(dt.timedelta(hours=-6))).weekday()
+        await ChildcareStaffing.insert(ChildcareStaffing(childcare=care, weekday=local_weekday, start_minute=0,
+                                                         end_minute=1440, staff=1)).run()
+        await ChildcareRatio.insert(ChildcareRatio(childcare=care, age_band="school-age",
+                                                   children_per_staff=CARE_RATIO)).run()
         event_ids = [r["id"] for r in await Event.insert(*[
             Event(school=school, kind="workshop", title=f"E{i}", duration_minutes=60, earliest_date=start.date(),
                   latest_date=start.date(), status="published", starts_at=start,
                   ends_at=start + dt.timedelta(hours=1), seats=seats, childcare=care) for i in range(events)]
         ).returning(Event.id).run()]
         fam_ids: list[int] = []
-        for i in range(0, families, 500):
+        for i in range(0, families, 1000):
             fam_ids += [r["id"] for r in await Family.insert(*[
                 Family(school=school, name="F", language="en", email="f@example.org", guardians=[])
-                for _ in range(min(500, families - i))]).returning(Family.id).run()]
+                for _ in range(min(1000, families - i))]).returning(Family.id).run()]
         kids: dict[int, int] = {}
-        for i in range(0, len(fam_ids), 1500):
+        for i in range(0, len(fam_ids), 3000):
             for r in await Child.insert(*[Child(family=f, first_name="K", grade="2", age_band="school-age")
-                                          for f in fam_ids[i:i + 1500:3]]).returning(Child.id, Child.family).run():
+                                          for f in fam_ids[i:i + 3000:3]]).returning(Child.id, Child.family).run():
                 kids[r["family"]] = r["id"]
         tokens = [new_api_token() for _ in fam_ids]
-        for i in range(0, len(fam_ids), 500):
+        for i in range(0, len(fam_ids), 1000):
             await User.insert(*[User(role="family", name="F", email="f@example.org", school=school, family=f,
-                                     token_hash=hash_api_token(t)) for f, t in zip(fam_ids[i:i + 500], tokens[i:i + 500])]).run()
+                                     token_hash=hash_api_token(t)) for f, t in zip(fam_ids[i:i + 1000], tokens[i:i + 1000])]).run()
     rng = random.Random(1)
-    work = [(tok, rng.choice(event_ids), [kids[f]] if f in kids else []) for f, tok in zip(fam_ids, tokens)]
-    return work, care
+    return [(tok, rng.choice(event_ids), [kids[f]] if f in kids else []) for f, tok in zip(fam_ids, tokens)]
 
 
-async def load(url: str, work: list[tuple[str, int, list[int]]], clients: int) -> tuple[float, list[float], Counter]:
-    queue: asyncio.Queue = asyncio.Queue()
-    for item in work:
-        queue.put_nowait(item)
-    latencies: list[float] = []
-    codes: Counter = Counter()
-
-    async def client_loop(client: httpx.AsyncClient) -> None:
-        while not queue.empty():
-            token, event, kids = queue.get_nowait()
-            t0 = time.perf_counter()
-            try:
-                r = await client.post(f"/events/{event}/registrations", json={"child_ids": kids},
-                                      headers={"Authorization": f"Bearer {token}"})
-            except httpx.TransportError as exc:  # counted, not fatal: the audit still runs
-                codes[type(exc).__name__] += 1
-                continue
-            latencies.append(time.perf_counter() - t0)
-            codes[r.status_code] += 1
-
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
-        t0 = time.perf_counter()
-        await asyncio.gather(*[client_loop(client) for _ in range(clients)])
-        return time.perf_counter() - t0, latencies, codes
+def request_lines(work: list[tuple[str, int, list[int]]], keys: bool) -> list[str]:
+    return [wrkload.request_line("POST", f"/events/{event}/registrations", f'{{"child_ids": {kids}}}',
+                                 {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+                                  **({"Idempotency-Key": uuid.uuid4().hex} if keys else {})})
+            for token, event, kids in work]
 
 
-async def audit(url: str, seats: int) -> tuple[int, int, int]:
+async def audit(url: str, seats: int) -> dict[str, int]:
     from scheduler.bookings.tables import ChildcareBooking, Registration
 
     async with BoundDatabase(url):
-        regs = await Registration.select().run()
-        care = await ChildcareBooking.select().where(ChildcareBooking.status == "confirmed").run()
-    by_event = Counter()
+        regs = await Registration.select(Registration.event, Registration.adults, Registration.status).run()
+        care = await ChildcareBooking.select(ChildcareBooking.event).where(
+            ChildcareBooking.status.is_in(["confirmed", "offered"])).run()
+    seated: Counter = Counter()
     for r in regs:
-        if r["status"] == "confirmed":
-            by_event[r["event"]] += r["adults"]
-    care_by_event = Counter(c["event"] for c in care)
-    oversold = sum(1 for n in by_event.values() if n > seats)
-    over_ratio = sum(1 for n in care_by_event.values() if Fraction(n, 15) > 1 or n > 20)
-    return len(regs), oversold, over_ratio
+        if r["status"] in ("confirmed", "offered"):
+            seated[r["event"]] += r["adults"]
+    children = Counter(c["event"] for c in care)
+    return {"rows": len(regs), "confirmed": sum(r["status"] == "confirmed" for r in regs),
+            "waitlisted": sum(r["status"] == "waitlisted" for r in regs),
+            "oversold": sum(1 for n in seated.values() if n > seats),
+            "over_ratio": sum(1 for n in children.values() if Fraction(n, CARE_RATIO) > 1 or n > CARE_CAP)}
 
 
-def bench(engine: str, args) -> dict:
+def bench(engine: str, args: argparse.Namespace) -> bool:
     with ThrowawayDatabase(engine) as db:
-        url = db.url
-        work, _ = asyncio.run(seed(url, args.events, args.requests, args.seats))
+        work = asyncio.run(seed(db.url, args.events, args.families, args.seats))
+        warm, measured = work[:args.warmup_requests], work[args.warmup_requests:]
         # jobs belong to a separate worker process in production; keep them off the measured server
-        with ServerProcess(url, workers=args.workers, FB_JOBS_IN_PROCESS="0") as server:
-            asyncio.run(load(server.url, work[:200], args.clients))  # warm-up on a slice
-            seconds, lat, codes = asyncio.run(load(server.url, work[200:], args.clients))
-        total, oversold, over_ratio = asyncio.run(audit(url, args.seats))
-    lat.sort()
-    return {"engine": engine, "requests": len(lat), "seconds": seconds, "rps": len(lat) / seconds,
-            "p50_ms": 1000 * statistics.median(lat), "p99_ms": 1000 * lat[int(0.99 * (len(lat) - 1))],
-            "codes": dict(codes), "rows": total, "oversold": oversold, "over_ratio": over_ratio}
+        with ServerProcess(db.url, workers=args.workers, FB_JOBS_IN_PROCESS="0") as server:
+            kw = {"threads": args.threads, "connections": args.connections}
+            wrkload.run(server.url, "warm-up", lines=request_lines(warm, not args.no_key), once=True,
+                        seconds=3, **kw)
+            with wrkload.CpuMeter(server.proc.pid, db.name) as cpu_health:
+                ceiling = wrkload.health(server.url, seconds=args.seconds, **kw)
+            with Profiler(server.proc.pid, args.profile, args.seconds), wrkload.CpuMeter(server.proc.pid, db.name) as cpu:
+                reg = wrkload.run(server.url, f"POST /events/{{id}}/registrations ({engine})",
+                                  lines=request_lines(measured, not args.no_key), once=True, seconds=args.seconds,
+                                  **kw)
+        found = asyncio.run(audit(db.url, args.seats))
+    ok = (found["oversold"] == 0 and found["over_ratio"] == 0 and reg.server_errors == 0 and reg.unanswered == 0
+          and set(reg.codes) == {201})
+    print(f"\n### registrations, `family-bridge serve --workers {args.workers}` on {engine}, wrk {args.threads} "
+          f"threads x {args.connections} connections, {args.seconds:g} s each; {args.events} events x {args.seats} "
+          f"seats; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores\n")
+    print(wrkload.table([reg], ceiling, {"CPU ms/request: server / PostgreSQL": [
+        cpu_health.per_request(ceiling.requests), cpu.per_request(reg.requests)]}))
+    print(f"\naudit: {found['rows']} registrations ({found['confirmed']} confirmed, {found['waitlisted']} waitlisted); "
+          f"oversold events {found['oversold']}, childcare over ratio {found['over_ratio']}, "
+          f"5xx {reg.server_errors}, unanswered {reg.unanswered}" + ("; RAN OUT OF FAMILIES (raise --families)"
+                                                                     if reg.exhausted else ""))
+    print("audit " + ("passed" if ok else "FAILED"))
+    return ok
 
 
-def main() -> None:
+def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--engines", default="postgres,sqlite")
-    ap.add_argument("--requests", type=int, default=4000)
+    ap.add_argument("--engines", default="postgres")
+    ap.add_argument("--families", type=int, default=30_000, help="distinct families: one registration each")
     ap.add_argument("--events", type=int, default=40)
-    ap.add_argument("--seats", type=int, default=60)
-    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--seats", type=int, default=100)
+    ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--threads", type=int, default=2, help="wrk threads")
     ap.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    ap.add_argument("--warmup-requests", type=int, default=1000)
+    ap.add_argument("--no-key", action="store_true", help="send no Idempotency-Key")
+    ap.add_argument("--profile", metavar="FILE", help="record the server with py-spy while measuring (collapsed "
+                                                        "stacks to FILE, a summary printed)")
     args = ap.parse_args()
-    rows = [bench(e, args) for e in args.engines.split(",")]
-    print(f"\nregistrations through `family-bridge serve --workers {args.workers}`, {args.clients} concurrent clients, "
-          f"{args.events} events x {args.seats} seats")
-    print("| engine | requests | req/s | p50 ms | p99 ms | status codes | oversold events | childcare over ratio |")
-    print("|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['engine']} | {r['requests']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
-              f"{r['codes']} | {r['oversold']} | {r['over_ratio']} |")
+    results = [bench(e, args) for e in args.engines.split(",")]
+    return 0 if all(results) else 1
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

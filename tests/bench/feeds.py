@@ -1,30 +1,25 @@
-"""Benchmark: the school feed of 2,000 published events, in-process and over HTTP, on PostgreSQL.
+"""Benchmark: a school's feeds of 2,000 events, built in-process and served over HTTP (wrk), beside ``/health``.
 
-Run:  .venv/bin/python tests/bench/feeds.py [--events 2000] [--seconds 10] [--clients 16]
-      [--servers uvicorn,granian] [--pg postgresql://postgres@127.0.0.1:5432/postgres]
+Run:  .venv/bin/python tests/bench/feeds.py [--events 2000] [--seconds 10] [--workers 1] [--connections 32]
+      [--profile /tmp/feeds.txt]
 
-What it does, and why each figure:
+1. A throwaway PostgreSQL database (``$TEST_DATABASE_URL`` or 127.0.0.1:5432),
+   migrated by the real CLI, with one school of ``--events`` published events
+   (a dense school year), a family with a private feed link and a room link.
+2. In-process, the pure builder (``calendars.feeds.build_feed``): cold (the
+   VEVENT memo cleared: the first build after a start or after every row
+   changed), warm, and icalendar's own serialisation of the same events
+   (``build_vevent(...).to_ical()``, what a cold build cost before the
+   VEVENTs were written directly) in the same run, as the reference.
+3. The real server (``family-bridge serve --workers W``, jobs off) driven by
+   wrk: ``GET /health`` (the framework's ceiling in this run), the school
+   feed with a current ``If-None-Match`` (304), the full school feed without
+   and with gzip, and the family's and the room's private feeds (304 and
+   full). Each row shows its ratio to ``/health`` and the CPU one request cost
+   the server and PostgreSQL. Bodies are checked once (parsed back by
+   icalendar and the strict ``ical`` package).
 
-1. Creates a throwaway PostgreSQL database, migrates it with the real CLI
-   (``python -m scheduler.cli migrate``) and inserts one school with
-   ``--events`` published events (a dense school year).
-2. In-process: the pure builder (``feeds.build_feed``) on FeedEvents made
-   from those rows, cold (VEVENT cache cleared before each run: first build
-   after a start or after every row changed) and warm (rows unchanged: what
-   every poll costs); then the whole use case ``services.school_feed``
-   (queries + FeedEvents + build), warm.
-3. Starts the real server (``family-bridge serve``: uvicorn, 1 worker; with
-   ``--servers uvicorn,granian`` also granian, 1 worker, after
-   ``pip install granian``) and drives it with ``--clients`` concurrent keep-alive httpx clients for
-   ``--seconds`` each: ``GET /health`` (a plain JSON Litestar route: the
-   framework's ceiling on this machine), the full feed, and the feed with a
-   matching ``If-None-Match`` (304). A 304 runs two small aggregate queries
-   (the rows' fingerprint) and answers from the validators last built for
-   that fingerprint, without reading the 2,000 rows or building the body.
-
-The load generator runs on the same machine as the server (2 shared cores on
-CI), so absolute rates are lower than on a dedicated box; the ratios are
-the point. Drops the database at the end.
+Drops the database at the end.
 """
 
 from __future__ import annotations
@@ -33,13 +28,9 @@ import argparse
 import asyncio
 import datetime as dt
 import os
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import asyncpg
@@ -47,30 +38,20 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-SECRET = "bench-secret-key-of-enough-length"
+sys.path.insert(0, str(ROOT / "tests" / "bench"))
+
+import wrkload  # noqa: E402
+from profiles import Profiler  # noqa: E402
+
+from tests.conftest import TEST_SECRET  # noqa: E402
+from tests.integration.helpers import BoundDatabase, ServerProcess, ThrowawayDatabase  # noqa: E402
 
 
-def _url(admin_url: str, name: str) -> str:
-    return admin_url.rpartition("/")[0] + "/" + name
+async def fill(url: str, events: int) -> dict[str, str]:
+    """Raw SQL with explicit columns; answers the private feed paths."""
+    from calendars import tokens
 
-
-async def _admin(admin_url: str, sql: str) -> None:
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-def _env(database_url: str, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FB_")}
-    env.update({"DATABASE_URL": database_url, "FB_SECRET_KEY": SECRET, "PICCOLO_CONF": "scheduler.piccolo_conf"})
-    return env | extra
-
-
-async def _fill(database_url: str, events: int) -> None:
-    """Raw SQL with explicit columns, so the benchmark does not depend on unrelated newer columns."""
-    conn = await asyncpg.connect(database_url)
+    conn = await asyncpg.connect(url)
     try:
         now = dt.datetime.now(dt.timezone.utc)
         school = await conn.fetchval(
@@ -92,177 +73,126 @@ async def _fill(database_url: str, events: int) -> None:
               ["es", "vi"] if i % 2 else [], 10 * (i % 2), start + dt.timedelta(hours=4 * i),
               start + dt.timedelta(hours=4 * i, minutes=90), rooms[i % len(rooms)], i % 3, now)
              for i in range(events)])
+        family = await conn.fetchval(
+            "INSERT INTO family (school, name, language, email, guardians, created_at, updated_at) "
+            "VALUES ($1, 'García', 'es', 'g@example.org', ARRAY[]::varchar[], $2, $2) RETURNING id", school, now)
+        await conn.execute("INSERT INTO child (family, first_name, grade, age_band) VALUES ($1, 'Ana', '3', 'school-age')",
+                           family)
+        first = await conn.fetchval("SELECT min(id) FROM event WHERE school = $1", school)
+        await conn.execute("INSERT INTO registration (event, family, adults, language, status, created_at, updated_at) "
+                           "VALUES ($1, $2, 1, 'es', 'confirmed', $3, $3)", first, family, now)
+        paths = {}
+        for kind, owner in (("family", family), ("room", rooms[0])):
+            token = tokens.new_token()
+            await conn.execute("INSERT INTO feed_token (owner_kind, owner_id, token_hash, created_at) "
+                               "VALUES ($1, $2, $3, $4)", kind, owner, tokens.hash_token(token, TEST_SECRET), now)
+            paths[kind] = f"/calendars/private/{token}.ics"
+        return paths
     finally:
         await conn.close()
 
 
-def _timed(fn, runs: int, before=None) -> list[float]:
-    out = []
+def _median_ms(fn, runs: int, before=None) -> float:
+    times = []
     for _ in range(runs):
         if before:
             before()
         t0 = time.perf_counter()
         fn()
-        out.append((time.perf_counter() - t0) * 1000)
-    return out
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
 
 
-async def _in_process(database_url: str, runs: int) -> dict[str, float]:
-    """Milliseconds: pure builder cold/warm, and the whole use case warm (pool of 1..10 like the app)."""
-    from calendars import feeds, services
-    from resources.tables import School
-    from scheduler.core.db import bind, engine_from_url
-    from scheduler.core.settings import Settings
+async def in_process(url: str, runs: int) -> dict[str, float]:
+    """Milliseconds for the pure builder, cold and warm, and icalendar's serialisation of the same events."""
+    from zoneinfo import ZoneInfo
+
+    from calendars import feeds
+    from calendars.feed_rows import event_rows, feed_event, school_row
     from scheduler.core.timeutil import utcnow
     from scheduler.events.tables import Event
 
-    settings = Settings(database_url=database_url, secret_key=SECRET)
-    engine = engine_from_url(database_url)
-    bind(engine)
-    await engine.start_connection_pool(min_size=1, max_size=10)
-    try:
-        school = await services._school(School.slug == "lincoln")
+    async with BoundDatabase(url):
+        school = await school_row("slug", "lincoln")
         now = utcnow()
-        rows = await services._event_rows(Event.school == school["id"], now)
-        domain = services.uid_domain(settings)
-        events = [services.feed_event(r, school, domain) for r in rows]
-        spec = feeds.FeedSpec("Lincoln Elementary", school["timezone"], "en", 60, now)
-        cold = _timed(lambda: feeds.build_feed(events, spec), runs, feeds.vevent_bytes.cache_clear)
-        warm = _timed(lambda: feeds.build_feed(events, spec), runs)
-        size = len(feeds.build_feed(events, spec))
-        use_case = []
-        for _ in range(runs):
-            t0 = time.perf_counter()
-            await services.school_feed(settings, "lincoln")
-            use_case.append((time.perf_counter() - t0) * 1000)
-    finally:
-        await engine.close_connection_pool()
-    return {"events": len(events), "bytes": size, "cold": statistics.median(cold), "warm": statistics.median(warm),
-            "use_case": statistics.median(use_case)}
+        rows = await event_rows(Event.school == school["id"], now)
+    events = [feed_event(r, school, "bench.example") for r in rows]
+    spec = feeds.FeedSpec("Lincoln Elementary", school["timezone"], "es", 60, now)
+    zone = ZoneInfo(school["timezone"])
+    return {"events": len(events), "bytes": len(feeds.build_feed(events, spec)),
+            "cold": _median_ms(lambda: feeds.build_feed(events, spec), runs, feeds.vevent_bytes.cache_clear),
+            "warm": _median_ms(lambda: feeds.build_feed(events, spec), runs),
+            "icalendar": _median_ms(lambda: [feeds.build_vevent(e, zone, "es").to_ical() for e in events],
+                                    max(1, runs // 3))}
 
 
-async def _load(url: str, headers: dict[str, str], clients: int, seconds: float) -> tuple[float, int, float]:
-    """(requests/s, status seen, median latency ms) with ``clients`` concurrent keep-alive clients."""
-    stop = time.perf_counter() + seconds
-    latencies: list[float] = []
-    statuses: set[int] = set()
+def check(base: str, path: str) -> tuple[str, int, int]:
+    """The body parses back with both parsers; answers (ETag, identity bytes, gzip bytes)."""
+    import icalendar
+    from ical.calendar_stream import IcsCalendarStream
 
-    async def worker() -> None:
-        async with httpx.AsyncClient(timeout=60) as client:
-            while time.perf_counter() < stop:
-                t0 = time.perf_counter()
-                r = await client.get(url, headers=headers)
-                latencies.append(time.perf_counter() - t0)
-                statuses.add(r.status_code)
-
-    t0 = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(clients)))
-    elapsed = time.perf_counter() - t0
-    assert len(statuses) == 1, statuses
-    return len(latencies) / elapsed, statuses.pop(), statistics.median(latencies) * 1000
-
-
-def _start(server: str, database_url: str) -> tuple[subprocess.Popen, str]:
-    """The real app under ``server``: ``family-bridge serve`` (uvicorn) or granian, one worker each."""
-    port = _free_port()
-    if server == "uvicorn":
-        cmd = [sys.executable, "-m", "scheduler.cli", "serve"]
-    elif server == "granian":
-        cmd = [str(Path(sys.executable).parent / "granian"), "--interface", "asgi", "--host", "127.0.0.1",
-               "--port", str(port), "--workers", "1", "--log-level", "warning", "scheduler.asgi:app"]
-    else:
-        raise SystemExit(f"unknown server {server!r} (uvicorn or granian)")
-    # a file, not a pipe: the server writes an access-log line per request, and a pipe nobody reads
-    # fills after a few hundred lines and then blocks the server mid-benchmark
-    log = tempfile.TemporaryFile("w+")
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(database_url, FB_PORT=str(port)), stdout=subprocess.DEVNULL,
-                            stderr=log, text=True)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            if httpx.get(f"{base}/health").status_code == 200:
-                return proc, base
-        except httpx.TransportError:
-            if proc.poll() is not None:
-                log.seek(0)
-                raise SystemExit(f"{server} exited: {log.read()}") from None
-            time.sleep(0.1)
-    _stop(proc)
-    raise SystemExit(f"{server} did not answer /health")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
-def _drive(base: str, clients: int, seconds: float) -> dict[str, tuple[float, int, float]]:
-    feed = f"{base}/calendars/schools/lincoln.ics"
-    etag = httpx.get(feed).headers["etag"]
-    results = {}
-    for label, url, headers in (("GET /health (plain JSON)", f"{base}/health", {}),
-                                ("GET feed, full 200", feed, {}),
-                                ("GET feed, If-None-Match -> 304", feed, {"If-None-Match": etag})):
-        asyncio.run(_load(url, headers, clients, 1.0))  # warm-up
-        results[label] = asyncio.run(_load(url, headers, clients, seconds))
-    return results
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    plain = httpx.get(base + path, headers={"Accept-Encoding": "identity"}, timeout=60)
+    packed = httpx.head(base + path, headers={"Accept-Encoding": "gzip"}, timeout=60)
+    assert plain.status_code == 200, plain.text
+    icalendar.Calendar.from_ical(plain.content)
+    IcsCalendarStream.calendar_from_ics(plain.text)
+    return plain.headers["etag"], len(plain.content), int(packed.headers["content-length"])
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=2000)
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--servers", default="uvicorn", help="comma-separated: uvicorn,granian (granian: pip install)")
-    parser.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
-    args = parser.parse_args()
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--events", type=int, default=2000)
+    ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--threads", type=int, default=2, help="wrk threads")
+    ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    ap.add_argument("--runs", type=int, default=7, help="in-process builds per figure")
+    ap.add_argument("--profile", metavar="FILE", help="py-spy the server during one run (see --profile-run)")
+    ap.add_argument("--profile-run", default="school feed, If-None-Match -> 304", help="the run --profile records")
+    args = ap.parse_args()
+    os.environ.setdefault("TEST_DATABASE_URL", ThrowawayDatabase.PG_ADMIN)
 
-    name = f"fb_bench_{uuid.uuid4().hex[:8]}"
-    database_url = _url(args.pg, name)
-    asyncio.run(_admin(args.pg, f'CREATE DATABASE "{name}"'))
-    try:
-        migrated = subprocess.run([sys.executable, "-m", "scheduler.cli", "migrate"], cwd=ROOT,
-                                  env=_env(database_url), capture_output=True, text=True)
-        assert migrated.returncode == 0, migrated.stderr
-        asyncio.run(_fill(database_url, args.events))
-        inproc = asyncio.run(_in_process(database_url, args.runs))
+    with ThrowawayDatabase("postgres") as db:
+        private = asyncio.run(fill(db.url, args.events))
+        built = asyncio.run(in_process(db.url, args.runs))
+        with ServerProcess(db.url, workers=args.workers, FB_JOBS_IN_PROCESS="0",
+                           FB_RATE_LIMIT_FEEDS_PER_MINUTE="0") as server:
+            kw = {"threads": args.threads, "connections": args.connections, "seconds": args.seconds}
+            school = "/calendars/schools/lincoln.ics"
+            sizes = {name: check(server.url, path) for name, path in
+                     (("school", school), ("family", private["family"]), ("room", private["room"]))}
+            runs = [("GET /health (plain JSON: the ceiling)", "/health", {}),
+                    ("school feed, If-None-Match -> 304", school, {"If-None-Match": sizes["school"][0]}),
+                    ("school feed, full 200", school, {"Accept-Encoding": "identity"}),
+                    ("school feed, full 200, gzip", school, {"Accept-Encoding": "gzip"}),
+                    ("family feed, If-None-Match -> 304", private["family"], {"If-None-Match": sizes["family"][0]}),
+                    ("family feed, full 200, gzip", private["family"], {"Accept-Encoding": "gzip"}),
+                    ("room feed, If-None-Match -> 304", private["room"], {"If-None-Match": sizes["room"][0]})]
+            results, cpu = [], []
+            for label, path, headers in runs:
+                profile = args.profile if label == args.profile_run else None
+                wrkload.run(server.url, "warm-up", path=path, headers=headers, **{**kw, "seconds": 1})
+                with Profiler(server.proc.pid, profile, args.seconds), \
+                        wrkload.CpuMeter(server.proc.pid, db.name) as meter:
+                    results.append(wrkload.run(server.url, label, path=path, headers=headers, **kw))
+                cpu.append(meter.per_request(results[-1].requests))
 
-        results: dict[str, dict[str, tuple[float, int, float]]] = {}
-        for server in args.servers.split(","):
-            proc, base = _start(server, database_url)
-            try:
-                results[server] = _drive(base, args.clients, args.seconds)
-            finally:
-                _stop(proc)
-    finally:
-        asyncio.run(_admin(args.pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-    print(f"\nfeed of {inproc['events']} published events on PostgreSQL: {inproc['bytes']:,} bytes")
-    print(f"{'in-process (median of ' + str(args.runs) + ')':<44} {'ms':>9}")
-    print(f"{'pure build_feed, cold (VEVENT cache cleared)':<44} {inproc['cold']:>9.1f}")
-    print(f"{'pure build_feed, warm (rows unchanged)':<44} {inproc['warm']:>9.1f}")
-    print(f"{'services.school_feed (queries + build), warm':<44} {inproc['use_case']:>9.1f}")
-    for server, rows in results.items():
-        print(f"\n{server}, 1 worker; {args.clients} concurrent httpx clients, {args.seconds:.0f} s each (same machine)")
-        print(f"{'route':<34} {'status':>6} {'req/s':>9} {'median ms':>10}")
-        for label, (rps, status, median) in rows.items():
-            print(f"{label:<34} {status:>6} {rps:>9.1f} {median:>10.1f}")
-        plain = rows["GET /health (plain JSON)"][0]
-        not_modified = rows["GET feed, If-None-Match -> 304"][0]
-        verdict = "yes" if not_modified >= plain / 2 else "no"
-        print(f"304 path at least half the plain route's rate: {verdict} ({not_modified / plain:.0%} of it)")
-    return 0
+    ceiling, rows = results[0], results[1:]
+    print(f"\n### feeds of {built['events']} published events on PostgreSQL, `family-bridge serve --workers "
+          f"{args.workers}`, wrk {args.threads} threads x {args.connections} connections, {args.seconds:g} s each; "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores\n")
+    print(wrkload.table(rows, ceiling, {"CPU ms/request: server / PostgreSQL": cpu}))
+    print(f"\nbodies (identity / gzip): school {sizes['school'][1]:,} / {sizes['school'][2]:,} bytes, family "
+          f"{sizes['family'][1]:,} / {sizes['family'][2]:,} bytes, room {sizes['room'][1]:,} / "
+          f"{sizes['room'][2]:,} bytes; all parsed back by icalendar and the strict ical package")
+    print(f"\nin-process, {built['events']} events ({built['bytes']:,} bytes), median of {args.runs}:\n")
+    print("| build | ms |\n|---|---:|")
+    print(f"| pure `build_feed`, cold (VEVENT memo cleared) | {built['cold']:.1f} |")
+    print(f"| pure `build_feed`, warm (rows unchanged) | {built['warm']:.1f} |")
+    print(f"| icalendar's serialisation of the same VEVENTs (the reference, same run) | {built['icalendar']:.1f} |")
+    bad = [r.label for r in results if r.server_errors or r.unanswered]
+    print("\n5xx or unanswered: " + (", ".join(bad) if bad else "none"))
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":

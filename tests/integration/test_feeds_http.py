@@ -245,8 +245,31 @@ async def test_conditional_get_and_head(client):
     assert (await client.get(FEED, headers={"If-None-Match": '"x"', "If-Modified-Since": later})).status_code == 200
     head = await client.head(FEED)
     assert head.status_code == 200 and head.content == b"" and head.headers["etag"] == etag
-    assert head.headers["content-length"] == str(len(full.content))
+    plain = await client.head(FEED, headers={"Accept-Encoding": "identity"})
+    assert plain.headers["content-length"] == str(len(full.content))
     assert (await client.head(FEED, headers={"If-None-Match": etag})).status_code == 304
+
+
+async def test_feed_is_gzipped_for_clients_that_accept_it(client):
+    """One body, two codings: each with its own ETag, either ETag current for either client."""
+    import gzip
+
+    await school_with_events(client)
+    plain = await client.get(FEED, headers={"Accept-Encoding": "identity"})
+    packed = await client.get(FEED, headers={"Accept-Encoding": "br;q=1.0, gzip;q=0.8"})
+    assert "content-encoding" not in plain.headers and packed.headers["content-encoding"] == "gzip"
+    assert packed.content == plain.content  # httpx decodes gzip
+    assert plain.headers["vary"] == packed.headers["vary"] == "Accept-Encoding"
+    assert packed.headers["etag"] != plain.headers["etag"]
+    refused = await client.get(FEED, headers={"Accept-Encoding": "gzip;q=0"})
+    assert "content-encoding" not in refused.headers
+    raw = await client.head(FEED, headers={"Accept-Encoding": "gzip"})
+    assert int(raw.headers["content-length"]) == len(gzip.compress(plain.content, mtime=0))
+    assert int(raw.headers["content-length"]) < len(plain.content) / 2
+    for held in (plain.headers["etag"], packed.headers["etag"]):
+        for coding in ("identity", "gzip"):
+            r = await client.get(FEED, headers={"If-None-Match": held, "Accept-Encoding": coding})
+            assert r.status_code == 304, (held, coding)
 
 
 async def test_a_school_year_of_events_stays_under_a_megabyte(client):
@@ -288,7 +311,7 @@ async def test_school_feed_bytes_match_the_golden_file(client):
         await School.update({School.updated_at: stamp}, force=True).run()
 
     in_app(client, pin_school)
-    r = await client.get(FEED + "?lang=es")
+    r = await client.get(FEED + "?lang=es", headers={"Accept-Encoding": "identity"})
     golden = GOLDEN / "school_feed_es.ics"
     if os.environ.get("FB_REGENERATE_GOLDEN") == "1":
         GOLDEN.mkdir(exist_ok=True)

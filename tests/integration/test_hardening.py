@@ -25,10 +25,12 @@ from tests.integration.helpers import (
     BoundDatabase,
     ServerProcess,
     family_user,
+    in_app,
     make_family,
     make_school,
     make_user,
     ok,
+    rows,
 )
 
 BOGUS_TOKEN = "AbCdEfGhIjKlMnOpQrStUvWxYz012345"
@@ -303,19 +305,39 @@ async def test_token_routes_answer_429_after_the_limit(settings):
         assert {(await c.get(f"/calendars/private/{BOGUS_TOKEN}.ics")).status_code for _ in range(30)} == {404}
 
 
-def test_token_buckets_refill_and_keep_clients_apart():
-    now = [0.0]
-    buckets = TokenBuckets(6, clock=lambda: now[0])  # 6 a minute: one every 10 s
-    assert [buckets.take(("feeds", "10.0.0.1")) for _ in range(6)] == [0.0] * 6
-    assert buckets.take(("feeds", "10.0.0.1")) == pytest.approx(10.0)
-    assert buckets.take(("feeds", "10.0.0.2")) == 0.0  # another address has its own budget
-    now[0] = 10.0
-    assert buckets.take(("feeds", "10.0.0.1")) == 0.0
-    assert buckets.take(("feeds", "10.0.0.1")) > 0
-    small = TokenBuckets(1, clock=lambda: now[0], max_keys=2)
-    for ip in ("a", "b", "c"):
-        small.take(ip)
-    assert len(small._buckets) == 2  # bounded memory under a flood of addresses
+async def test_token_buckets_refill_keep_clients_apart_and_are_shared(client):
+    """Two bucket sets (two server processes) on one database spend one budget."""
+    from scheduler.http.tables import RateLimitBucket
+
+    now = [1_000_000.0]
+    one, other = (TokenBuckets(6, clock=lambda: now[0], sweep_every=3) for _ in range(2))  # 6 a minute: 1 per 10 s
+
+    async def takes(buckets: TokenBuckets, key: str, n: int) -> list[float]:
+        return [await buckets.take(key) for _ in range(n)]
+
+    assert in_app(client, takes, one, "feeds 10.0.0.1", 3) + in_app(client, takes, other, "feeds 10.0.0.1", 3) \
+        == [0.0] * 6
+    assert in_app(client, takes, one, "feeds 10.0.0.1", 1)[0] == pytest.approx(10.0)
+    assert in_app(client, takes, other, "feeds 10.0.0.1", 1)[0] == pytest.approx(10.0)  # refused: not taken
+    assert in_app(client, takes, other, "feeds 10.0.0.2", 1) == [0.0]  # another address has its own budget
+    now[0] += 10.0
+    assert in_app(client, takes, other, "feeds 10.0.0.1", 2)[0] == 0.0
+    now[0] += 7200.0  # an idle hour: the next sweep forgets both (full) buckets
+    in_app(client, takes, one, "feeds 10.0.0.3", 2)
+    assert {r["key"] for r in rows(client, RateLimitBucket)} == {"feeds 10.0.0.3"}
+
+
+def test_two_workers_spend_one_budget(sqlite_template, tmp_path):
+    """``serve --workers 2``: a client gets the limit, not twice it (the buckets are in the database)."""
+    import httpx
+
+    path = tmp_path / "limits.sqlite"
+    shutil.copy(sqlite_template, path)
+    with ServerProcess(f"sqlite:///{path}", workers=2, FB_JOBS_IN_PROCESS="0",
+                       FB_RATE_LIMIT_FEEDS_PER_MINUTE="10") as server:
+        # a new connection each time: both workers answer some
+        codes = [httpx.get(f"{server.url}/calendars/private/{BOGUS_TOKEN}.ics").status_code for _ in range(24)]
+    assert codes.count(404) == 10 and codes.count(429) == 14, codes
 
 
 def test_ipv6_clients_share_a_budget_per_64():

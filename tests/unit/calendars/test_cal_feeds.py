@@ -247,13 +247,72 @@ def test_cached_splice_equals_plain_icalendar_serialisation() -> None:
     """The VEVENT cache must never change bytes compared to a straight icalendar build."""
     body = build_feed(school_events(), spec("es"))
     cal = icalendar.Calendar.from_ical(body)
-    plain = feeds._calendar(spec("es"), "PUBLISH")
+    plain = feeds._calendar("PUBLISH")
     for name in ("NAME", "X-WR-CALNAME", "X-WR-TIMEZONE", "REFRESH-INTERVAL", "X-PUBLISHED-TTL"):
         plain[name] = cal[name]
     plain.add_component(feeds.vtimezone("America/Chicago", 2027, 2027))
     for event in sorted(school_events(), key=feeds._sort_key):
         plain.add_component(feeds.build_vevent(event, CHICAGO, "es"))
     assert plain.to_ical() == body
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters=";,\\"), min_size=1,
+                    max_size=200))
+def test_feed_header_with_any_name_is_what_icalendar_writes(name: str) -> None:
+    """The header is cached without the name and the name lines spliced in: still icalendar's bytes.
+
+    (Except that the name is escaped as the TEXT it is: icalendar writes NAME raw, so a comma or semicolon
+    went out unescaped and a line break raised; see the next test.)
+    """
+    body = build_feed(school_events()[:1], replace(spec("es"), name=name))
+    plain = feeds._calendar("PUBLISH")
+    plain.add("NAME", name)
+    plain.add("X-WR-CALNAME", name)
+    plain.add("X-WR-TIMEZONE", "America/Chicago")
+    plain.add("REFRESH-INTERVAL", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    plain.add("X-PUBLISHED-TTL", icalendar.vDuration(timedelta(hours=1)))
+    plain.add_component(feeds.vtimezone("America/Chicago", 2027, 2027))
+    plain.add_component(feeds.build_vevent(school_events()[0], CHICAGO, "es"))
+    assert plain.to_ical() == body
+
+
+@pytest.mark.parametrize(("name", "written"), [("García, Ana; \\ kids", "García\\, Ana\\; \\\\ kids"),
+                                              ("two\nlines", "two\\nlines"), ("Ümlaut " * 20, "Ümlaut " * 20)])
+def test_feed_names_are_written_as_escaped_text(name: str, written: str) -> None:
+    """NAME and X-WR-CALNAME are TEXT (RFC 7986): escaped, folded, and the feed still parses in both parsers
+    (icalendar reads NAME back raw, so it is not asked to unescape it)."""
+    body = build_feed(school_events()[:1], replace(spec("es"), name=name))
+    assert f"\r\nNAME:{written}\r\nX-WR-CALNAME:{written}\r\n" in unfold(body)
+    assert all(len(line) <= 75 for line in body.split(b"\r\n"))
+    ical_cal, strict = both(body)
+    assert len(strict.events) == 1 and len(ical_cal.walk("VEVENT")) == 1
+
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)  # any text: control characters, CR/LF,
+# backslashes, escapes, carets and multi-byte characters at every fold position
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(title=_TEXT, description=_TEXT, room=st.none() | _TEXT, school=_TEXT,
+       url=st.none() | _TEXT.filter(lambda u: "\r" not in u and "\n" not in u),
+       kind=st.sampled_from(["workshop", "a,b;c", "\\N^"]), categories=st.lists(_TEXT, max_size=3),
+       languages=st.lists(st.sampled_from(["es", "vi", "zh", "ar", "so"]), max_size=3),
+       translation=st.none() | st.tuples(_TEXT, _TEXT), language=st.sampled_from(["en", "es", "es-MX", "ar", "xx"]),
+       zone=st.sampled_from(["America/Chicago", "UTC", "Asia/Kolkata", "Etc/GMT+5"]),
+       cancelled=st.booleans(), sequence=st.integers(0, 10**6), minutes=st.integers(0, 60 * 24 * 400))
+def test_direct_vevent_text_is_what_icalendar_writes(title, description, room, school, url, kind, categories,
+                                                       languages, translation, language, zone, cancelled,
+                                                       sequence, minutes) -> None:
+    """The hand-written VEVENT (``vevent_bytes``) is byte for byte icalendar's ``build_vevent`` on any event."""
+    start = datetime(2027, 3, 1, 14, 7, 9, 123, tzinfo=UTC) + timedelta(minutes=minutes)
+    event = replace(school_events()[0], title=title or "t", description=description, room=room, school=school,
+                    url=url or None, kind=kind, categories=tuple(categories), interpreted_languages=tuple(languages),
+                    translations={"es": translation} if translation else {}, start=start,
+                    end=start + timedelta(minutes=minutes % 300), status="cancelled" if cancelled else "confirmed",
+                    sequence=sequence)
+    expected = feeds.build_vevent(event, feeds.ZoneInfo(zone), language).to_ical()
+    assert feeds.vevent_bytes(event, zone, language) == expected
 
 
 # --- text: translations, folding, encoding ----------------------------------------------------------

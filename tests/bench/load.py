@@ -85,11 +85,11 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "bench"))
 os.environ.setdefault("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
-from tests.conftest import TEST_SECRET  # noqa: E402
 import mix  # noqa: E402
 import wrkload  # noqa: E402
 from profiles import Profiler  # noqa: E402
 
+from tests.conftest import TEST_SECRET  # noqa: E402
 from tests.integration.helpers import BoundDatabase, ServerProcess, SmtpServer, ThrowawayDatabase  # noqa: E402
 
 LIVE_MEETING = ("proposed", "accepted")

@@ -24,7 +24,6 @@ import uuid
 from typing import Any
 
 import httpx
-
 import wrkload
 
 # what the connections do, by weight (the stateless part of load.py's WEIGHTS)

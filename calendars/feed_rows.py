@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import json
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -87,7 +88,7 @@ def uid_domain(settings: Settings) -> str:
 def event_columns() -> list:
     return [Event.id, Event.title, Event.kind, Event.description, Event.status, Event.starts_at, Event.ends_at,
             Event.sequence, Event.updated_at, Event.cancelled_at, Event.audience, Event.interpreter_languages,
-            Event.childcare_children, Event.room, Event.room.name.as_alias("room_name")]
+            Event.childcare_children, Event.translations, Event.room, Event.room.name.as_alias("room_name")]
 
 
 async def event_rows(where: Any, now: dt.datetime) -> list[dict[str, Any]]:
@@ -98,7 +99,7 @@ async def event_rows(where: Any, now: dt.datetime) -> list[dict[str, Any]]:
 
 
 _ROW_FIELDS = ("id", "title", "kind", "description", "status", "starts_at", "ends_at", "sequence", "updated_at",
-               "cancelled_at", "audience", "interpreter_languages", "childcare_children", "room_name")
+               "cancelled_at", "audience", "interpreter_languages", "childcare_children", "room_name", "translations")
 
 
 def feed_event(row: dict[str, Any], school: dict[str, Any], domain: str, *, title: str | None = None,
@@ -106,6 +107,15 @@ def feed_event(row: dict[str, Any], school: dict[str, Any], domain: str, *, titl
     """The FeedEvent of an event row (plus, in private feeds, the owner's title, note and date)."""
     key = tuple(tuple(v) if isinstance(v, list) else v for v in (row[f] for f in _ROW_FIELDS))
     return _feed_event_of(key, school["name"], domain, title, note, updated_at)
+
+
+def local_title(row: dict[str, Any], language: str) -> str:
+    """The event's title in ``language`` (its base tag too), else the school's own."""
+    texts = json.loads(row.get("translations") or "{}")
+    for key in (language, language.split("-")[0]):
+        if (texts.get(key) or {}).get("title"):
+            return texts[key]["title"]
+    return row["title"]
 
 
 @lru_cache(maxsize=feeds.VEVENT_CACHE_SIZE)
@@ -117,6 +127,10 @@ def _feed_event_of(key: tuple, school: str, domain: str, title: str | None, note
     builder's caches cheap: equal tuples of identical objects compare by identity.
     """
     row = dict(zip(_ROW_FIELDS, key))
+    # An owner's own title (a private feed's "Interpreting: ...") is already in
+    # the reader's language; only the school's text has per-language versions.
+    texts = {} if title else {lang: (t.get("title") or row["title"], t.get("description") or row["description"])
+                              for lang, t in json.loads(row.get("translations") or "{}").items()}
     cancelled = row["status"] == "cancelled"
     description = "\n\n".join(p for p in (note, row["description"].strip()) if p)
     return FeedEvent(
@@ -126,7 +140,7 @@ def _feed_event_of(key: tuple, school: str, domain: str, title: str | None, note
         status="cancelled" if cancelled else "confirmed", sequence=row["sequence"], room=row["room_name"],
         interpreted_languages=row["interpreter_languages"], childcare=row["childcare_children"] > 0,
         description=description, cancelled_at=row["cancelled_at"] if cancelled else None,
-        categories=row["audience"],
+        categories=row["audience"], translations=texts,
     )
 
 

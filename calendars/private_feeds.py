@@ -20,6 +20,7 @@ from calendars.feed_rows import (
     event_columns,
     feed_event,
     finish_feed,
+    local_title,
     modified_with,
     newest,
     owner_row,
@@ -36,6 +37,7 @@ from scheduler.conferences.rows import guardian_name, load_meetings, load_school
 from scheduler.conferences.tables import ConferenceMeeting, ConferenceTeacher
 from scheduler.core.db import fetch
 from scheduler.core.errors import NotFound
+from scheduler.core.languages import language_label
 from scheduler.core.settings import Settings
 from scheduler.core.timeutil import utcnow
 from scheduler.events.tables import Event
@@ -160,7 +162,7 @@ async def family_feed(settings: Settings, family: dict[str, Any], now: dt.dateti
             continue
         place = registration_note(reg["status"], positions.get(reg["id"]))
         notes = [n for n in (place, childcare_note(care[row["id"]]) if care[row["id"]] else None) if n]
-        events.append(feed_event(row, school, domain, title=f"{place}: {row['title']}" if place else None,
+        events.append(feed_event(row, school, domain, title=f"{place}: {local_title(row, family['language'])}" if place else None,
                                   note=". ".join(notes) + ("." if notes else ""), updated_at=reg["updated_at"]))
     newest_reg = max((r["updated_at"] for r in regs), default=None)
     lm = modified_with(part.modified, now, family["updated_at"], *(e.updated_at for e in slots), newest_reg)
@@ -205,7 +207,7 @@ async def interpreter_feed(settings: Settings, interpreter: dict[str, Any], now:
         row = dict(row, starts_at=min(a["starts_at"] for a in shown), ends_at=max(a["ends_at"] for a in shown))
         if not live and row["status"] != "cancelled":
             row.update(status="cancelled", cancelled_at=max(a["updated_at"] for a in mine))
-        languages = ", ".join(sorted({a["language"] for a in shown}))
+        languages = ", ".join(sorted({language_label(a["language"], "en") for a in shown}))
         state = "confirmed" if any(a["status"] == "confirmed" for a in live) else "claimed"
         events.append(feed_event(row, school, domain, title=f"Interpreting ({languages}): {row['title']}",
                                   note=f"You interpret {languages} ({state}).",

@@ -300,7 +300,7 @@ class _Batch:
     async def load(self, ids: list[int]) -> list[dict[str, Any]]:
         rows = await Outbox.select().where(Outbox.id.is_in(ids)).order_by(Outbox.id).run()
         event_ids = sorted({r["event"] for r in rows if r["event"] is not None})
-        self.events = {e["id"]: e for e in await Event.select(*event_columns(), Event.school, Event.translations).where(
+        self.events = {e["id"]: e for e in await Event.select(*event_columns(), Event.school).where(
             Event.id.is_in(event_ids)).run()} if event_ids else {}
         school_ids = sorted({e["school"] for e in self.events.values()}
                             | {r["school"] for r in rows if r["kind"] in messages.SCHOOL_KINDS and r["school"]})

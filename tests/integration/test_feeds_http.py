@@ -160,6 +160,32 @@ async def test_language_and_audience_filters(client):
     assert (await client.get("/calendars/schools/lincoln")).status_code == 404
 
 
+async def test_feeds_use_the_events_own_text_in_the_readers_language(client):
+    admin = await make_user(client)
+    await make_school(client, admin)
+    event = await make_event(client, admin, "Homework routines", description="How to set up a quiet corner.",
+                             translations={"es": {"title": "Rutinas de tarea",
+                                                  "description": "Cómo preparar un rincón tranquilo."}})
+    plain = await make_event(client, admin, "Family Math Night")  # no Spanish text: the school's own
+    publish(client, event["id"], local(2027, 3, 8, 18))
+    publish(client, plain["id"], local(2027, 3, 9, 18))
+    spanish = parse_both((await client.get(FEED + "?lang=es")).content)
+    english = parse_both((await client.get(FEED)).content)
+    for loose, strict in (spanish,):
+        assert str(loose[uid(event["id"])]["SUMMARY"]) == strict[uid(event["id"])].summary == "Rutinas de tarea"
+        assert "Cómo preparar un rincón tranquilo." in str(loose[uid(event["id"])]["DESCRIPTION"])
+        assert str(loose[uid(plain["id"])]["SUMMARY"]) == "Family Math Night"
+    assert str(english[0][uid(event["id"])]["SUMMARY"]) == english[1][uid(event["id"])].summary == "Homework routines"
+    assert "quiet corner" in str(english[0][uid(event["id"])]["DESCRIPTION"])
+    # a Spanish-speaking family's own feed shows its registration in Spanish too
+    family = await make_family(client, admin)
+    headers = await family_user(client, admin, family["id"])
+    await ok(await client.post(f"/events/{event['id']}/registrations", json={"family_id": family["id"], "adults": 1},
+                               headers=headers), 201)
+    own = parse_both((await client.get(await family_feed_url(client, headers, family["id"]))).content)[0]
+    assert str(own[uid(event["id"])]["SUMMARY"]).endswith(": Rutinas de tarea")
+
+
 async def test_public_feed_has_no_private_data(client):
     from scheduler.bookings.tables import Registration
 
@@ -406,7 +432,7 @@ async def test_interpreter_and_room_feeds(client):
     link = await ok(await client.post(f"/interpreters/{ana['id']}/feed-token", headers=admin), 201)
     loose, strict = parse_both((await client.get("/" + link["https"].split("/", 3)[3])).content)
     assert set(strict) == {uid(before["id"]), uid(after["id"])}
-    assert strict[uid(before["id"])].summary == "Interpreting (es): Family Math Night"
+    assert strict[uid(before["id"])].summary == "Interpreting (Spanish): Family Math Night"
     assert strict[uid(after["id"])].location == "Cafeteria, Lincoln Elementary"
     assert strict[uid(after["id"])].dtstart.astimezone(UTC) == dt.datetime(2027, 3, 15, 23, tzinfo=UTC)
 

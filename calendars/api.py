@@ -134,26 +134,32 @@ class FeedTokenController(Controller):
 
     @post("/families/{family_id:int}/feed-token", status_code=201, guards=[api.family("family_id")])
     async def rotate_family(self, request: Request, actor: Actor, family_id: PathId) -> FeedTokenOut:
+        """A new private link to the family's feed (its bookings and meetings); shown once, earlier links stop."""
         return await links.rotate_token(_settings(request), actor, "family", family_id)
 
     @delete("/families/{family_id:int}/feed-token", guards=[api.family("family_id")])
     async def revoke_family(self, actor: Actor, family_id: PathId) -> None:
+        """Revoke the family's feed link: calendar apps polling it get 404 from now on."""
         await links.revoke_token(actor, "family", family_id)
 
     @post("/interpreters/{interpreter_id:int}/feed-token", status_code=201, guards=[api.interpreter("interpreter_id")])
     async def rotate_interpreter(self, request: Request, actor: Actor, interpreter_id: PathId) -> FeedTokenOut:
+        """A new private link to the interpreter's feed of claimed and confirmed work; shown once."""
         return await links.rotate_token(_settings(request), actor, "interpreter", interpreter_id)
 
     @delete("/interpreters/{interpreter_id:int}/feed-token", guards=[api.interpreter("interpreter_id")])
     async def revoke_interpreter(self, actor: Actor, interpreter_id: PathId) -> None:
+        """Revoke the interpreter's feed link."""
         await links.revoke_token(actor, "interpreter", interpreter_id)
 
     @post("/rooms/{room_id:int}/feed-token", status_code=201, guards=[api.admin("room_id")])
     async def rotate_room(self, request: Request, actor: Actor, room_id: PathId) -> FeedTokenOut:
+        """A new private link to a room's feed (what is booked in it), for the front office or a door screen."""
         return await links.rotate_token(_settings(request), actor, "room", room_id)
 
     @delete("/rooms/{room_id:int}/feed-token", guards=[api.admin("room_id")])
     async def revoke_room(self, actor: Actor, room_id: PathId) -> None:
+        """Revoke the room's feed link."""
         await links.revoke_token(actor, "room", room_id)
 
 
@@ -193,11 +199,13 @@ class TeacherFeedController(Controller):
 
     @post("/conference-teachers/{teacher_id:int}/feed-token", status_code=201, guards=[api.admin("teacher_id")])
     async def rotate(self, request: Request, actor: Actor, teacher_id: PathId) -> FeedTokenOut:
+        """A new private link to the teacher's published meetings; shown once, earlier links stop."""
         return await links.rotate_teacher_token(_settings(request), actor, teacher_id)
 
     @route("/calendars/teachers/{name:str}", http_method=[HttpMethod.GET, HttpMethod.HEAD], media_type=ICS,
            security=[{}], guards=[api.token])
     async def feed(self, request: Request, name: FromPath[str]) -> Response[bytes]:
+        """The teacher's published meetings (families by name, never children); ETag and 304 like every feed."""
         feed = await private_feeds.teacher_feed(_settings(request), _ics_name(name))
         return feed_response(request, feed, "private, max-age=300", private=True)
 

@@ -15,6 +15,10 @@ async def test_health_and_openapi_list_every_route(client):
     served = {(m, p) for m, p in served if not p.startswith("/schema")}
     assert served <= routes, served - routes
     assert ("POST", "/schools/{slug}/events") in routes and ("PUT", "/families/{family_id}/availability") in routes
+    # the offline docs UI is only as good as what each operation says about itself
+    undocumented = [(m, p) for p, ops in paths.items() for m, op in ops.items()
+                    if isinstance(op, dict) and not (op.get("summary") and op.get("description") and op.get("tags"))]
+    assert undocumented == []
 
 
 async def test_school_crud_and_pagination(client):

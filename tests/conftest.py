@@ -10,6 +10,7 @@ session; each test then gets a fresh copy (SQLite file) or emptied tables
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import shutil
 import subprocess
@@ -38,6 +39,22 @@ def run_cli(database_url: str, *args: str, timeout: float = 120, **extra: str) -
                           capture_output=True, text=True, timeout=timeout)
 
 
+def run_async(coro):
+    """``asyncio.run`` that also works where an event loop is already running in this thread.
+
+    Playwright's sync API keeps a loop running in the main thread for as long as the
+    session's browser lives, so a synchronous test that pytest-xdist schedules after a
+    browser test on the same worker would otherwise fail; the coroutine then runs in
+    a thread of its own.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def _pg_url(dbname: str) -> str:
     base, _, _ = PG_ADMIN_URL.rpartition("/")
     return f"{base}/{dbname}"
@@ -53,12 +70,12 @@ async def _pg_admin(sql: str) -> None:
 
 def create_pg_database() -> str:
     name = f"fb_test_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    run_async(_pg_admin(f'CREATE DATABASE "{name}"'))
     return name
 
 
 def drop_pg_database(name: str) -> None:
-    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    run_async(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")
@@ -97,7 +114,7 @@ def database_url(request, tmp_path) -> str:
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
     url = request.getfixturevalue("pg_template")
-    asyncio.run(_truncate(url))
+    run_async(_truncate(url))
     return url
 
 

@@ -200,13 +200,12 @@ class ThrowawayDatabase:
         self.engine, self.template, self.name = engine, template, None
 
     def __enter__(self) -> ThrowawayDatabase:
-        import asyncio
         import shutil
         import tempfile
         import uuid
         from pathlib import Path
 
-        from tests.conftest import PG_ADMIN_URL, _pg_admin, run_cli
+        from tests.conftest import PG_ADMIN_URL, _pg_admin, run_async, run_cli
 
         self.tmp = Path(tempfile.mkdtemp())
         if self.engine == "sqlite":
@@ -217,7 +216,7 @@ class ThrowawayDatabase:
         else:
             self.name = f"fb_bench_{uuid.uuid4().hex[:8]}"
             copy = f' TEMPLATE "{self.template}"' if self.template else ""
-            asyncio.run(_pg_admin(f'CREATE DATABASE "{self.name}"{copy}'))
+            run_async(_pg_admin(f'CREATE DATABASE "{self.name}"{copy}'))
             self.url = f"{(PG_ADMIN_URL or self.PG_ADMIN).rpartition('/')[0]}/{self.name}"
         if self.template is None:
             migrated = run_cli(self.url, "migrate")
@@ -227,13 +226,12 @@ class ThrowawayDatabase:
         return self
 
     def __exit__(self, *exc) -> None:
-        import asyncio
         import shutil
 
-        from tests.conftest import _pg_admin
+        from tests.conftest import _pg_admin, run_async
 
         if self.name:
-            asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+            run_async(_pg_admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 

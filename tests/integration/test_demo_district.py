@@ -8,11 +8,10 @@ same seed, solver placements included.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 
-from tests.conftest import run_cli
+from tests.conftest import run_async, run_cli
 from tests.integration.helpers import BoundDatabase, ThrowawayDatabase
 
 SEED = "11"
@@ -89,7 +88,7 @@ def test_tiny_district_has_what_a_load_test_needs_and_is_the_same_for_a_seed(dat
     loaded = load(database_url)
     assert "2 schools: 100 families" in loaded.stdout
     print(next(line for line in loaded.stdout.splitlines() if line.startswith("loaded the demo district")))
-    n = asyncio.run(counts(database_url))
+    n = run_async(counts(database_url))
     assert (n["schools"], n["families"], n["interpreters"], n["events"]) == (2, 100, 20, 80)
     assert n["families without children"] == 0 and n["availability"] > 100
     assert n["published"] >= 70 and n["published without seats"] == 0  # the planner placed (nearly) all
@@ -104,5 +103,5 @@ def test_tiny_district_has_what_a_load_test_needs_and_is_the_same_for_a_seed(dat
         return  # the same rows for a seed are checked once, on PostgreSQL (a second load costs a minute)
     with ThrowawayDatabase("postgres") as other:
         load(other.url)
-        first, second = asyncio.run(fingerprint(database_url)), asyncio.run(fingerprint(other.url))
+        first, second = run_async(fingerprint(database_url)), run_async(fingerprint(other.url))
     assert {t for t in first if first[t] != second[t]} == set()

@@ -11,7 +11,6 @@ do (SIGTERM) and expects a clean exit.
 
 from __future__ import annotations
 
-import asyncio
 import configparser
 import json
 import os
@@ -29,7 +28,16 @@ import httpx
 import pytest
 import yaml
 
-from tests.conftest import PG_ADMIN_URL, ROOT, TEST_SECRET, _pg_url, cli_env, create_pg_database, drop_pg_database
+from tests.conftest import (
+    PG_ADMIN_URL,
+    ROOT,
+    TEST_SECRET,
+    _pg_url,
+    cli_env,
+    create_pg_database,
+    drop_pg_database,
+    run_async,
+)
 from tests.integration.helpers import BoundDatabase, free_port
 
 DEPLOY = ROOT / "deploy"
@@ -311,7 +319,7 @@ def _add_district_admin(database_url: str) -> dict[str, str]:
             await User.insert(User(role="admin", name="ops test", email="ops@example.org", school=None,
                                    token_hash=hash_api_token(token))).run()
 
-    asyncio.run(insert())
+    run_async(insert())
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -13,7 +13,6 @@ The clock-only expiry is checked in-process with a moved clock.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import shutil
 
@@ -22,7 +21,7 @@ import pytest
 
 from calendars import tokens
 from scheduler.core.auth import hash_api_token, new_api_token
-from tests.conftest import ENGINES, TEST_SECRET, _pg_url, create_pg_database, drop_pg_database, run_cli
+from tests.conftest import ENGINES, TEST_SECRET, _pg_url, create_pg_database, drop_pg_database, run_async, run_cli
 from tests.integration.helpers import BoundDatabase, ServerProcess
 from tests.integration.test_feeds_http import FEED, NOW, parse_both, school_with_events, set_rows, text, uid
 
@@ -55,7 +54,7 @@ def sql(url: str, statement: str, *args) -> list[dict]:
         async with BoundDatabase(url):
             return await fetch(statement, *args)
 
-    return asyncio.run(run())
+    return run_async(run())
 
 
 def seed(url: str, slug: str) -> dict:

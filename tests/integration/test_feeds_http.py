@@ -7,7 +7,6 @@ Also the shared builders of the other calendar test modules.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import subprocess
 import sys
@@ -22,6 +21,7 @@ import icalendar
 import pytest
 from ical.calendar_stream import IcsCalendarStream
 
+from tests.conftest import run_async
 from tests.integration.helpers import family_user, in_app, make_family, make_school, make_user, ok
 
 UTC = dt.timezone.utc
@@ -467,7 +467,7 @@ def _publish_demo_events(database_url: str, count: int) -> None:
             await Event.update({Event.status: "published", Event.starts_at: start,
                                 Event.ends_at: start + dt.timedelta(hours=1)}).where(Event.id == event_id).run()
 
-    asyncio.run(run())
+    run_async(run())
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from scheduler.app import create_app
 from scheduler.core.settings import Settings
 from scheduler.http.logs import JsonFormatter, RequestIdFilter
 from scheduler.http.middleware import CONTENT_SECURITY_POLICY, RATE_LIMITED_PREFIXES, TokenBuckets, redact_path
-from tests.conftest import TEST_SECRET, run_cli
+from tests.conftest import TEST_SECRET, run_async, run_cli
 from tests.integration.helpers import (
     BoundDatabase,
     ServerProcess,
@@ -230,7 +230,7 @@ def sqlite_server(sqlite_template, tmp_path):
             await User.insert(User(role="admin", name="limits", email="limits@example.org", school=None,
                                    token_hash=hash_api_token(token))).run()
 
-    asyncio.run(insert())
+    run_async(insert())
     with ServerProcess(url, FB_JOBS_IN_PROCESS="0") as server:
         server.admin_token = token
         yield server

@@ -13,7 +13,7 @@ import pytest
 
 from scheduler import jobs
 from scheduler.core.settings import Settings
-from tests.conftest import PG_ADMIN_URL, ROOT, TEST_SECRET
+from tests.conftest import PG_ADMIN_URL, ROOT, TEST_SECRET, run_async
 from tests.integration.helpers import BoundDatabase
 
 
@@ -64,7 +64,7 @@ HOLDER = textwrap.dedent("""
             ran, _ = await jobs.run_alone("sweeps", forever)
             print("skipped" if not ran else "done", flush=True)
 
-    asyncio.run(main())
+    run_async(main())
 """)
 
 
@@ -86,14 +86,14 @@ def test_a_job_running_in_another_process_is_skipped_until_that_process_dies(eng
 
     try:
         assert holder.stdout.readline().strip() == "running"
-        assert asyncio.run(attempt()) == (False, None)
+        assert run_async(attempt()) == (False, None)
         assert calls == []
-        assert asyncio.run(attempt_other(pg_template)) is True  # another job's lock is independent
+        assert run_async(attempt_other(pg_template)) is True  # another job's lock is independent
         holder.kill()
         holder.wait()
         outcome = (False, None)
         for _ in range(50):  # the server ends the dead session as soon as it sees the socket close
-            outcome = asyncio.run(attempt())
+            outcome = run_async(attempt())
             if outcome[0]:
                 break
             time.sleep(0.1)

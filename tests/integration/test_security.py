@@ -28,6 +28,7 @@ from scheduler.core.auth import hash_api_token, new_api_token
 from scheduler.events.tables import Event
 from scheduler.families.tables import Child, Family
 from scheduler.planning.tables import Plan
+from tests.conftest import run_async
 from tests.integration.helpers import (
     BoundDatabase,
     ServerProcess,
@@ -315,7 +316,7 @@ def _seed_small_school(url: str, database_url: str) -> dict[str, str]:
         async with BoundDatabase(database_url):
             await User.insert(User(role="admin", name="d", email="d@example.org", token_hash=hash_api_token(token))).run()
 
-    asyncio.run(insert())
+    run_async(insert())
     admin = {"Authorization": f"Bearer {token}"}
     assert httpx.post(f"{url}/schools", json={"name": "L", "slug": "lincoln", "timezone": "America/Chicago"},
                       headers=admin).status_code == 201

@@ -59,5 +59,6 @@ def sign_in(page: Page, site: Site, role: str) -> None:
     """Through the sign-in page, the way a person pastes the token the demo printed."""
     page.goto(f"{site.url}/signin")
     page.fill("#token", site.tokens[role])
-    page.click("form[action='/signin/token'] button")
+    with page.expect_navigation():  # else a busy machine lets the next goto() cancel the sign-in POST
+        page.click("form[action='/signin/token'] button")
     page.wait_for_load_state("networkidle")

@@ -167,7 +167,8 @@ def test_family_page_in_arabic_is_right_to_left(site: Site, context: BrowserCont
     page = context.new_page()
     sign_in(page, site, "family")
     page.select_option("#lang-pick", "ar")
-    page.click("form.lang button")
+    with page.expect_navigation():
+        page.click("form.lang button")
     page.wait_for_load_state("networkidle")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     expect(page.locator("html")).to_have_attribute("lang", "ar")

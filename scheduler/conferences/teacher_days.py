@@ -183,10 +183,12 @@ async def add_time(actor: Principal, teacher_id: int, kind: str, span: SpanIn) -
 
 
 async def delete_time(actor: Principal, teacher_id: int, time_id: int | None) -> None:
+    if time_id is None:
+        raise InvalidInput([("time_id", "choose the break or time away to remove")])
     async with writing():
         await _editable_for(actor, teacher_id)
         gone = await ConferenceTeacherTime.delete().where(
-            (ConferenceTeacherTime.id == (time_id or 0)) & (ConferenceTeacherTime.teacher == teacher_id)
+            (ConferenceTeacherTime.id == time_id) & (ConferenceTeacherTime.teacher == teacher_id)
             & ConferenceTeacherTime.kind.is_in(list(AWAY))).returning(ConferenceTeacherTime.id).run()
         if not gone:
             raise NotFound(f"no break {time_id} of this teacher", "time_id")

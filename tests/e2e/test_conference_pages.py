@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
-from tests.e2e.conftest import Site
+from tests.e2e.conftest import Site, sign_in
 from tests.e2e.test_pages import looks_right
 from tests.integration.helpers import ServerProcess, SmtpServer
 
@@ -50,9 +50,8 @@ def mail_site(site: Site) -> Iterator[tuple[Site, SmtpServer]]:
 def test_administrator_sets_up_solves_publishes_and_a_teacher_sees_the_day(mail_site, context: BrowserContext) -> None:
     site, smtp = mail_site
     page = context.new_page()
-    page.goto(f"{site.url}/signin")
-    page.fill("#token", site.tokens["admin"])
-    page.click("form[action='/signin/token'] button")
+    sign_in(page, site, "admin")
+    expect(page).to_have_url(re.compile(r"/planner$"))
     page.goto(f"{site.url}/admin/conferences")
     expect(page.locator("h1")).to_have_text("Parent-teacher conferences")
     looks_right(page, "conferences")

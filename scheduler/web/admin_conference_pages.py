@@ -17,7 +17,7 @@ from litestar import Response, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.response import Redirect, Template
 
-from resources.tables import Interpreter, Room
+from resources.tables import Interpreter, Room, School
 from scheduler.conferences import postponing, publishing, roster_teachers, setup, solving, teacher_days
 from scheduler.conferences.publishing import interpreter_blocks
 from scheduler.conferences.rows import LIVE, load_window
@@ -94,9 +94,17 @@ async def create_window(page: Page) -> Template | Redirect:
 # ---------------------------------------------------------------- one week
 
 
+async def _on_school_of(page: Page, school_id: int) -> None:
+    """A district administrator reads a week on its own school's clock, whichever school the menu shows."""
+    if page.school is None or page.school["id"] != school_id:
+        page.school = await School.select(School.id, School.slug, School.name, School.timezone,
+                                          School.languages).where(School.id == school_id).first().run()
+
+
 async def _window_context(page: Page, window_id: int) -> dict[str, Any]:
     actor = page.require("admin").principal
     window = await setup.get_window(actor, window_id)
+    await _on_school_of(page, window.school_id)
     row = await load_window(window_id)
     teachers = await setup.list_teachers(actor, window_id)
     tz = page.tz
@@ -259,6 +267,7 @@ async def postpone(page: Page, window_id: int) -> Template | Redirect:
 async def teacher_page(page: Page, teacher_id: int) -> Template:
     """One teacher's week as the teacher sees it (printable), for the office."""
     week = await teacher_days.teacher_week(page.require("admin").principal, teacher_id)
+    await _on_school_of(page, (await load_window(week.window_id))["school"])
     return page.render("teacher.html", weeks=[week], feed_forms=False, values={}, errors={}, kinds=[],
                        back_to=f"/admin/conferences/{week.window_id}", notices={},
                        language_name=lambda code: language_label(code, page.language) if code else "")

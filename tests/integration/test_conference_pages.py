@@ -337,3 +337,49 @@ async def _teacher_token(web, email: str) -> str:
 
     in_app(web, set_token)
     return token
+
+
+async def test_while_solving_the_page_polls_and_refuses_a_second_solve(web, school):
+    csrf = await _admin_session(web, school)
+    window_id = await _set_up(web, school, csrf)
+
+    async def solving() -> None:
+        await ConferenceWindow.update({ConferenceWindow.status: "solving",
+                                       ConferenceWindow.solve_started_at: dt.datetime.now(dt.timezone.utc)}).where(
+            ConferenceWindow.id == window_id).run()
+
+    in_app(web, solving)
+    progress = await web.get(f"/admin/conferences/{window_id}/progress")
+    assert progress.status_code == 200 and "The solver is placing the meetings" in progress.text
+    assert 'hx-get="/admin/conferences/%d/progress"' % window_id in progress.text
+    page = await web.get(f"/admin/conferences/{window_id}")
+    assert 'id="progress"' in page.text and 'id="solve-button"' not in page.text
+    second = await _form(web, f"/admin/conferences/{window_id}/solve", csrf, time_limit="5")
+    assert second.status_code == 409 and "is solving" in second.text
+    brk = await _form(web, f"/admin/conference-teachers/{rows(web, ConferenceTeacher)[0]['id']}/times", csrf,
+                      kind="break", date="2027-03-16", start="17:00", end="17:10")
+    assert brk.status_code == 409 and len(rows(web, ConferenceTeacherTime)) == 1
+    late = await _form(web, f"/admin/conferences/{window_id}/postpone", csrf,
+                       evening_id=str(rows(web, ConferenceEvening)[0]["id"]), date="2027-03-24")
+    assert late.status_code == 409
+
+
+async def test_the_api_adds_roster_teachers_and_postpones_a_draft_without_telling_anyone(web, school):
+    admin = school["admin"]
+    window = await ok(await web.post("/schools/lincoln/conference-windows", json={
+        "name": "API week", "evenings": [{"start": "2027-03-16T16:00", "end": "2027-03-16T18:00"}]}, headers=admin),
+        201)
+    teacher = await ok(await web.post(f"/conference-windows/{window['id']}/roster-teachers", json={
+        "teacher_id": school["lee"], "room_id": school["rooms"][0], "class_ids": [school["2A"]]}, headers=admin), 201)
+    assert teacher["name"] == "Ms Lee" and teacher["email"] == "lee@example.org" and len(teacher["child_ids"]) == 2
+    wrong = await web.post(f"/conference-windows/{window['id']}/roster-teachers", json={
+        "teacher_id": school["kim"], "room_id": school["rooms"][1], "class_ids": [school["2A"]]}, headers=admin)
+    assert wrong.status_code == 422 and "class_ids" in wrong.text
+    read = await ok(await web.get(f"/conference-windows/{window['id']}", headers=admin))
+    moved = await ok(await web.post(f"/conference-windows/{window['id']}/postpone", json={
+        "evening_id": read["evening_ids"][0], "date": "2027-03-18"}, headers=admin))
+    assert moved["evenings"][0]["start"].startswith("2027-03-18T16:00")
+    assert rows(web, Outbox, Outbox.kind == "conference_postponed") == []
+    bad = await web.post(f"/conference-windows/{window['id']}/postpone", json={
+        "evening_id": read["evening_ids"][0], "date": "2020-01-01"}, headers=admin)
+    assert bad.status_code == 422 and "date" in bad.text

@@ -3,8 +3,9 @@
 Postponing moves the whole evening by whole days on the school's clock: every meeting keeps its time of
 day (so a family's sequence of meetings, its walks between rooms and its interpreter block stay as
 they were), the teachers' breaks that evening move with it, and so do the evening's calendar events
-and interpreter blocks. Each family with a live meeting that evening is told through the outbox, in
-its language, in the same transaction as the move.
+and interpreter blocks (whose claims are released, as when an event moves: the interpreter agreed to
+the old date). Each family with a live meeting that evening is told through the outbox, in its
+language, in the same transaction as the move.
 """
 
 from __future__ import annotations
@@ -116,14 +117,20 @@ async def postpone_evening(actor: Principal, window_id: int, evening_id: int | N
         event_ids = {evening["event"]} if evening["event"] is not None else set()
         for a in await InterpreterAssignment.select().where(InterpreterAssignment.id.is_in(assignments or [0])).run():
             event_ids.add(a["event"])
-            await InterpreterAssignment.update({InterpreterAssignment.starts_at: _shift(a["starts_at"], days, tz),
-                                                InterpreterAssignment.ends_at: _shift(a["ends_at"], days, tz)}).where(
-                InterpreterAssignment.id == a["id"]).run()
+            moved = {InterpreterAssignment.starts_at: _shift(a["starts_at"], days, tz),
+                     InterpreterAssignment.ends_at: _shift(a["ends_at"], days, tz),
+                     InterpreterAssignment.updated_at: now}
+            if a["status"] != "cancelled":  # as when an event moves: they agreed to the old date, so it opens again
+                moved |= {InterpreterAssignment.status: "open", InterpreterAssignment.interpreter: None,
+                          InterpreterAssignment.claimed_at: None}
+            await InterpreterAssignment.update(moved).where(InterpreterAssignment.id == a["id"]).run()
         for e in await Event.select().where(Event.id.is_in(sorted(event_ids) or [0])).run():
             start, end = _shift(e["starts_at"], days, tz), _shift(e["ends_at"], days, tz)
             local = start.astimezone(tz).date()
             await Event.update({Event.starts_at: start, Event.ends_at: end, Event.earliest_date: local,
-                                Event.latest_date: local}).where(Event.id == e["id"]).run()
+                                Event.latest_date: local, Event.sequence: e["sequence"] + 1, Event.updated_at: now,
+                                Event.fixed_start: start if e["fixed_start"] is not None else None}).where(
+                Event.id == e["id"]).run()
         if window["status"] == "published":
             await _tell_families(window, evening, meetings, days, tz)
         await ConferenceWindow.update({ConferenceWindow.updated_at: now}).where(ConferenceWindow.id == window_id).run()

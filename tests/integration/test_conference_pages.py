@@ -3,7 +3,7 @@
 teacher signs in with an e-mailed link, sees their day, edits their times until the solve.
 
 One small school: two roster teachers with one class each, four families (one Spanish-speaking with an
-interpreter), two evenings, Tuesday and Wednesday 16–17 March 2027 in Chicago.
+interpreter free on Tuesdays), two evenings, Tuesday and Wednesday 16–17 March 2027 in Chicago.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import re
 
 import pytest
 
+from resources.tables import Interpreter
 from scheduler.assignments.tables import InterpreterAssignment
 from scheduler.conferences.tables import (
     ConferenceEvening,
@@ -49,10 +50,8 @@ async def school(web):
                                       headers=admin), 201))["id"] for n in (11, 12)]
     rosa = await ok(await web.post("/schools/lincoln/interpreters", json={
         "name": "Rosa Vega", "email": "rosa@example.org", "languages": ["es"]}, headers=admin), 201)
-    for weekday in (1, 2):
-        await ok(await web.put(f"/interpreters/{rosa['id']}/availability", json=[
-            {"weekday": 1, "start": "16:00", "end": "20:00"}, {"weekday": 2, "start": "16:00", "end": "20:00"}],
-            headers=admin))
+    await ok(await web.put(f"/interpreters/{rosa['id']}/availability", json=[
+        {"weekday": 1, "start": "16:00", "end": "20:00"}], headers=admin))  # Tuesdays: the Garcias meet then
     nguyen, nguyen_kids = await _family(web, admin, "Nguyen family", "en", 2)
     garcia, garcia_kids = await _family(web, admin, "Garcia family", "es", 1)
     miller, miller_kids = await _family(web, admin, "Miller family", "en", 1)
@@ -207,6 +206,15 @@ async def test_postponing_an_evening_moves_every_meeting_and_tells_each_family(w
     moved_ids = {i for i, m in before.items() if tuesday["starts_at"] <= m["starts_at"] < tuesday["ends_at"]}
     assert moved_ids
     events_before = {e["id"]: e for e in rows(web, Event, Event.kind == "conference")}
+    block = rows(web, InterpreterAssignment)[0]
+    rosa = rows(web, Interpreter)[0]["id"]
+
+    async def claim() -> None:
+        await InterpreterAssignment.update({InterpreterAssignment.status: "claimed",
+                                            InterpreterAssignment.interpreter: rosa}).where(
+            InterpreterAssignment.id == block["id"]).run()
+
+    in_app(web, claim)
     # bad dates: named, nothing moved
     for date, why in (("2027-03-17", "already has an evening"), ("2027-13-40", "is not a date"),
                       ("2027-03-16", "another date")):
@@ -230,6 +238,11 @@ async def test_postponing_an_evening_moves_every_meeting_and_tells_each_family(w
         moved = old["starts_at"] < dt.datetime(2027, 3, 17, tzinfo=dt.timezone.utc) + dt.timedelta(hours=5)
         assert e["starts_at"] == old["starts_at"] + (dt.timedelta(days=7) if moved else dt.timedelta(0))
     assert rows(web, Event, Event.id == evening["event"])[0]["earliest_date"] == dt.date(2027, 3, 23)
+    after_block = rows(web, InterpreterAssignment, InterpreterAssignment.id == block["id"])[0]
+    assert after_block["starts_at"] == block["starts_at"] + dt.timedelta(days=7)  # Tuesday's block
+    assert after_block["status"] == "open" and after_block["interpreter"] is None  # the claim was for the 16th
+    event = rows(web, Event, Event.id == evening["event"])[0]
+    assert event["sequence"] == events_before[evening["event"]]["sequence"] + 1
     kim_break = rows(web, ConferenceTeacherTime)[0]
     assert kim_break["starts_at"] == dt.datetime(2027, 3, 23, 16, 0, tzinfo=CHICAGO)
 

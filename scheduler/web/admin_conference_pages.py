@@ -142,18 +142,24 @@ async def _window_context(page: Page, window_id: int) -> dict[str, Any]:
             "language_name": lambda code: language_label(code, page.language) if code else ""}
 
 
+def _limit(text: str) -> int:
+    """The solve's time limit, carried in the address so the progress bar knows its end (20 s by default)."""
+    return min(max(int(text), 1), 300) if text.isdigit() and len(text) < 4 else 20
+
+
 @get("/admin/conferences/{window_id:int}", include_in_schema=False, guards=[pages.admin("window_id")])
-async def window_page(page: Page, window_id: int) -> Template:
-    return page.render("admin_conference.html", values={}, errors={}, **await _window_context(page, window_id))
+async def window_page(page: Page, window_id: int, limit: str = "") -> Template:
+    return page.render("admin_conference.html", values={}, errors={},
+                       **await _window_context(page, window_id) | {"time_limit": _limit(limit)})
 
 
 @get("/admin/conferences/{window_id:int}/progress", include_in_schema=False, guards=[pages.admin("window_id")])
-async def window_progress(page: Page, window_id: int) -> Template | Response:
+async def window_progress(page: Page, window_id: int, limit: str = "") -> Template | Response:
     """Polled by htmx every second while the solver runs; when it is done the whole page reloads."""
     ctx = await _window_context(page, window_id)
     if ctx["window"].status != "solving":
         return Response(content="", headers={"HX-Refresh": "true"})
-    return page.render("conference_progress.html", **ctx)
+    return page.render("conference_progress.html", **ctx | {"time_limit": _limit(limit)})
 
 
 async def _window_form(page: Page, window_id: int, work: Any) -> Template | Redirect:
@@ -227,7 +233,8 @@ async def solve(page: Page, window_id: int) -> Template | Redirect:
     async def work(form: dict[str, list[str]]) -> Redirect:
         data = convert(SolveIn, {"time_limit": one(form, "time_limit") or "20"})
         doc = await solving.start_solve(page.require().principal, window_id)
-        return Redirect(path=f"/admin/conferences/{window_id}?done=solving", status_code=303,
+        return Redirect(path=f"/admin/conferences/{window_id}?done=solving&limit={int(data.time_limit)}",
+                        status_code=303,
                         background=BackgroundTask(_solve_after_answer, window_id, doc, data))
 
     return await _window_form(page, window_id, work)

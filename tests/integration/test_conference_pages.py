@@ -362,9 +362,12 @@ async def test_while_solving_the_page_polls_and_refuses_a_second_solve(web, scho
             ConferenceWindow.id == window_id).run()
 
     in_app(web, solving)
-    progress = await web.get(f"/admin/conferences/{window_id}/progress")
+    progress = await web.get(f"/admin/conferences/{window_id}/progress?limit=60")
     assert progress.status_code == 200 and "The solver is placing the meetings" in progress.text
-    assert 'hx-get="/admin/conferences/%d/progress"' % window_id in progress.text
+    assert 'hx-get="/admin/conferences/%d/progress?limit=60"' % window_id in progress.text
+    assert "of at most 60 seconds" in progress.text
+    odd = await web.get(f"/admin/conferences/{window_id}/progress?limit=99999")
+    assert odd.status_code == 200 and "of at most 20 seconds" in odd.text
     page = await web.get(f"/admin/conferences/{window_id}")
     assert 'id="progress"' in page.text and 'id="solve-button"' not in page.text
     second = await _form(web, f"/admin/conferences/{window_id}/solve", csrf, time_limit="5")

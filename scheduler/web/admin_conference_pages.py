@@ -22,7 +22,7 @@ from scheduler.conferences import postponing, publishing, roster_teachers, setup
 from scheduler.conferences.publishing import interpreter_blocks
 from scheduler.conferences.rows import LIVE, load_window
 from scheduler.conferences.schemas import SolveIn, SpanIn, WindowIn
-from scheduler.conferences.tables import ConferenceMeeting, ConferenceTeacher
+from scheduler.conferences.tables import ConferenceMeeting, ConferenceTeacher, ConferenceTeacherTime
 from scheduler.core.access import pages
 from scheduler.core.errors import InvalidInput
 from scheduler.core.languages import language_label
@@ -112,6 +112,11 @@ async def _window_context(page: Page, window_id: int) -> dict[str, Any]:
     choices = await roster_teachers.roster_choices(actor, window_id)
     meetings = await ConferenceMeeting.select().where((ConferenceMeeting.window == window_id)
                                                       & ConferenceMeeting.status.is_in(list(LIVE))).run()
+    away: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for t in await ConferenceTeacherTime.select().where(
+            ConferenceTeacherTime.teacher.is_in([t.id for t in teachers] or [0])
+            & ConferenceTeacherTime.kind.is_in(list(teacher_days.KINDS))).order_by(ConferenceTeacherTime.starts_at).run():
+        away[t["teacher"]].append(t)
     per_teacher: dict[int, int] = defaultdict(int)
     for m in meetings:
         per_teacher[m["teacher"]] += 1
@@ -133,7 +138,7 @@ async def _window_context(page: Page, window_id: int) -> dict[str, Any]:
     evening_days = [(eid, span) for eid, span in zip(window.evening_ids, window.evenings)]
     _ = page.gettext
     return {"window": window, "teachers": teachers, "rooms": [(r["id"], r["name"]) for r in rooms],
-            "choices": [c for c in choices if not c.added and c.classes], "per_teacher": per_teacher,
+            "choices": [c for c in choices if not c.added and c.classes], "per_teacher": per_teacher, "away": away,
             "teacher_name": lambda tid: names.get(tid, str(tid)), "families": families, "blocks": blocks,
             "elapsed": elapsed, "evening_days": evening_days, "tz": tz, "notices": _notices(page),
             "time_limit": 20, "editable": window.status not in ("solving", "published"),

@@ -149,6 +149,17 @@ async def test_the_administrator_sets_up_solves_reviews_and_publishes_on_pages(w
     empty = await _form(web, f"/admin/conferences/{window_id}/teachers", csrf, teacher=str(school["lee"]),
                         room_id=str(school["rooms"][0]))
     assert empty.status_code == 422 and "choose at least one" in empty.text
+    kim_id = teachers["Mr Kim"]["id"]
+    extra = await _form(web, f"/admin/conference-teachers/{kim_id}/times", csrf, kind="break", date="2027-03-17",
+                        start="17:00", end="17:15")
+    assert extra.status_code == 303 and 'action="/admin/conference-teachers/%d/times/delete"' % kim_id in (
+        await web.get(f"/admin/conferences/{window_id}")).text
+    extra_id = max(t["id"] for t in rows(web, ConferenceTeacherTime))
+    removed = await _form(web, f"/admin/conference-teachers/{kim_id}/times/delete", csrf, time_id=str(extra_id))
+    assert removed.status_code == 303
+    not_his = await _form(web, f"/admin/conference-teachers/{teachers['Ms Lee']['id']}/times/delete", csrf,
+                          time_id=str(min(t["id"] for t in rows(web, ConferenceTeacherTime))))
+    assert not_his.status_code == 404
     outside = await _form(web, f"/admin/conference-teachers/{teachers['Ms Lee']['id']}/times", csrf, kind="break",
                           date="2027-03-16", start="19:00", end="19:30")
     assert outside.status_code == 422 and "outside the conference evenings" in outside.text

@@ -137,10 +137,15 @@ async def _window_context(page: Page, window_id: int) -> dict[str, Any]:
         elapsed = int((utcnow() - row["solve_started_at"]).total_seconds())
     evening_days = [(eid, span) for eid, span in zip(window.evening_ids, window.evenings)]
     _ = page.gettext
+    notices = _notices(page)
+    if window.status != "solving":  # the page reloaded itself when the solve ended, its address unchanged
+        notices["solving"] = (_("The solver is done: review the meetings below, then publish.")
+                              if window.status in ("solved", "published") else
+                              _("The solve did not finish; the week is a draft. Check its teachers and solve again."))
     return {"window": window, "teachers": teachers, "rooms": [(r["id"], r["name"]) for r in rooms],
             "choices": [c for c in choices if not c.added and c.classes], "per_teacher": per_teacher, "away": away,
             "teacher_name": lambda tid: names.get(tid, str(tid)), "families": families, "blocks": blocks,
-            "elapsed": elapsed, "evening_days": evening_days, "tz": tz, "notices": _notices(page),
+            "elapsed": elapsed, "evening_days": evening_days, "tz": tz, "notices": notices,
             "time_limit": 20, "editable": window.status not in ("solving", "published"),
             "kinds": [("break", _("Break")), ("unavailable", _("Not there"))],
             "day_of": lambda text: short_day(dt.date.fromisoformat(text[:10]), page.language),

@@ -168,7 +168,8 @@ async def test_the_administrator_sets_up_solves_reviews_and_publishes_on_pages(w
     unsolvable = await _form(web, f"/admin/conferences/{window_id}/publish", csrf)
     assert unsolvable.status_code == 409 and "solve it before publishing" in unsolvable.text
     await _solve(web, window_id, csrf)
-    review = await web.get(f"/admin/conferences/{window_id}")
+    review = await web.get(f"/admin/conferences/{window_id}?done=solving&limit=5")
+    assert "The solver is done" in review.text
     assert "Meetings placed: 4 of 4 requested" in review.text and "Every requested meeting is placed" in review.text
     assert "Interpreter blocks (1)" in review.text and "Rosa Vega" in review.text
     meetings = rows(web, ConferenceMeeting)

@@ -128,6 +128,10 @@ async def test_the_administrator_sets_up_solves_reviews_and_publishes_on_pages(w
     csrf = await _admin_session(web, school)
     listing = await web.get("/admin/conferences")
     assert listing.status_code == 200 and "A new conference week" in listing.text
+    assert 'action="/admin/conferences?school=lincoln"' in listing.text  # a district administrator's school
+    far = await _form(web, "/admin/conferences", csrf, name="Spring", **{
+        "date-0": "2099-03-16", "start-0": "16:00", "end-0": "18:00"})
+    assert far.status_code == 422 and "outside the dates we plan for" in far.text
     # bad input: the page again, the problem named, what was typed kept, nothing written
     bad = await _form(web, "/admin/conferences", csrf, name="Spring", slot_minutes="30",
                       interpreted_slot_minutes="20", passing_minutes="5",

@@ -8,7 +8,7 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from scheduler.accounts.idempotency import once
-from scheduler.conferences import booking, calendar, publishing, schemas, setup, solving
+from scheduler.conferences import booking, calendar, postponing, publishing, roster_teachers, schemas, setup, solving
 from scheduler.core.access import api
 from scheduler.http.params import Actor, IdempotencyKey, PathId, fingerprint, json_answer
 
@@ -69,6 +69,24 @@ class ConferenceAdminController(Controller):
     async def publish(self, actor: Actor, window_id: PathId) -> schemas.PublishOut:
         """Publish a solved week: calendar events for its evenings, interpreter blocks open for claiming."""
         return await publishing.publish(actor, window_id)
+
+    @post("/conference-windows/{window_id:int}/roster-teachers", status_code=201, guards=[api.admin("window_id")])
+    async def add_roster_teacher(self, actor: Actor, window_id: PathId, data: JSONBody[schemas.RosterTeacherIn]
+                                 ) -> schemas.TeacherOut:
+        """Add a roster teacher in a room; their class list is the active children of the chosen classes."""
+        return await roster_teachers.add_roster_teacher(actor, window_id, data.teacher_id, data.room_id,
+                                                        data.class_ids)
+
+    @post("/conference-windows/{window_id:int}/self-booking", status_code=200, guards=[api.admin("window_id")])
+    async def self_booking(self, actor: Actor, window_id: PathId, data: JSONBody[schemas.SelfBookingIn]
+                           ) -> schemas.WindowOut:
+        """Reopen a published week for families to book their own free slots (or close it again)."""
+        return await postponing.set_self_booking(actor, window_id, data.open)
+
+    @post("/conference-windows/{window_id:int}/postpone", status_code=200, guards=[api.admin("window_id")])
+    async def postpone(self, actor: Actor, window_id: PathId, data: JSONBody[schemas.PostponeIn]) -> schemas.WindowOut:
+        """Move one evening to another date with all its meetings; each family is told (when published)."""
+        return await postponing.postpone_evening(actor, window_id, data.evening_id, data.date)
 
     @get("/teachers/{teacher_id:int}/day", guards=[api.admin("teacher_id")])
     async def teacher_day(self, actor: Actor, teacher_id: PathId, date: FromQuery[dt.date]) -> schemas.TeacherDayOut:

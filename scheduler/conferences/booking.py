@@ -9,6 +9,7 @@ from typing import Any
 
 from scheduler.assignments.tables import InterpreterAssignment
 from scheduler.conferences.rows import (
+    AWAY,
     LIVE,
     load_evenings,
     load_family,
@@ -118,7 +119,7 @@ async def _slot_context(meeting: dict[str, Any]) -> SlotContext:
     return SlotContext(
         meeting=meeting, window=window, tz=school["timezone"],
         minutes=int((meeting["ends_at"] - meeting["starts_at"]).total_seconds() // 60), evenings=evenings,
-        available=available, breaks=[(t["starts_at"], t["ends_at"]) for t in times if t["kind"] == "break"],
+        available=available, breaks=[(t["starts_at"], t["ends_at"]) for t in times if t["kind"] in AWAY],
         teacher_busy=[(r["starts_at"], r["ends_at"]) for r in teacher_rows],
         party_busy=[(r["starts_at"], r["ends_at"], r["room"]) for r in party_rows],
         room=meeting["room_id"], teacher_name=meeting["teacher_name"], block=block,

@@ -60,6 +60,21 @@ class MoveIn(Struct, forbid_unknown_fields=True):
     start: LocalDateTime
 
 
+class RosterTeacherIn(Struct, forbid_unknown_fields=True):
+    teacher_id: Annotated[int, Meta(ge=1, le=2_147_483_647)]  # a roster teacher (roster.Teacher)
+    room_id: Annotated[int, Meta(ge=1, le=2_147_483_647)]
+    class_ids: Annotated[list[Annotated[int, Meta(ge=1, le=2_147_483_647)]], Meta(min_length=1, max_length=50)]
+
+
+class SelfBookingIn(Struct, forbid_unknown_fields=True):
+    open: bool
+
+
+class PostponeIn(Struct, forbid_unknown_fields=True):
+    evening_id: Annotated[int, Meta(ge=1, le=2_147_483_647)]
+    date: Annotated[str, Meta(max_length=10, description="the new date, YYYY-MM-DD (times of day stay)")]
+
+
 class UnplacedOut(Struct):
     family_id: int
     guardian: str | None
@@ -83,6 +98,8 @@ class WindowOut(Struct):
     unplaced: list[UnplacedOut]
     solved_at: dt.datetime | None
     published_at: dt.datetime | None
+    self_booking: bool = False  # reopened for families to pick their own free slots
+    evening_ids: list[int] = []  # beside ``evenings``, what ``/postpone`` names
 
 
 class TeacherOut(Struct):
@@ -96,6 +113,7 @@ class TeacherOut(Struct):
     availability: list[SpanOut]
     breaks: list[SpanOut]
     child_ids: list[int]
+    unavailable: list[SpanOut] = []  # what the teacher marked on their own page
 
 
 class MeetingOut(Struct):
@@ -114,6 +132,7 @@ class MeetingOut(Struct):
     language: str | None
     interpreter_id: int | None
     status: str
+    topic: str | None = None  # what the family wants to talk about
 
 
 class ItineraryOut(Struct):

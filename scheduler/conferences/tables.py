@@ -40,6 +40,8 @@ class ConferenceWindow(Table):
     solve_started_at = Timestamptz(null=True, default=None)
     solved_at = Timestamptz(null=True, default=None)
     published_at = Timestamptz(null=True, default=None)
+    # the school reopened a published week for families to pick their own free slots (the family side reads it)
+    self_booking = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 
@@ -62,10 +64,11 @@ class ConferenceTeacher(Table):
 
 
 class ConferenceTeacherTime(Table):
-    """A dated block: ``available`` (when none, the teacher is there all evening) or ``break``."""
+    """A dated block: ``available`` (when none, the teacher is there all evening), ``break``, or
+    ``unavailable`` (a teacher marked it on their page: no meeting then, like a break)."""
 
     teacher = ForeignKey(references=ConferenceTeacher, on_delete=OnDelete.cascade, index=True, null=False)
-    kind = Varchar(length=16)  # available / break
+    kind = Varchar(length=16)  # available / break / unavailable
     starts_at = Timestamptz()
     ends_at = Timestamptz()
 
@@ -104,6 +107,7 @@ class ConferenceMeeting(Table):
     assignment = ForeignKey(references=InterpreterAssignment, on_delete=OnDelete.set_null, null=True, default=None)
     status = Varchar(length=16, default="proposed")  # proposed / accepted / cancelled
     moved = Boolean(default=False)
+    topic = Varchar(length=300, null=True, default=None)  # what the family wants to talk about, in its words
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 

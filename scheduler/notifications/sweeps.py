@@ -343,7 +343,8 @@ class _Batch:
                                starts_at=_utc(event["starts_at"]), timezone=school["timezone"], school=school["name"],
                                place=event["room_name"] or "", preferences_url=prefs,
                                deadline=_utc(payload["offered_until"]) if payload.get("offered_until") else None,
-                               values={"language": str(payload.get("language", ""))})
+                               values={"language": str(payload.get("language", "")),
+                                       **_postponed_values(payload, school["timezone"], language)})
         method = messages.ICS_METHOD.get(row["kind"])
         ics = None
         if method and event["starts_at"] is not None:
@@ -365,6 +366,15 @@ class _Batch:
                                preferences_url=prefs, values={"url": json.loads(row["payload"] or "{}").get("url", "")})
         return messages.compose(messages.render(ctx), to=row["to_email"], sender=self.settings.smtp_from,
                                 message_id=f"<outbox-{row['id']}@{self.domain}>", unsubscribe=prefs)
+
+
+def _postponed_values(payload: dict[str, Any], timezone: str, language: str) -> dict[str, str]:
+    """A postponed conference evening names its old date and the family's first meeting (conferences/postponing.py)."""
+    if "old" not in payload:
+        return {}
+    old_date, _ = messages.local_date_time(dt.datetime.fromisoformat(payload["old"]), timezone, language)
+    _, first_time = messages.local_date_time(dt.datetime.fromisoformat(payload["first"]), timezone, language)
+    return {"old_date": old_date, "first_time": first_time}
 
 
 @functools.lru_cache(maxsize=256)

@@ -45,7 +45,7 @@ PAST_DAYS = 60
 CANCELLED_DAYS = 30
 
 Status = Literal["confirmed", "cancelled"]
-Method = Literal["REQUEST", "CANCEL"]
+Method = Literal["REQUEST", "CANCEL", "PUBLISH"]
 
 _UID_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -415,6 +415,38 @@ def build_invitation(
     for attendee in attendees:
         vevent.add("ATTENDEE", attendee)
     cal.add_component(vevent)
+    return cal.to_ical()
+
+
+def build_invitations(
+    events: Sequence[FeedEvent],
+    spec: FeedSpec,
+    method: Method = "PUBLISH",
+    organizer: str | None = None,
+    attendees: Sequence[str] = (),
+) -> bytes:
+    """Several events in one e-mail attachment, one VEVENT each (a family's conference itinerary).
+
+    iTIP allows several UIDs in one object only with PUBLISH; REQUEST and
+    CANCEL stay one event per object (:func:`build_invitation`). Same VEVENT
+    builder as the feed, so the UIDs agree with the family's private feed.
+    """
+    if len(events) == 1 and method != "PUBLISH":
+        return build_invitation(events[0], spec, method, organizer, attendees)
+    if method != "PUBLISH":
+        raise ValueError("several events go in one object only with METHOD:PUBLISH")
+    cal = _calendar(method)
+    tz = ZoneInfo(spec.timezone)
+    if not _writes_utc(spec.timezone):
+        first, last = _years(events, tz, spec.now)
+        cal.add_component(vtimezone(spec.timezone, first, last))
+    for event in sorted(events, key=_sort_key):
+        vevent = build_vevent(event, tz, spec.language)
+        if organizer:
+            vevent.add("ORGANIZER", organizer)
+        for attendee in attendees:
+            vevent.add("ATTENDEE", attendee)
+        cal.add_component(vevent)
     return cal.to_ical()
 
 

@@ -105,5 +105,10 @@ class ConferenceFamilyController(Controller):
         return json_answer(*await once(actor, idempotency_key, f"conference-move:{meeting_id}", 200,
                                        lambda: booking.move(actor, meeting_id, data), await fingerprint(request)))
 
+    @post("/conference-meetings/{meeting_id:int}/cancel", status_code=200, guards=[api.family("meeting_id")])
+    async def cancel(self, actor: Actor, meeting_id: PathId) -> schemas.MeetingOut:
+        """Cancel one meeting; the family gets a cancellation its calendar understands."""
+        return await booking.cancel(actor, meeting_id)
+
 
 ROUTES = [ConferenceAdminController, ConferenceFamilyController]

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from scheduler.assignments.tables import InterpreterAssignment
+from scheduler.conferences import notices
 from scheduler.conferences.rows import (
     LIVE,
     load_evenings,
@@ -216,9 +217,34 @@ async def move(actor: Principal, meeting_id: int, data: MoveIn) -> MeetingOut:
         if kind == "invalid":
             raise InvalidInput([("start", f"{data.start} {why}")])
         raise Conflict(f"{data.start}: {why}", "start")
+    sequence = meeting["sequence"] + 1
     await ConferenceMeeting.update({
         ConferenceMeeting.starts_at: start, ConferenceMeeting.ends_at: start + dt.timedelta(minutes=ctx.minutes),
-        ConferenceMeeting.status: "accepted", ConferenceMeeting.moved: True,
+        ConferenceMeeting.status: "accepted", ConferenceMeeting.moved: True, ConferenceMeeting.sequence: sequence,
         ConferenceMeeting.updated_at: utcnow()}).where(ConferenceMeeting.id == meeting_id).run()
+    await notices.moved(meeting, sequence)
     row = await ConferenceMeeting.select(*meeting_columns()).where(ConferenceMeeting.id == meeting_id).first().run()
     return meeting_out(row, tz)
+
+
+@use_case
+async def cancel(actor: Principal, meeting_id: int) -> MeetingOut:
+    """The family (or the school) cancels one meeting; the family is told with METHOD:CANCEL.
+
+    Cancelled meetings stay as rows (feeds show the cancellation); the slot is free at once.
+    """
+    meeting = await _meeting_for(actor, meeting_id)
+    await locked(Family.select(Family.id).where(Family.id == meeting["family"])).run()
+    meeting = await _meeting_for(actor, meeting_id)
+    window = await load_window(meeting["window"])
+    if window["status"] != "published":
+        raise Conflict("these conferences are not published yet", "meeting_id")
+    if meeting["status"] not in LIVE:
+        raise Conflict(f"conference meeting {meeting_id} is {meeting['status']}", "meeting_id")
+    await ConferenceMeeting.update({ConferenceMeeting.status: "cancelled",
+                                    ConferenceMeeting.sequence: meeting["sequence"] + 1,
+                                    ConferenceMeeting.updated_at: utcnow()}).where(
+        ConferenceMeeting.id == meeting_id).run()
+    await notices.cancelled(meeting)
+    row = await ConferenceMeeting.select(*meeting_columns()).where(ConferenceMeeting.id == meeting_id).first().run()
+    return meeting_out(row, (await load_school(window["school"]))["timezone"])

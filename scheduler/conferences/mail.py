@@ -58,8 +58,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         _N("This is a reminder of your parent-teacher conferences at %(school)s:")),
     "conference_open_slots": (
         _N("Please book your conference time: %(window)s"),
-        _N("We could not find a conference time with %(teacher)s when you told us you are free. These times are "
-           "open and fit what you told us:")),
+        _N("We could not find a conference time with %(teacher)s when you told us you are free. These times with "
+           "%(teacher)s are still open:")),
     "conference_guardian_invite": (
         _N("You are invited to your child's conferences at %(school)s"),
         _N("%(family)s invited you to see and book your child's parent-teacher conferences at %(school)s.")),
@@ -73,7 +73,8 @@ PHONE_FROM = _N("phone: the teacher calls you from %(phone)s")
 INTERPRETER = _N("an interpreter (%(language)s) joins you")
 TOPIC = _N("You want to talk about: %(topic)s")
 OPEN_SLOT = _N("%(date)s, %(start)s")
-NO_OPEN_SLOT = _N("No open time fits what you told us; please choose any time on the page or call the school.")
+NO_OPEN_SLOT = _N("No open time is left with this teacher; please call the school.")
+NOT_FITTING = _N("None of these times is within when you told us you can come; if one suits you anyway, book it.")
 MANAGE = _N("See, confirm or move your conferences: %(url)s")
 BOOK = _N("Book a time: %(url)s")
 SIGN_IN = _N("To sign in, open %(url)s and ask for a sign-in link: it comes to this e-mail address, and no password "
@@ -143,6 +144,8 @@ def render(kind: str, language: str, *, school: str, tz: str, lines: Sequence[Li
         items = [_(OPEN_SLOT) % dict(zip(("date", "start"), _when(s, tz, language))) for s in open_slots]
         if not items:
             paragraphs.append(_(NO_OPEN_SLOT))
+        elif values.get("fit") == "no":
+            paragraphs.append(_(NOT_FITTING))
     if url:
         link = {"conference_open_slots": BOOK, "conference_guardian_invite": SIGN_IN}.get(kind, MANAGE)
         tail = [_(link) % {"url": url}]
@@ -203,9 +206,7 @@ class ConferenceMail:
             return
         ids = sorted({i for r in mine for i in json.loads(r["payload"] or "{}").get("meetings", [])})
         if ids:
-            cols = [*meeting_columns(), ConferenceMeeting.teacher.video_url.as_alias("video_url"),
-                    ConferenceMeeting.teacher.phone.as_alias("phone")]
-            self.meetings = {m["id"]: m for m in await ConferenceMeeting.select(*cols).where(
+            self.meetings = {m["id"]: m for m in await ConferenceMeeting.select(*meeting_columns()).where(
                 ConferenceMeeting.id.is_in(ids)).run()}
         wids = sorted({json.loads(r["payload"] or "{}").get("window") for r in mine} - {None}
                       | {m["window"] for m in self.meetings.values()})
@@ -263,7 +264,8 @@ class ConferenceMail:
         window = self.windows.get(wid)
         language = messages.base_language(row["language"])
         values = {"window": window["name"] if window else "", "family": str(payload.get("family_name", "")),
-                  "teacher": str(payload.get("teacher", "")) or (lines[0].teacher if lines else "")}
+                  "teacher": str(payload.get("teacher", "")) or (lines[0].teacher if lines else ""),
+                  "fit": "no" if payload.get("fit") is False else "yes"}
         method = ICS_METHOD.get(kind)
         ics = None
         if method and lines:

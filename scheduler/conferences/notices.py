@@ -25,6 +25,7 @@ from scheduler.families.tables import Family
 from scheduler.notifications.outbox import notify
 
 FAMILY_PAGE = "/family#conf-title"
+BOOK_PAGE = "/family#conf-book"
 REMINDER_AHEAD = dt.timedelta(hours=24)
 
 
@@ -72,7 +73,7 @@ async def cancelled(meeting: dict[str, Any]) -> None:
 
 
 async def open_slots(window_id: int, family_id: int, teacher_id: int, teacher: str, slots: list[dt.datetime],
-                     url: str) -> bool:
+                     fit: bool, url: str) -> bool:
     """An unplaced family is asked: the open times that fit and the link to book one."""
     f = await _family(family_id)
     if not f or not f["email"]:
@@ -80,7 +81,7 @@ async def open_slots(window_id: int, family_id: int, teacher_id: int, teacher: s
     await notify("conference_open_slots", f"conference-open-slots:{window_id}:{family_id}:{teacher_id}", f["email"],
                  f["language"] or "en", school=f["school"], family=family_id,
                  payload={"window": window_id, "teacher": teacher, "slots": [int(s.timestamp()) for s in slots],
-                          "url": url})
+                          "fit": fit, "url": url})
     return True
 
 

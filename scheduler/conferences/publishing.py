@@ -7,7 +7,7 @@ from collections import defaultdict
 from typing import Any
 
 from scheduler.assignments.tables import InterpreterAssignment
-from scheduler.conferences import notices
+from scheduler.conferences import notices, selfbook
 from scheduler.conferences.rows import LIVE, admin_window, load_evenings, load_window, window_out
 from scheduler.conferences.schemas import PublishOut
 from scheduler.conferences.tables import (
@@ -98,10 +98,12 @@ async def publish(actor: Principal, window_id: int) -> PublishOut:
             await ConferenceEvening.update({ConferenceEvening.event: parts[0]}).where(
                 ConferenceEvening.id == ev["id"]).run()
             event_ids += parts
-        await notices.itineraries(window_id)  # in this transaction: published and told, or neither
         now = utcnow()
         await ConferenceWindow.update({ConferenceWindow.status: "published", ConferenceWindow.published_at: now,
                                        ConferenceWindow.updated_at: now}).where(
             ConferenceWindow.id == window_id).run()
+        # in this transaction: published and told, or neither; unplaced families are asked to book
+        await notices.itineraries(window_id)
+        await selfbook.ask_unplaced(window_id)
     return PublishOut(window=await window_out(await load_window(window_id), tz), event_ids=event_ids,
                       assignments=assignments)

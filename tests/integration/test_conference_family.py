@@ -96,8 +96,9 @@ async def test_publish_sends_each_family_its_itinerary_once_in_its_language(clie
     assert (await client.post(f"/conference-windows/{window_id}/publish", headers=week["admin"])).status_code == 409
     in_app(client, notices.itineraries, window_id)
     report = _deliver(client, mail_settings, PUBLISHED_AT)
-    assert report.sent == 2 and report.failed == 0  # Garcia and Nguyen; Ortiz has no meeting
+    assert report.sent == 3 and report.failed == 0  # Garcia's and Nguyen's itineraries; Ortiz is asked to book
     assert _deliver(client, mail_settings, PUBLISHED_AT + dt.timedelta(minutes=1)).sent == 0
+    assert len(smtp.inbox.messages) == 3
 
     (garcia,) = _to(smtp, "garcia@example.org")
     assert garcia["Content-Language"] == "es"
@@ -173,3 +174,89 @@ async def test_unknown_meeting_cancel_is_404_and_another_family_is_refused(clien
     assert (await client.post("/conference-meetings/999999/cancel", headers=other)).status_code in (403, 404)
     assert rows(client, ConferenceWindow)[0]["self_booking"] is False
     assert rows(client, ConferenceHold) == []
+
+
+async def test_an_unplaced_family_is_asked_with_open_times_and_books_one(client, mail_settings, smtp):
+    week = await setup_week(client)
+    _deliver(client, mail_settings, PUBLISHED_AT)
+    (asked,) = _to(smtp, "ortiz@example.org")
+    text = asked.get_body(preferencelist=("plain",)).get_content()
+    assert "Ms Lee" in text and "http://127.0.0.1:8000/family#conf-book" in text
+    assert "Tuesday, March 16, 2027, 4:00" in text or "Tuesday, March 16, 2027, 5:" in text
+    assert "if one suits you anyway" in text  # Ortiz said Thursdays only: the open times are shown anyway
+    assert not list(asked.iter_attachments())
+
+    user = await family_user(client, week["admin"], week["ortiz"])
+    (offer,) = await ok(await client.get(f"/families/{week['ortiz']}/conference-slots", headers=user))
+    assert offer["teacher"] == "Ms Lee" and offer["minutes"] == 10 and not offer["interpreted"]
+    assert offer["slots"] and not any(s["fits"] for s in offer["slots"])
+    pick = offer["slots"][0]["start"]
+    # bad input names the field; a time that is never a slot is 422, a teacher of no child of ours 409
+    bad = await client.post(f"/families/{week['ortiz']}/conference-bookings",
+                            json={"teacher_id": offer["teacher_id"], "start": "2027-03-16T16:03"}, headers=user)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "start"
+    other = await client.post(f"/families/{week['ortiz']}/conference-bookings",
+                              json={"teacher_id": week["teachers"][1]["id"], "start": pick}, headers=user)
+    assert other.status_code == 409 and other.json()["errors"][0]["field"] == "teacher_id"
+    topic = await client.post(f"/families/{week['ortiz']}/conference-bookings",
+                              json={"teacher_id": offer["teacher_id"], "start": pick, "topic": "a\u0007b"},
+                              headers=user)
+    assert topic.status_code in (400, 422) and "topic" in topic.text
+    booked = await ok(await client.post(f"/families/{week['ortiz']}/conference-bookings", json={
+        "teacher_id": offer["teacher_id"], "start": pick, "mode": "video", "topic": "How she learns best"},
+        headers=user), 201)
+    assert booked["status"] == "accepted" and booked["mode"] == "video" and booked["topic"] == "How she learns best"
+    assert await ok(await client.get(f"/families/{week['ortiz']}/conference-slots", headers=user)) == []
+    # the booking is confirmed by e-mail with its .ics
+    smtp.inbox.messages.clear()
+    _deliver(client, mail_settings, PUBLISHED_AT)
+    (confirmation,) = _to(smtp, "ortiz@example.org")
+    assert len(_ics(confirmation)[1].events) == 1
+
+
+async def test_mode_topic_video_link_and_a_second_guardian(client, mail_settings, smtp):
+    week = await setup_week(client)
+    lee = week["teachers"][0]["id"]
+    bad = await client.put(f"/conference-teachers/{lee}/contact", json={"video_url": "javascript:alert(1)"},
+                           headers=week["admin"])
+    assert bad.status_code in (400, 422) and "video_url" in bad.text
+    await ok(await client.put(f"/conference-teachers/{lee}/contact", json={
+        "video_url": "https://meet.example.org/lee", "phone": "+1 312 555 0100"}, headers=week["admin"]))
+    user = await family_user(client, week["admin"], week["garcia"])
+    meetings = (await ok(await client.get(f"/families/{week['garcia']}/conferences", headers=user)))["meetings"]
+    lee_meeting = next(m for m in meetings if m["teacher_id"] == lee)
+    assert lee_meeting["mode"] == "in_person" and lee_meeting["video_url"] == ""
+    too_long = await client.put(f"/conference-meetings/{lee_meeting['id']}/choice", json={"topic": "x" * 301},
+                                headers=user)
+    assert too_long.status_code in (400, 422) and "topic" in too_long.text
+    control = await client.put(f"/conference-meetings/{lee_meeting['id']}/choice", json={"topic": "a\nb"},
+                               headers=user)
+    assert control.status_code in (400, 422) and "topic" in control.text
+    wrong = await client.put(f"/conference-meetings/{lee_meeting['id']}/choice", json={"mode": "fax"}, headers=user)
+    assert wrong.status_code in (400, 422) and "mode" in wrong.text
+    chosen = await ok(await client.put(f"/conference-meetings/{lee_meeting['id']}/choice", json={
+        "mode": "video", "topic": "Reading at home"}, headers=user))
+    assert chosen["mode"] == "video" and chosen["video_url"] == "https://meet.example.org/lee"
+    assert chosen["topic"] == "Reading at home" and chosen["language"] == "es"  # the interpreter joins the call
+    other = await family_user(client, week["admin"], week["nguyen"])
+    assert (await client.put(f"/conference-meetings/{lee_meeting['id']}/choice", json={"mode": "phone"},
+                             headers=other)).status_code == 403
+
+    invited = await ok(await client.post(f"/families/{week['garcia']}/conference-guardians",
+                                         json={"email": "second@example.org"}, headers=user), 201)
+    assert invited["status"] == "invited"
+    again = await ok(await client.post(f"/families/{week['garcia']}/conference-guardians",
+                                       json={"email": "second@example.org"}, headers=user), 201)
+    assert again["status"] == "invited"
+    taken = await client.post(f"/families/{week['garcia']}/conference-guardians", json={"email": "nguyen@example.org"},
+                              headers=user)
+    assert taken.status_code in (201, 409)
+    smtp.inbox.messages.clear()
+    _deliver(client, mail_settings, PUBLISHED_AT)
+    (invite,) = _to(smtp, "second@example.org")
+    assert invite["Content-Language"] == "es"
+    assert "http://127.0.0.1:8000/signin?email=second%40example.org" in invite.get_body(
+        preferencelist=("plain",)).get_content()
+    (itinerary,) = [m for m in _to(smtp, "garcia@example.org") if "conference times" in str(m["Subject"])]
+    text = itinerary.get_body(preferencelist=("plain",)).get_content()
+    assert "https://meet.example.org/lee" in text and "Reading at home" in text

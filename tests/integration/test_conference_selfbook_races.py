@@ -14,7 +14,6 @@ import uuid
 from collections import Counter
 
 import httpx
-import pytest
 
 from resources.tables import Room, School
 from scheduler.accounts.tables import User

@@ -231,3 +231,26 @@ async def ask_unplaced(window_id: int) -> int:
                                     notices.BOOK_PAGE):
             asked += 1
     return asked
+
+
+async def my_holds(actor: Principal, family_id: int) -> list[dict[str, Any]]:
+    """The family's unexpired holds: teacher, local start and end, until when (for the page)."""
+    family = await load_family(family_id)
+    require_family_access(actor, family_id, family["school"])
+    tz = (await load_school(family["school"]))["timezone"]
+    rows = await ConferenceHold.select(*ConferenceHold.all_columns(),
+                                       ConferenceHold.teacher.name.as_alias("teacher_name")).where(
+        (ConferenceHold.family == family_id) & (ConferenceHold.expires_at > utcnow())).order_by(
+        ConferenceHold.starts_at).run()
+    return [{"teacher_id": r["teacher"], "teacher": r["teacher_name"], "start": local_text(r["starts_at"], tz),
+             "end": local_text(r["ends_at"], tz), "expires_at": r["expires_at"]} for r in rows]
+
+
+@use_case
+async def book_held(actor: Principal, family_id: int) -> list[MeetingOut]:
+    """Book every time the family is holding, in one transaction: all of them, or none (409 naming the time
+    that could not be had, e.g. a hold that ran out and was taken)."""
+    holds = await my_holds(actor, family_id)
+    if not holds:
+        raise Conflict("you are not holding any time; choose a time first (holds last a couple of minutes)", "start")
+    return [await book(actor, family_id, BookIn(teacher_id=h["teacher_id"], start=h["start"])) for h in holds]

@@ -20,7 +20,7 @@ from scheduler.conferences import notices
 from scheduler.conferences.tables import ConferenceHold, ConferenceMeeting, ConferenceWindow
 from scheduler.notifications import sweeps
 from scheduler.notifications.tables import Outbox
-from tests.integration.helpers import family_user, in_app, make_school, make_user, ok, rows
+from tests.integration.helpers import family_user, in_app, make_school, make_user, ok, rows, sign_in
 
 EVENING = {"start": "2027-03-16T16:00", "end": "2027-03-16T18:00"}
 PUBLISHED_AT = dt.datetime(2027, 3, 1, 12, 0, tzinfo=dt.timezone.utc)
@@ -260,3 +260,50 @@ async def test_mode_topic_video_link_and_a_second_guardian(client, mail_settings
     (itinerary,) = [m for m in _to(smtp, "garcia@example.org") if "conference times" in str(m["Subject"])]
     text = itinerary.get_body(preferencelist=("plain",)).get_content()
     assert "https://meet.example.org/lee" in text and "Reading at home" in text
+
+
+async def test_the_family_page_books_holds_chooses_and_moves(client):
+    client.follow_redirects = False  # read each redirect, as a browser's network panel would
+    week = await setup_week(client)
+    headers = await family_user(client, week["admin"], week["ortiz"])
+    csrf = await sign_in(client, headers["Authorization"].split()[1])
+    page = await client.get("/family")
+    assert page.status_code == 200 and 'id="conf-book"' in page.text and "Ms Lee" in page.text
+    lee = week["teachers"][0]["id"]
+    slot = (await ok(await client.get(f"/families/{week['ortiz']}/conference-slots", headers=headers)))[0]["slots"][0]
+    refused = await client.post("/family/conferences/hold", data={"csrf": csrf, "teacher_id": str(lee),
+                                                                  "start": "2027-03-16T16:03"})
+    assert refused.status_code == 422 and 'id="conf-errors"' in refused.text and "5-minute grid" in refused.text
+    assert rows(client, ConferenceHold) == []
+    held = await client.post("/family/conferences/hold", data={"csrf": csrf, "teacher_id": str(lee),
+                                                               "start": slot["start"]})
+    assert held.status_code == 303 and "done=conference-held" in held.headers["location"]
+    assert len(rows(client, ConferenceHold)) == 1
+    page = await client.get("/family")
+    assert "held for you until" in page.text
+    booked = await client.post("/family/conferences/book", data={"csrf": csrf})
+    assert booked.status_code == 303, booked.text
+    (meeting,) = rows(client, ConferenceMeeting, ConferenceMeeting.family == week["ortiz"])
+    assert meeting["status"] == "accepted" and rows(client, ConferenceHold) == []
+    # nothing held any more: booking again says so beside the forms
+    again = await client.post("/family/conferences/book", data={"csrf": csrf})
+    assert again.status_code == 409 and 'id="conf-errors"' in again.text
+
+    long = "x" * 301
+    kept = await client.post(f"/family/conferences/{meeting['id']}/choice", data={"csrf": csrf, "mode": "phone",
+                                                                                 "topic": long})
+    assert kept.status_code in (400, 422) and long in kept.text  # what was typed is still there
+    chose = await client.post(f"/family/conferences/{meeting['id']}/choice", data={
+        "csrf": csrf, "mode": "phone", "topic": "Her reading"})
+    assert chose.status_code == 303
+    (meeting,) = rows(client, ConferenceMeeting, ConferenceMeeting.family == week["ortiz"])
+    assert meeting["mode"] == "phone" and meeting["topic"] == "Her reading"
+    page = await client.get("/family")
+    assert "Her reading" in page.text and "the teacher calls you" in page.text
+    # Ortiz told us Thursdays only: no free time fits, so the page offers no move (the school can move it)
+    assert 'id="move-' not in page.text
+    other = rows(client, ConferenceMeeting, ConferenceMeeting.family == week["nguyen"])[0]
+    assert (await client.post(f"/family/conferences/{other['id']}/cancel", data={"csrf": csrf})).status_code == 403
+    gone = await client.post(f"/family/conferences/{meeting['id']}/cancel", data={"csrf": csrf})
+    assert gone.status_code == 303
+    assert rows(client, ConferenceMeeting, ConferenceMeeting.id == meeting["id"])[0]["status"] == "cancelled"

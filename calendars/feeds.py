@@ -78,6 +78,7 @@ class FeedEvent:
     translations: Mapping[str, tuple[str, str]] = field(default_factory=dict, hash=False)
     cancelled_at: datetime | None = None
     categories: tuple[str, ...] = ()
+    transparent: bool = False  # shown but not busy (a conference evening: each family's own times are what count)
 
     def __post_init__(self) -> None:
         # Freeze the containers too: the serialised VEVENT is memoised on this
@@ -203,7 +204,7 @@ def build_vevent(event: FeedEvent, tz: ZoneInfo, language: str) -> Event:
     categories = [event.kind, *(c for c in event.categories if c != event.kind)]
     vevent.add("CATEGORIES", categories)
     vevent.add("STATUS", "CANCELLED" if event.status == "cancelled" else "CONFIRMED")
-    vevent.add("TRANSP", "TRANSPARENT" if event.status == "cancelled" else "OPAQUE")
+    vevent.add("TRANSP", "TRANSPARENT" if event.status == "cancelled" or event.transparent else "OPAQUE")
     return vevent
 
 
@@ -296,7 +297,7 @@ def vevent_bytes(event: FeedEvent, tzid: str, language: str) -> bytes:
         "LAST-MODIFIED:" + stamp,
         "LOCATION:" + _escape(", ".join(p for p in (event.room, event.school) if p)),
         "STATUS:" + ("CANCELLED" if cancelled else "CONFIRMED"),
-        "TRANSP:" + ("TRANSPARENT" if cancelled else "OPAQUE"),
+        "TRANSP:" + ("TRANSPARENT" if cancelled or event.transparent else "OPAQUE"),
     ]
     if event.url:
         lines.append("URL:" + event.url)

@@ -16,8 +16,10 @@ import pytest
 from ical.calendar_stream import IcsCalendarStream
 from icalendar import Calendar
 
+from scheduler.assignments.tables import InterpreterAssignment
 from scheduler.conferences import notices
 from scheduler.conferences.tables import ConferenceHold, ConferenceMeeting, ConferenceWindow
+from scheduler.events.tables import Event
 from scheduler.notifications import sweeps
 from scheduler.notifications.tables import Outbox
 from tests.integration.helpers import family_user, in_app, make_school, make_user, ok, rows, sign_in
@@ -307,3 +309,22 @@ async def test_the_family_page_books_holds_chooses_and_moves(client):
     gone = await client.post(f"/family/conferences/{meeting['id']}/cancel", data={"csrf": csrf})
     assert gone.status_code == 303
     assert rows(client, ConferenceMeeting, ConferenceMeeting.id == meeting["id"])[0]["status"] == "cancelled"
+
+
+async def test_the_public_feed_shows_the_evening_once_and_no_interpreter_blocks(client):
+    week = await setup_week(client)
+    body = (await client.get("/calendars/schools/lincoln.ics")).content
+    loose, strict = Calendar.from_ical(body), IcsCalendarStream.calendar_from_ics(body.decode())
+    evenings = [e for e in loose.walk("VEVENT") if "conference" in str(e.get("CATEGORIES").to_ical().decode())]
+    assert len(evenings) == 1 and len(strict.events) == 1
+    (evening,) = evenings
+    assert str(evening["TRANSP"]) == "TRANSPARENT" and str(evening["URL"]).endswith("/family#conf-book")
+    assert "interpreting" not in body.decode()
+    # the interpreting is still open to interpreters, on events of its own
+    assignments = rows(client, InterpreterAssignment)
+    assert assignments and all(a["event"] != rows(client, Event, Event.title == "Parent-teacher conferences")[0]["id"]
+                               for a in assignments)
+    user = await family_user(client, week["admin"], week["garcia"])
+    link = await ok(await client.post(f"/families/{week['garcia']}/feed-token", headers=user), 201)
+    mine = (await client.get(f"/calendars/private/{link['token']}.ics")).content.decode()
+    assert "interpreting" not in mine and mine.count("Conference with") == 2

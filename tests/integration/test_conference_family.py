@@ -328,3 +328,26 @@ async def test_the_public_feed_shows_the_evening_once_and_no_interpreter_blocks(
     link = await ok(await client.post(f"/families/{week['garcia']}/feed-token", headers=user), 201)
     mine = (await client.get(f"/calendars/private/{link['token']}.ics")).content.decode()
     assert "interpreting" not in mine and mine.count("Conference with") == 2
+
+
+async def test_the_interpreter_sees_families_teachers_and_languages_but_no_children(client):
+    client.follow_redirects = False
+    week = await setup_week(client)
+    body = await ok(await client.post("/schools/lincoln/users", json={
+        "role": "interpreter", "name": "Rosa", "email": "rosa@example.org", "interpreter_id": week["rosa"]},
+        headers=week["admin"]), 201)
+    rosa = {"Authorization": f"Bearer {body['token']}"}
+    lee = week["teachers"][0]["id"]
+    await ok(await client.put(f"/conference-teachers/{lee}/contact", json={"video_url": "https://meet.example.org/lee"},
+                              headers=week["admin"]))
+    garcia = rows(client, ConferenceMeeting, ConferenceMeeting.family == week["garcia"], ConferenceMeeting.teacher == lee)[0]
+    user = await family_user(client, week["admin"], week["garcia"])
+    await ok(await client.put(f"/conference-meetings/{garcia['id']}/choice", json={"mode": "video"}, headers=user))
+    for a in {m["assignment"] for m in rows(client, ConferenceMeeting, ConferenceMeeting.family == week["garcia"])}:
+        await ok(await client.post(f"/assignments/{a}/claim", headers=rosa))
+    await sign_in(client, body["token"])
+    page = (await client.get("/interpreter")).text
+    assert "Families you will meet" in page and "Garcia family" in page
+    assert "with Ms Lee" in page and "with Mr Kim" in page and "Spanish" in page
+    assert "https://meet.example.org/lee" in page  # the interpreter joins the family's video call
+    assert "Garcia0" not in page and "Garcia1" not in page  # never children's names

@@ -38,7 +38,7 @@ from scheduler.notifications import messages
 _N = str  # marks a msgid for extraction without translating at import
 
 #: Conference message kinds: none is switched off by preferences (they are the family's appointments).
-KINDS = ("conference_itinerary", "conference_moved", "conference_cancelled", "conference_reminder",
+KINDS = ("conference_itinerary", "conference_moved", "conference_booked", "conference_cancelled", "conference_reminder",
          "conference_open_slots", "conference_guardian_invite")
 
 #: kind -> (subject, first paragraph)
@@ -50,6 +50,9 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "conference_moved": (
         _N("New conference time with %(teacher)s"),
         _N("Your conference with %(teacher)s has a new time:")),
+    "conference_booked": (
+        _N("Booked: conference with %(teacher)s"),
+        _N("Your conference with %(teacher)s is booked:")),
     "conference_cancelled": (
         _N("Cancelled: conference with %(teacher)s"),
         _N("Your conference with %(teacher)s is cancelled:")),
@@ -181,7 +184,7 @@ def feed_event(line: Line, school: str, domain: str) -> FeedEvent:
 
 
 #: Which kinds carry the meetings' calendar file, and with which iTIP method (None: decided per message).
-ICS_METHOD = {"conference_itinerary": "PUBLISH", "conference_reminder": "PUBLISH", "conference_moved": "REQUEST",
+ICS_METHOD = {"conference_itinerary": "PUBLISH", "conference_reminder": "PUBLISH", "conference_moved": "REQUEST", "conference_booked": "REQUEST",
               "conference_cancelled": "CANCEL"}
 
 
@@ -245,7 +248,7 @@ class ConferenceMail:
             return "no conference left to tell about"
         if row["kind"] == "conference_reminder" and all(m.start <= self.now for m in live):
             return "the conferences have started"
-        if row["kind"] == "conference_moved":
+        if row["kind"] in ("conference_moved", "conference_booked"):
             if not live or live[0].sequence != payload.get("sequence"):
                 return "the conference changed again; a newer message follows"
         if row["kind"] == "conference_cancelled" and not lines:
@@ -258,7 +261,7 @@ class ConferenceMail:
         tz = school["timezone"]
         kind = row["kind"]
         lines = self._lines(payload)
-        if kind in ("conference_itinerary", "conference_reminder", "conference_moved"):
+        if kind in ("conference_itinerary", "conference_reminder", "conference_moved", "conference_booked"):
             lines = [m for m in lines if m.status in LIVE]
         wid = payload.get("window") or (self.meetings[lines[0].id]["window"] if lines else None)
         window = self.windows.get(wid)

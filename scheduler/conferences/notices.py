@@ -4,7 +4,8 @@ Each message names meetings by id (``payload.meetings``); ``conferences/mail.py`
 renders them as they are when the message goes. Keys make each message once:
 
 - ``conference-itinerary:<window>:<family>`` at publish (a retried publish queues nothing twice);
-- ``conference-moved:<meeting>:<sequence>`` and ``conference-cancelled:<meeting>`` per change;
+- ``conference-moved:<meeting>:<sequence>``, ``conference-booked:<meeting>:0`` and
+  ``conference-cancelled:<meeting>`` per change;
 - ``conference-reminder:<family>:<local date>:<first start>`` the day before (a sweep, like event
   reminders; a family whose first meeting moved is reminded of the new time);
 - ``conference-open-slots:<window>:<family>:<teacher>`` once per unplaced (family, teacher);
@@ -54,11 +55,12 @@ async def itineraries(window_id: int) -> None:
                      payload={"window": window_id, "meetings": per_family[f["id"]], "url": FAMILY_PAGE})
 
 
-async def moved(meeting: dict[str, Any], sequence: int) -> None:
-    """A meeting has a new time (the family moved it, or the school did): the updated ``.ics``."""
+async def moved(meeting: dict[str, Any], sequence: int, kind: str = "conference_moved") -> None:
+    """A meeting has a new time (the family moved it, or the school did): the updated ``.ics``; with
+    ``kind="conference_booked"``, a meeting the family booked itself."""
     f = await _family(meeting["family"])
     if f and f["email"]:
-        await notify("conference_moved", f"conference-moved:{meeting['id']}:{sequence}", f["email"],
+        await notify(kind, f"{kind.replace('_', '-')}:{meeting['id']}:{sequence}", f["email"],
                      f["language"] or "en", school=f["school"], family=f["id"],
                      payload={"meetings": [meeting["id"]], "sequence": sequence, "url": FAMILY_PAGE})
 
@@ -95,7 +97,7 @@ async def guardian_invite(family: dict[str, Any], email: str, url: str) -> None:
 
 async def due_reminders(now: dt.datetime) -> int:
     """Queue the day-before reminder: one per family and local day with live meetings in a published window
-    starting in the next 24 hours. Idempotent (keys); returns how many were considered new candidates."""
+    starting in the next 24 hours. Idempotent (keys); returns how many were newly queued."""
     windows = await ConferenceWindow.select(ConferenceWindow.id, ConferenceWindow.school.timezone.as_alias("tz")
                                             ).where(ConferenceWindow.status == "published").run()
     if not windows:
@@ -116,8 +118,8 @@ async def due_reminders(now: dt.datetime) -> int:
         if not f or not f["email"]:
             continue
         first = int(ms[0]["starts_at"].timestamp())
-        await notify("conference_reminder", f"conference-reminder:{family_id}:{day.isoformat()}:{first}", f["email"],
-                     f["language"] or "en", school=f["school"], family=family_id,
-                     payload={"window": ms[0]["window"], "meetings": [m["id"] for m in ms], "url": FAMILY_PAGE})
-        queued += 1
+        queued += await notify(
+            "conference_reminder", f"conference-reminder:{family_id}:{day.isoformat()}:{first}", f["email"],
+            f["language"] or "en", school=f["school"], family=family_id,
+            payload={"window": ms[0]["window"], "meetings": [m["id"] for m in ms], "url": FAMILY_PAGE})
     return queued

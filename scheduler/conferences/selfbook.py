@@ -199,7 +199,7 @@ async def book(actor: Principal, family_id: int, data: BookIn) -> MeetingOut:
         status="accepted", moved=False, mode=data.mode, topic=(data.topic or None))).returning(
         ConferenceMeeting.id).run())[0]
     meeting = await ConferenceMeeting.select(*meeting_columns()).where(ConferenceMeeting.id == row["id"]).first().run()
-    await notices.moved(meeting, 0)
+    await notices.moved(meeting, 0, "conference_booked")
     return meeting_out(meeting, tz)
 
 

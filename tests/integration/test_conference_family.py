@@ -213,7 +213,9 @@ async def test_an_unplaced_family_is_asked_with_open_times_and_books_one(client,
     smtp.inbox.messages.clear()
     _deliver(client, mail_settings, PUBLISHED_AT)
     (confirmation,) = _to(smtp, "ortiz@example.org")
-    assert len(_ics(confirmation)[1].events) == 1
+    assert str(confirmation["Subject"]) == "Booked: conference with Ms Lee"
+    loose, strict = _ics(confirmation)
+    assert str(loose["METHOD"]) == "REQUEST" and len(strict.events) == 1
 
 
 async def test_mode_topic_video_link_and_a_second_guardian(client, mail_settings, smtp):

@@ -80,7 +80,8 @@ def meeting_columns() -> list:
     m = ConferenceMeeting
     return [*m.all_columns(), m.teacher.name.as_alias("teacher_name"), m.teacher.room.name.as_alias("room_name"),
             m.teacher.room.id.as_alias("room_id"), m.family.name.as_alias("family_name"),
-            m.family.guardians.as_alias("family_guardians")]
+            m.family.guardians.as_alias("family_guardians"), m.teacher.video_url.as_alias("video_url"),
+            m.teacher.phone.as_alias("phone")]
 
 
 async def load_meetings(where: Any) -> list[dict[str, Any]]:
@@ -101,7 +102,9 @@ def meeting_out(row: dict[str, Any], tz: str) -> MeetingOut:
         room=row["room_name"], family_id=row["family"], family=row["family_name"], guardian=guardian_name(row),
         child_ids=list(row["child_ids"] or []), start=format_local(row["starts_at"], tz),
         end=format_local(row["ends_at"], tz), minutes=int((row["ends_at"] - row["starts_at"]).total_seconds() // 60),
-        language=row["language"], interpreter_id=row["interpreter"], status=row["status"], topic=row.get("topic"))
+        language=row["language"], interpreter_id=row["interpreter"], status=row["status"], mode=row["mode"],
+        topic=row["topic"], video_url=(row["video_url"] or "") if row["mode"] == "video" else "",
+        phone=(row["phone"] or "") if row["mode"] == "phone" else "")
 
 
 def parse_spans(items: list[SpanIn], tz: str, field: str, problems: list[tuple[str, str]]

@@ -40,6 +40,8 @@ from scheduler.accounts.tables import User
 from scheduler.assignments.tables import InterpreterAssignment
 from scheduler.bookings import services as bookings
 from scheduler.bookings.tables import Registration
+from scheduler.conferences import mail as conference_mail
+from scheduler.conferences import notices as conference_notices
 from scheduler.core.db import locked, use_case
 from scheduler.core.languages import language_name
 from scheduler.core.settings import Settings
@@ -307,12 +309,17 @@ class _Batch:
         self.schools = {s["id"]: s for s in await School.select().where(School.id.is_in(school_ids)).run()
                         } if school_ids else {}
         family_ids = sorted({r["family"] for r in rows if r["family"] is not None})
+        self.conferences = conference_mail.ConferenceMail(self.domain, self.settings.smtp_from,
+                                                          self.settings.public_url, self.now)
+        await self.conferences.load(rows)
         self.prefs = {f["id"]: json.loads(f["notification_prefs"] or "{}") for f in await Family.select(
             Family.id, Family.notification_prefs).where(Family.id.is_in(family_ids)).run()} if family_ids else {}
         return rows
 
     def skip_reason(self, row: dict[str, Any]) -> str | None:
         """Why a family message should not go at all (documented in the README)."""
+        if row["kind"] in conference_mail.KINDS:  # appointments: not switchable, said as they are now
+            return self.conferences.skip_reason(row)
         if row["family"] is not None and self.prefs.get(row["family"], {}).get(row["kind"]) is False:
             return "switched off in the family's preferences"
         if row["kind"] in messages.SCHOOL_KINDS:  # about the school, not an event
@@ -331,6 +338,8 @@ class _Batch:
         return None
 
     def message(self, row: dict[str, Any]):
+        if row["kind"] in conference_mail.KINDS:
+            return self.conferences.message(row)
         if row["kind"] in messages.SCHOOL_KINDS:
             return self.school_message(row)
         event = self.events[row["event"]]
@@ -452,6 +461,7 @@ async def run_sweeps(settings: Settings, now: dt.datetime) -> dict[str, int]:
     """Every queueing sweep once; counts of newly queued messages per sweep."""
     counts = {"offers": await expired_offers(now), "event_changes": await event_changes(now),
               "reminders": await due_reminders(now),
+              "conference_reminders": await conference_notices.due_reminders(now),
               "unclaimed": await unclaimed_assignments(now, settings.escalate_days)}
     log.info("sweeps queued %s", counts)
     return counts

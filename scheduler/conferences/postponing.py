@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from scheduler.assignments.services import tell_reopened
 from scheduler.assignments.tables import InterpreterAssignment
 from scheduler.conferences.rows import LIVE, admin_window, load_evenings, load_window, window_out
 from scheduler.conferences.schemas import WindowOut
@@ -124,6 +125,7 @@ async def postpone_evening(actor: Principal, window_id: int, evening_id: int | N
                 moved |= {InterpreterAssignment.status: "open", InterpreterAssignment.interpreter: None,
                           InterpreterAssignment.claimed_at: None}
             await InterpreterAssignment.update(moved).where(InterpreterAssignment.id == a["id"]).run()
+        await tell_reopened(assignments)  # they agreed to the old date: every interpreter of the language hears
         for e in await Event.select().where(Event.id.is_in(sorted(event_ids) or [0])).run():
             start, end = _shift(e["starts_at"], days, tz), _shift(e["ends_at"], days, tz)
             local = start.astimezone(tz).date()

@@ -257,6 +257,10 @@ async def test_postponing_an_evening_moves_every_meeting_and_tells_each_family(w
     after_block = rows(web, InterpreterAssignment, InterpreterAssignment.id == block["id"])[0]
     assert after_block["starts_at"] == block["starts_at"] + dt.timedelta(days=7)  # Tuesday's block
     assert after_block["status"] == "open" and after_block["interpreter"] is None  # the claim was for the 16th
+    offered = rows(web, Outbox, (Outbox.kind == "assignment_open") & (Outbox.interpreter == rosa))
+    assert [o["dedupe_key"] for o in offered if o["dedupe_key"].endswith(
+        f":{int(after_block['starts_at'].timestamp())}")] == [f"assignment-open:{block['id']}:{rosa}:"
+                                                             f"{int(after_block['starts_at'].timestamp())}"]
     event = rows(web, Event, Event.id == evening["event"])[0]
     assert event["sequence"] == events_before[evening["event"]]["sequence"] + 1
     kim_break = rows(web, ConferenceTeacherTime)[0]

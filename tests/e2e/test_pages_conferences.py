@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sqlite3
 
 from playwright.sync_api import BrowserContext, expect
 
 from tests.e2e.conftest import Site, sign_in
-from tests.e2e.test_pages import looks_right
+from tests.e2e.test_pages import browser_page, looks_right
 
 
 def _t(text: str) -> dt.datetime:
@@ -32,16 +31,20 @@ def test_family_self_books_siblings_back_to_back_chooses_video_and_moves(site: S
     with site.api("admin") as api:
         assert api.put(f"/conference-teachers/{teachers[0]}/contact",
                        json={"video_url": "https://meet.example.org/room-1"}).status_code == 200
-    with sqlite3.connect(site.database_url.removeprefix("sqlite:///")) as db:  # the admin's switch (its page: #17)
-        db.execute("UPDATE conference_window SET self_booking = 1")
-
+        window = api.get("/schools/riverside/conference-windows").json()[0]["id"]
+    page = context.new_page()
+    admin = browser_page(page, site, "admin")  # the school reopens the week for self-booking on its page
+    admin.goto(f"{site.url}/admin/conferences/{window}")
+    if "Reopen" in admin.locator("#self-booking-button").inner_text():
+        admin.locator("#self-booking-button").click()
+        expect(admin.locator(".notice")).to_contain_text("book their own")
+    admin.context.close()
     with site.api("family") as api:
         offers = api.get(f"/families/{family_id}/conference-slots").json()
     assert [o["teacher_id"] for o in offers] == teachers, offers
     slots = {o["teacher_id"]: [x for x in o["slots"] if x["fits"]] for o in offers}
     first_pick, second_pick = next((a, b) for a in slots[teachers[0]] for b in slots[teachers[1]]
                                    if 5 <= (_t(b["start"]) - _t(a["end"])) / dt.timedelta(minutes=1) <= 10)
-    page = context.new_page()
     sign_in(page, site, "family")
     expect(page).to_have_url(re.compile(r"/family$"))
     expect(page.locator("#conf-book")).to_be_visible()

@@ -108,15 +108,23 @@ async def open_slots(actor: Principal, family_id: int) -> list[OpenTeacherOut]:
     return out
 
 
-async def _teacher_slots(window, teacher, family, tz, now) -> OpenTeacherOut:
+async def _context(window, teacher, family, now):
+    """The shared slot checks' context for a meeting not booked yet, with the slot's other holders and the
+    family's own holds with other teachers (kept apart by passing time, as its meetings are)."""
     ctx = await _slot_context(_draft(window, teacher, family))
-    others = [(h["starts_at"], h["ends_at"]) for h in await _holds(teacher["id"], now) if h["family"] != family["id"]]
-    ctx.teacher_busy += others
-    spans = await family_spans(family["id"], window["id"], tz)
-    mine = [(a, b) for a, b, _room in ctx.party_busy] + [(h["starts_at"], h["ends_at"]) for h in
-                                                          await ConferenceHold.select().where(
+    ctx.teacher_busy += [(h["starts_at"], h["ends_at"]) for h in await _holds(teacher["id"], now)
+                         if h["family"] != family["id"]]
+    ctx.party_busy += [(h["starts_at"], h["ends_at"], h["room"]) for h in await ConferenceHold.select(
+        ConferenceHold.starts_at, ConferenceHold.ends_at, ConferenceHold.teacher.room.as_alias("room")).where(
         (ConferenceHold.family == family["id"]) & (ConferenceHold.expires_at > now)
         & (ConferenceHold.teacher != teacher["id"])).run()]
+    return ctx
+
+
+async def _teacher_slots(window, teacher, family, tz, now) -> OpenTeacherOut:
+    ctx = await _context(window, teacher, family, now)
+    spans = await family_spans(family["id"], window["id"], tz)
+    mine = [(a, b) for a, b, _room in ctx.party_busy]
     near = dt.timedelta(minutes=window["passing_minutes"] + window["grid_minutes"])
     step = dt.timedelta(minutes=ctx.minutes)
     slots = []
@@ -152,8 +160,8 @@ async def _checked(actor: Principal, family_id: int, teacher_id: int, start_text
         raise Conflict(f"you cannot book a conference with teacher {teacher_id}: no child of yours in the class, "
                        "a conference already booked, or booking is not open", "teacher_id")
     window, teacher, kids = pair
-    ctx = await _slot_context(_draft(window, teacher, family))
     now = utcnow()
+    ctx = await _slot_context(_draft(window, teacher, family))
     problem = slot_problem(ctx, start, now)
     if problem is not None:
         kind, why = problem
@@ -165,6 +173,10 @@ async def _checked(actor: Principal, family_id: int, teacher_id: int, start_text
         if h["family"] != family_id and h["starts_at"] < end and start < h["ends_at"]:
             raise Conflict(f"{start_text}: another family is choosing this time; try another or come back in a "
                            "minute", "start")
+    ctx = await _context(window, teacher, family, now)  # now with the family's own holds with other teachers
+    problem = slot_problem(ctx, start, now)
+    if problem is not None:
+        raise Conflict(f"{start_text}: {problem[1]}", "start")
     return family, window, teacher, kids, start, ctx, tz
 
 

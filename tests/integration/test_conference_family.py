@@ -353,3 +353,33 @@ async def test_the_interpreter_sees_families_teachers_and_languages_but_no_child
     assert "with Ms Lee" in page and "with Mr Kim" in page and "Spanish" in page
     assert "https://meet.example.org/lee" in page  # the interpreter joins the family's video call
     assert "Garcia0" not in page and "Garcia1" not in page  # never children's names
+
+
+async def test_holds_keep_passing_time_between_a_familys_own_picks(client):
+    week = await setup_week(client)
+    user = await family_user(client, week["admin"], week["garcia"])
+    for m in (await ok(await client.get(f"/families/{week['garcia']}/conferences", headers=user)))["meetings"]:
+        await ok(await client.post(f"/conference-meetings/{m['id']}/cancel", headers=user))
+    # closed for self-booking: the Garcias may not book their own times yet
+    assert await ok(await client.get(f"/families/{week['garcia']}/conference-slots", headers=user)) == []
+
+    async def switch_on() -> None:
+        await ConferenceWindow.update({ConferenceWindow.self_booking: True}, force=True).run()
+
+    in_app(client, switch_on)
+    offers = await ok(await client.get(f"/families/{week['garcia']}/conference-slots", headers=user))
+    lee, kim = (o["teacher_id"] for o in sorted(offers, key=lambda o: o["teacher"], reverse=True))
+    assert all(o["interpreted"] and o["minutes"] == 20 for o in offers)
+    await ok(await client.post(f"/families/{week['garcia']}/conference-holds",
+                               json={"teacher_id": lee, "start": "2027-03-16T16:30"}, headers=user), 201)
+    clash = await client.post(f"/families/{week['garcia']}/conference-holds",
+                              json={"teacher_id": kim, "start": "2027-03-16T16:50"}, headers=user)
+    assert clash.status_code == 409 and "walk between rooms" in clash.text  # Room 11 to Room 12
+    (kim_offer,) = [o for o in await ok(await client.get(f"/families/{week['garcia']}/conference-slots",
+                                                         headers=user)) if o["teacher_id"] == kim]
+    starts = [x["start"] for x in kim_offer["slots"]]
+    near = [x["start"] for x in kim_offer["slots"] if x["next_to_yours"]]
+    assert "2027-03-16T16:50" not in starts and {"2027-03-16T16:00", "2027-03-16T16:55"} <= set(near)
+    assert starts[:len(near)] == near  # one visit first
+    await ok(await client.post(f"/families/{week['garcia']}/conference-holds",
+                               json={"teacher_id": kim, "start": "2027-03-16T16:55"}, headers=user), 201)

@@ -21,7 +21,7 @@ class Site:
     database_url: str = ""  # the demo's database, for a test that starts a second server on it
 
     def api(self, role: str = "admin") -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=60,
+        return httpx.Client(base_url=self.url, timeout=120,  # plans are read with ?wait=60
                             headers={"Authorization": f"Bearer {self.tokens[role]}"})
 
 
@@ -41,8 +41,10 @@ def site(tmp_path_factory) -> Iterator[Site]:
         yield Site(url=server.url, tokens=tokens, database_url=url)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """One Chromium per test module, not per session: Playwright's sync API keeps an event loop running
+    in this thread while it is open, and pytest-xdist runs other modules' async tests on the same worker."""
     with sync_playwright() as playwright:
         chromium = launch(playwright)  # fails, never skips, when Chromium is missing
         yield chromium

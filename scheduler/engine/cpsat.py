@@ -106,7 +106,8 @@ def solve_component(inst: Instance, cands: list[Candidates], events: list[int], 
                     hint: dict[int, Placement], time_limit: float, dtime_limit: float, seed: int,
                     workers: int | None = None, progress: ProgressFn | None = None,
                     use_hint: bool = True, limits: dict[tuple[int, int], int] | None = None,
-                    redundant: bool = True, light: bool = False) -> ComponentResult:
+                    redundant: bool = True, light: bool = False, count_only: bool = False,
+                    min_scheduled: int | None = None, drop: frozenset[str] = frozenset()) -> ComponentResult:
     """Build and solve the CP-SAT model for `events`; never worse than the hint.
 
     `limits` overrides an interpreter's daily limit per (interpreter, day
@@ -144,7 +145,7 @@ def solve_component(inst: Instance, cands: list[Candidates], events: list[int], 
         m.Add(st == s0 + sum(int(c.starts[k] - s0) * xs[k] for k in range(1, n)))
         obj.append(w * p)
         obj.extend(int(c.att[k]) * xs[k] for k in range(n) if c.att[k])
-        for tag in sorted(ev.audience):
+        for tag in sorted(ev.audience) if "audience" not in drop else ():
             aud_iv.setdefault(tag, []).append(m.NewOptionalFixedSizeIntervalVar(st, d, p, f"a{e}{tag}"))
 
         def avail(lit: object, mask) -> None:
@@ -159,13 +160,14 @@ def solve_component(inst: Instance, cands: list[Candidates], events: list[int], 
                 m.Add(lit + sum(xs[k] for k in range(n) if not mask[k]) <= 1)
 
         ys = []
-        for r, mask in c.rooms:
+        for r, mask in c.rooms if "rooms" not in drop else ():
             v = m.NewBoolVar(f"y{e}_{r}")
             y[(e, r)] = v
             ys.append(v)
             avail(v, mask)
             room_iv.setdefault(r, []).append(m.NewOptionalFixedSizeIntervalVar(st, d, v, f"ri{e}_{r}"))
-        m.Add(sum(ys) == p)
+        if ys:
+            m.Add(sum(ys) == p)
         per_int: dict[int, list] = {}
         masks: dict[int, object] = {}
         for lang in ev.interpreter_languages:
@@ -190,7 +192,7 @@ def solve_component(inst: Instance, cands: list[Candidates], events: list[int], 
             if inst.interpreters[i].max_events_per_day is not None:
                 for day in sorted(set(int(v) for v in c.day)):
                     day_uses.setdefault((i, day), []).append((e, ui))
-        if ev.childcare_children > 0:
+        if ev.childcare_children > 0 and "care" not in drop:
             cs = []
             for k_, mask in c.cares:
                 v = m.NewBoolVar(f"c{e}_{k_}")
@@ -223,10 +225,19 @@ def solve_component(inst: Instance, cands: list[Candidates], events: list[int], 
             terms.append(wv)
         m.Add(sum(terms) <= lim)
     if redundant:
-        _redundant(m, inst, cands, events, x, limits)
-    m.Maximize(sum(obj))
+        _redundant(m, inst, cands, events, x, limits, drop)
+        if os.environ.get("FB_FLOW", "1") == "1":
+            _interpreter_day_flow(m, inst, cands, events, x, z, limits)
+    if min_scheduled is not None:
+        m.Add(sum(pres.values()) >= min_scheduled)
+    if count_only:
+        m.Maximize(sum(pres.values()))
+    else:
+        m.Maximize(sum(obj))
 
     hint_value = value_of({e: hint[e] for e in events if e in hint}, cands, w)
+    if count_only:
+        hint_value = sum(1 for e in events if e in hint)
     if use_hint:
         _add_hint(m, inst, cands, events, hint, x, pres, start, y, z, u_new, cc, wvars)
 
@@ -246,6 +257,12 @@ def solve_component(inst: Instance, cands: list[Candidates], events: list[int], 
     prm.max_time_in_seconds = max(0.05, time_limit)
     prm.max_deterministic_time = max(0.05, dtime_limit)
     prm.log_search_progress = bool(os.environ.get("FB_CPSAT_LOG"))
+    for kv in filter(None, os.environ.get("FB_CPSAT_PARAMS", "").split(",")):  # experiments only
+        k, v = kv.split("=")
+        if k == "subsolvers":
+            prm.subsolvers.extend(v.split(":"))
+        else:
+            setattr(prm, k, type(getattr(prm, k))(int(v) if v.isdigit() else v))
     status = solver.Solve(m, _Progress(progress) if progress else None)
     dtime = solver.response_proto.deterministic_time
     by_wall = status != cp_model.OPTIMAL and solver.WallTime() >= prm.max_time_in_seconds * 0.98 \
@@ -270,7 +287,7 @@ def solve_component(inst: Instance, cands: list[Candidates], events: list[int], 
                                    "optimal" if status == cp_model.OPTIMAL else "feasible", dtime, by_wall)
         return ComponentResult({e: hint[e] for e in events if e in hint}, hint_value, max(bound, hint_value),
                                "hint", dtime, by_wall)
-    bound = trivial_bound(events, cands, w)
+    bound = trivial_bound(events, cands, w) if not count_only else sum(1 for e in events if len(cands[e].starts))
     if status == cp_model.UNKNOWN:
         b = solver.BestObjectiveBound()
         if hint_value <= b < bound:  # a bound below a known solution is no bound
@@ -307,7 +324,8 @@ def _add_hint(m: cp_model.CpModel, inst: Instance, cands: list[Candidates], even
 
 
 def _redundant(m: cp_model.CpModel, inst: Instance, cands: list[Candidates], events: list[int],
-               x: dict[int, list], limits: dict[tuple[int, int], int] | None) -> None:
+               x: dict[int, list], limits: dict[tuple[int, int], int] | None,
+               drop: frozenset[str] = frozenset()) -> None:
     """Time-indexed Hall constraints: implied, but they give CP-SAT a strong LP.
 
     At any instant t, the events running at t that all draw from one pool of
@@ -321,7 +339,7 @@ def _redundant(m: cp_model.CpModel, inst: Instance, cands: list[Candidates], eve
     by_tag: dict[str, list[int]] = {}
     by_lang: dict[str, list[int]] = {}
     for e in events:
-        for tag in inst.events[e].audience:
+        for tag in inst.events[e].audience if "audience" not in drop else ():
             by_tag.setdefault(tag, []).append(e)
         for lang in inst.events[e].interpreter_languages:
             by_lang.setdefault(lang, []).append(e)
@@ -344,7 +362,7 @@ def _redundant(m: cp_model.CpModel, inst: Instance, cands: list[Candidates], eve
         es = by_lang[lang]
         if len(es) > 1:
             groups.append((es, pool_uses([(e, cands[e].interps[lang]) for e in es])))
-    for kind in ("rooms", "cares"):
+    for kind in [k for k in ("rooms", "cares") if {"rooms": "rooms", "cares": "care"}[k] not in drop]:
         sets: dict[frozenset[int], None] = {}
         for e in events:
             lst = getattr(cands[e], kind)
@@ -367,19 +385,20 @@ def _redundant(m: cp_model.CpModel, inst: Instance, cands: list[Candidates], eve
                 np.add.at(diff, lo, 1)
                 np.add.at(diff, hi, -1)
                 cap += np.cumsum(diff[:-1]) > 0
-        for j, t in enumerate(points):
-            t = int(t)
-            terms = []
-            n_ev = 0
-            for e in es:
-                c = cands[e]
-                a = int(np.searchsorted(c.starts, t - inst.events[e].duration + 1, "left"))
-                b = int(np.searchsorted(c.starts, t, "right"))
-                if b > a:
-                    terms.extend(x[e][a:b])
-                    n_ev += 1
-            if n_ev > cap[j]:
-                m.Add(sum(terms) <= int(cap[j]))
+        # x-index range [A, B) of each event's starts running at each point,
+        # for all points at once (one searchsorted per event, not per point)
+        lo_ix = np.stack([np.searchsorted(cands[e].starts, points - inst.events[e].duration + 1, "left")
+                          for e in es])
+        hi_ix = np.stack([np.searchsorted(cands[e].starts, points, "right") for e in es])
+        n_ev = (hi_ix > lo_ix).sum(axis=0)
+        prev = None
+        for j in np.flatnonzero(n_ev > cap):
+            key = (lo_ix[:, j].tobytes(), hi_ix[:, j].tobytes(), int(cap[j]))
+            if key == prev:  # same starts as the previous point: same constraint
+                continue
+            prev = key
+            terms = [v for r, e in enumerate(es) for v in x[e][lo_ix[r, j]:hi_ix[r, j]]]
+            m.Add(cp_model.LinearExpr.sum(terms) <= int(cap[j]))
     # interpreter daily limits per language pool
     for lang in sorted(by_lang):
         es = by_lang[lang]
@@ -399,3 +418,55 @@ def _redundant(m: cp_model.CpModel, inst: Instance, cands: list[Candidates], eve
                 total += lim
             if total is not None and len({e for e, _ in eks}) > total:
                 m.Add(sum(x[e][k] for e, k in eks) <= total)
+
+
+def _interpreter_day_flow(m: cp_model.CpModel, inst: Instance, cands: list[Candidates], events: list[int],
+                          x: dict[int, list], z: dict[tuple[int, str, int], object],
+                          limits: dict[tuple[int, int], int] | None) -> None:
+    """Which interpreter serves which language of which event on which day.
+
+    One boolean v[e, lang, i, day] per (event, language, speaker, day the
+    event could start): exactly one speaker per language on the day the
+    event starts, only where that speaker is available at one of the day's
+    starts, one language per interpreter per event, and at most the daily
+    limit per interpreter and day. This is an exact restatement of rule 3's
+    assignment and daily limit (linked to z), but unlike the interval
+    encoding its LP relaxation is a transportation problem over interpreter
+    days: it is what lets CP-SAT prove that language-heavy events cannot all
+    fit (the bound on the number of scheduled events).
+    """
+    per_int_day: dict[tuple[int, int], list] = {}
+    for e in events:
+        c = cands[e]
+        ev = inst.events[e]
+        if not ev.interpreter_languages:
+            continue
+        days = sorted(set(int(v) for v in c.day))
+        by_day = {d: [k for k in range(len(c.starts)) if int(c.day[k]) == d] for d in days}
+        mine: dict[tuple[int, int], list] = {}
+        for lang in ev.interpreter_languages:
+            for d in days:
+                ks = by_day[d]
+                terms = []
+                for i, mask in c.interps[lang]:
+                    ok = [x[e][k] for k in ks if mask[k]]
+                    if not ok:
+                        continue
+                    v = m.NewBoolVar(f"v{e}_{lang}_{i}_{d}")
+                    m.AddImplication(v, z[(e, lang, i)])
+                    m.Add(v <= sum(ok))
+                    terms.append(v)
+                    mine.setdefault((i, d), []).append(v)
+                m.Add(sum(terms) == sum(x[e][k] for k in ks))
+        for (i, d), vs in mine.items():
+            if len(vs) > 1:
+                m.Add(sum(vs) <= 1)
+            lim = inst.interpreters[i].max_events_per_day
+            if limits is not None and (i, d) in limits:
+                lim = limits[(i, d)]
+            if lim is not None:
+                per_int_day.setdefault((i, d), []).append((sum(vs), lim))
+    for (i, d), lst in sorted(per_int_day.items()):
+        lim = lst[0][1]
+        if len(lst) > lim:
+            m.Add(sum(t for t, _ in lst) <= lim)

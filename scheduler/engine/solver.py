@@ -106,6 +106,8 @@ def solve(instance: Instance | dict, time_limit: float = 30.0, seed: int = 0,
     else:
         results = {}
         pending_bound = {i: trivial_bound(c, cands, w) for i, c in enumerate(comps)}
+        count_bound = {i: len(c) for i, c in enumerate(comps)}  # components hold schedulable events only
+        top_att = {i: pending_bound[i] - w * len(c) for i, c in enumerate(comps)}
         pending_val = {i: value_of({e: hint[e] for e in c if e in hint}, cands, w) for i, c in enumerate(comps)}
         size = {i: sum(len(cands[e].starts) for e in c) + 1 for i, c in enumerate(comps)}
         budget_dt = max(0.1, time_limit * DTIME_PER_SECOND if deterministic_time is None else deterministic_time)
@@ -130,25 +132,21 @@ def solve(instance: Instance | dict, time_limit: float = 30.0, seed: int = 0,
             dt_i = budget_dt * share
             if size[i] <= DIRECT_LITERALS:
                 res = solve_component(inst, cands, comps[i], w, hint, wall_i, dt_i, seed, workers, report)
+            elif size[i] <= LNS_LITERALS:
+                res, cb = _staged(inst, cands, comps[i], w, hint, wall_i, dt_i, seed, workers, report,
+                                  pending_bound[i], stats)
+                count_bound[i] = min(count_bound[i], cb)
             else:
-                # LNS improves fast; then (if the component is small enough to
-                # model whole) one CP-SAT solve from the LNS answer proves a bound.
-                frac = 0.75 if size[i] <= LNS_LITERALS else 1.0
-                t_l = time.monotonic()
-                got, used_dt, rounds, lns_wall = lns(inst, cands, comps[i], w, hint, max(0.5, wall_i * frac),
-                                           dt_i * frac, seed, workers, report, pending_bound[i])
+                got, used_dt, rounds, lns_wall = lns(inst, cands, comps[i], w, hint, max(0.5, wall_i), dt_i, seed,
+                                                     workers, report, pending_bound[i])
                 stats["lns_rounds"] = stats.get("lns_rounds", 0) + rounds
                 res = ComponentResult(got, value_of(got, cands, w), pending_bound[i], "lns", used_dt, lns_wall)
-                if frac < 1.0:
-                    wall_rest = wall_i - (time.monotonic() - t_l)
-                    full = solve_component(inst, cands, comps[i], w, got, max(0.5, wall_rest),
-                                           max(0.1, dt_i * (1 - frac)),
-                                           seed, workers, report, light=True)
-                    full.dtime += used_dt
-                    full.by_wall = full.by_wall or lns_wall
-                    res = full
             budget_dt -= res.dtime
             budget_dt = max(budget_dt, 0.05)
+            # A proven count bound caps the weighted bound: no solution of this
+            # component beats count_bound events, each at its best turnout.
+            res.bound = min(res.bound, count_bound[i] * w + top_att[i])
+            count_bound[i] = min(count_bound[i], res.bound // w)
             results[i] = res
             pending_val[i], pending_bound[i] = res.value, res.bound
             report(res.value, res.bound)
@@ -159,7 +157,11 @@ def solve(instance: Instance | dict, time_limit: float = 30.0, seed: int = 0,
         stats["stopped_by_wall_clock"] = any(r.by_wall for r in results.values())
         statuses = [r.status for r in results.values()]
     scheduled = len(placed)
-    bound_att = None if total_bound is None else total_bound - scheduled * w
+    # Attendance bound for every solution scheduling >= `scheduled` events:
+    # the weighted bound minus W per event, and never more than every
+    # schedulable event at its best start (the weighted form alone would
+    # count W for each event not proven impossible).
+    bound_att = None if total_bound is None else min(total_bound - scheduled * w, sum(top_att.values()))
     sol = solution_dict(inst, grid, cands, placed, bound_att)
     errs = verify(inst, sol)
     if errs and placed != hint:
@@ -174,7 +176,65 @@ def solve(instance: Instance | dict, time_limit: float = 30.0, seed: int = 0,
         "wall_seconds": round(time.monotonic() - t0, 3),
         "status": ("optimal" if statuses and all(s == "optimal" for s in statuses) or not comps else
                    "greedy" if not use_cpsat else "feasible"),
-        "scheduled_bound": None if total_bound is None else min(total_bound // w, sum(1 for c in cands if len(c.starts))),
+        "scheduled_bound": None if total_bound is None else min(total_bound // w, sum(count_bound.values())),
         "weight": w,
     })
     return SolveResult(sol, details, stats)
+
+
+# Share of a mid-size component's time for slab LNS before whole-model solves
+# take over, and how many rounds without improvement end the LNS early.
+LNS_SHARE = 0.4
+LNS_PATIENCE = 12
+# Share of what is left for the count-only solve (phase 1) when the count is open.
+COUNT_SHARE = 0.45
+
+
+def _staged(inst: Instance, cands: list[Candidates], events: list[int], w: int, hint: dict[int, Placement],
+            wall: float, dtime: float, seed: int, workers: int | None, report: Callable[[int, int], None],
+            bound: int, stats: dict[str, Any]) -> tuple[ComponentResult, int]:
+    """Mid-size component: LNS, then count first, then attendance at that count.
+
+    The lexicographic objective is solved as two CP-SAT models because the
+    weighted one (W * scheduled + attendance) makes CP-SAT spend its time on
+    the attendance part of the bound while the number of events, the part
+    that matters first, stays open. Phase 1 maximises the number of events
+    alone (skipped when the LNS answer already holds every schedulable
+    event); phase 2 maximises the weighted objective with "at least that
+    many events" posted, so its bound is still a bound for the whole
+    component (fewer events can never win: W exceeds any attendance).
+    Each model ends as soon as CP-SAT proves it optimal, so a proven
+    component returns early. Returns the result and the proven count bound.
+    """
+    t0 = time.monotonic()
+    got, used_dt, rounds, lns_wall = lns(inst, cands, events, w, hint, max(0.5, wall * LNS_SHARE),
+                                         dtime * LNS_SHARE, seed, workers, report, bound, patience=LNS_PATIENCE)
+    stats["lns_rounds"] = stats.get("lns_rounds", 0) + rounds
+    val = value_of(got, cands, w)
+    n_live = len(events)
+    res = ComponentResult(got, val, bound, "lns", used_dt, lns_wall)
+    if val >= bound:
+        res.status = "optimal"
+        return res, n_live
+    dt_left = max(0.1, dtime - used_dt)
+    count_bound = n_live
+    best = got
+    if len(got) < n_live:
+        wall_left = wall - (time.monotonic() - t0)
+        ph1 = solve_component(inst, cands, events, w, got, max(0.5, wall_left * COUNT_SHARE),
+                              max(0.05, dt_left * COUNT_SHARE), seed, workers, None, light=True, count_only=True)
+        used_dt += ph1.dtime
+        dt_left = max(0.1, dtime - used_dt)
+        count_bound = min(n_live, ph1.bound)
+        if len(ph1.placements) > len(best):
+            best = ph1.placements
+            report(value_of(best, cands, w), count_bound * w + bound - w * n_live)
+        stats["count_phase"] = {"scheduled": len(best), "bound": count_bound, "status": ph1.status}
+    wall_left = wall - (time.monotonic() - t0)
+    ph2 = solve_component(inst, cands, events, w, best, max(0.5, wall_left), dt_left, seed, workers, report,
+                          light=True, min_scheduled=len(best))
+    ph2.dtime += used_dt
+    ph2.by_wall = ph2.by_wall or lns_wall
+    if ph2.status == "optimal" and count_bound > len(ph2.placements):
+        ph2.status = "feasible"  # optimal for its count only; more events are not ruled out
+    return ph2, count_bound

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -323,9 +323,20 @@ def _add_hint(m: cp_model.CpModel, inst: Instance, cands: list[Candidates], even
         m.AddHint(var, p is not None and i in dict(p.interps).values() and int(cands[e].day[p.pos]) == day)
 
 
+Row = list[tuple[int, int, int]]  # (event, first start index, end start index): sum of those x <= cap
+
+
 def _redundant(m: cp_model.CpModel, inst: Instance, cands: list[Candidates], events: list[int],
                x: dict[int, list], limits: dict[tuple[int, int], int] | None,
                drop: frozenset[str] = frozenset()) -> None:
+    """Post the Hall rows (`hall_rows`) on the start literals."""
+    for row, cap in hall_rows(inst, cands, events, limits, drop):
+        m.Add(cp_model.LinearExpr.sum([v for e, a, b in row for v in x[e][a:b]]) <= cap)
+
+
+def hall_rows(inst: Instance, cands: list[Candidates], events: list[int],
+              limits: dict[tuple[int, int], int] | None = None,
+              drop: frozenset[str] = frozenset()) -> Iterator[tuple[Row, int]]:
     """Time-indexed Hall constraints: implied, but they give CP-SAT a strong LP.
 
     At any instant t, the events running at t that all draw from one pool of
@@ -397,18 +408,23 @@ def _redundant(m: cp_model.CpModel, inst: Instance, cands: list[Candidates], eve
             if key == prev:  # same starts as the previous point: same constraint
                 continue
             prev = key
-            terms = [v for r, e in enumerate(es) for v in x[e][lo_ix[r, j]:hi_ix[r, j]]]
-            m.Add(cp_model.LinearExpr.sum(terms) <= int(cap[j]))
-    # interpreter daily limits per language pool
+            yield [(e, int(lo_ix[r, j]), int(hi_ix[r, j])) for r, e in enumerate(es)
+                   if hi_ix[r, j] > lo_ix[r, j]], int(cap[j])
+    # interpreter daily limits per language pool: only the speakers who can
+    # cover one of that day's candidate starts count toward the day's total
     for lang in sorted(by_lang):
         es = by_lang[lang]
         days: dict[int, list] = {}
+        speakers: dict[int, set[int]] = {}
         for e in es:
-            for k, dday in enumerate(cands[e].day):
-                days.setdefault(int(dday), []).append((e, k))
+            dd = cands[e].day  # non-decreasing: a day's starts are one slice
+            for dday in np.unique(dd):
+                a, b = int(np.searchsorted(dd, dday, "left")), int(np.searchsorted(dd, dday, "right"))
+                days.setdefault(int(dday), []).append((e, a, b))
+                speakers.setdefault(int(dday), set()).update(i for i, mk in cands[e].interps[lang] if mk[a:b].any())
         for dday, eks in sorted(days.items()):
-            total = 0
-            for i, _ in {(i, None) for e in es for i, mk in cands[e].interps[lang]}:
+            total: int | None = 0
+            for i in sorted(speakers[dday]):
                 lim = inst.interpreters[i].max_events_per_day
                 if limits is not None and (i, dday) in limits:
                     lim = limits[(i, dday)]
@@ -416,8 +432,8 @@ def _redundant(m: cp_model.CpModel, inst: Instance, cands: list[Candidates], eve
                     total = None
                     break
                 total += lim
-            if total is not None and len({e for e, _ in eks}) > total:
-                m.Add(sum(x[e][k] for e, k in eks) <= total)
+            if total is not None and len(eks) > total:
+                yield eks, total
 
 
 def _interpreter_day_flow(m: cp_model.CpModel, inst: Instance, cands: list[Candidates], events: list[int],

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from .bound import lp_bound
 from .candidates import AttendanceTable, Candidates, Grid, build_candidates, build_grid
 from .cpsat import ComponentResult, components, solve_component, trivial_bound, value_of, weight
 from .explain import EventDetail, details_for, explain
@@ -129,16 +130,43 @@ def solve(instance: Instance | dict, time_limit: float = 30.0, seed: int = 0,
                     progress(best_seen[0] // w, best_seen[0] % w, best_seen[1] - (best_seen[0] // w) * w)
 
             wall_i = max(0.05, wall_left * max(share, 0.02))
+            t_i = time.monotonic()
+
+            def cap_by_lp(i: int, limit: float) -> None:
+                """Cap the component's attendance by its LP relaxation (bound.py)."""
+                if limit < 1.0:
+                    return
+                t_lp = time.monotonic()
+                lpc, _ = lp_bound(inst, cands, comps[i], 0, limit / 2, count=True)
+                if lpc is not None and lpc < count_bound[i]:
+                    count_bound[i] = lpc
+                    pending_bound[i] = min(pending_bound[i], lpc * w + top_att[i])
+                lpb, info = lp_bound(inst, cands, comps[i], 0, limit - (time.monotonic() - t_lp))
+                stats.setdefault("lp", []).append({"bound": lpb, "count_bound": lpc, **info})
+                if lpb is not None and lpb < top_att[i]:
+                    top_att[i] = lpb
+                    pending_bound[i] = min(pending_bound[i], count_bound[i] * w + lpb)
+                    report(pending_val[i], pending_bound[i])
+
             dt_i = budget_dt * share
             if size[i] <= DIRECT_LITERALS:
                 res = solve_component(inst, cands, comps[i], w, hint, wall_i, dt_i, seed, workers, report)
             elif size[i] <= LNS_LITERALS:
-                res, cb = _staged(inst, cands, comps[i], w, hint, wall_i, dt_i, seed, workers, report,
-                                  pending_bound[i], stats)
+                cap_by_lp(i, wall_i * LP_SHARE_MID)
+                res, cb = _staged(inst, cands, comps[i], w, hint, wall_i - (time.monotonic() - t_i), dt_i, seed,
+                                  workers, report, pending_bound[i], count_bound[i], stats)
                 count_bound[i] = min(count_bound[i], cb)
             else:
-                got, used_dt, rounds, lns_wall = lns(inst, cands, comps[i], w, hint, max(0.5, wall_i), dt_i, seed,
-                                                     workers, report, pending_bound[i])
+                # LNS, then the LP bound (no whole model fits the time), then
+                # LNS again with whatever time the LP left
+                got, used_dt, rounds, lns_wall = lns(inst, cands, comps[i], w, hint, max(0.5, wall_i * LNS_FIRST),
+                                                     dt_i * LNS_FIRST, seed, workers, report, pending_bound[i])
+                cap_by_lp(i, wall_i - (time.monotonic() - t_i) - 1.0)
+                rest = wall_i - (time.monotonic() - t_i)
+                if rest > 1.0 and value_of(got, cands, w) < pending_bound[i]:
+                    got, dt2, rounds2, wall2 = lns(inst, cands, comps[i], w, got, rest, max(0.05, dt_i - used_dt),
+                                                   seed + 1, workers, report, pending_bound[i])
+                    used_dt, rounds, lns_wall = used_dt + dt2, rounds + rounds2, lns_wall or wall2
                 stats["lns_rounds"] = stats.get("lns_rounds", 0) + rounds
                 res = ComponentResult(got, value_of(got, cands, w), pending_bound[i], "lns", used_dt, lns_wall)
             budget_dt -= res.dtime
@@ -185,6 +213,10 @@ def solve(instance: Instance | dict, time_limit: float = 30.0, seed: int = 0,
 # Share of a mid-size component's time for slab LNS before whole-model solves
 # take over, and how many rounds without improvement end the LNS early.
 LNS_SHARE = 0.4
+# Wall share for the LP bound at most (school scale: ~1 s of a 30 s budget)
+# and, for LNS-only components, the share of LNS before the LP is solved.
+LP_SHARE_MID = 0.25
+LNS_FIRST = 0.55
 LNS_PATIENCE = 12
 # Share of what is left for the count-only solve (phase 1) when the count is open.
 COUNT_SHARE = 0.45
@@ -192,7 +224,7 @@ COUNT_SHARE = 0.45
 
 def _staged(inst: Instance, cands: list[Candidates], events: list[int], w: int, hint: dict[int, Placement],
             wall: float, dtime: float, seed: int, workers: int | None, report: Callable[[int, int], None],
-            bound: int, stats: dict[str, Any]) -> tuple[ComponentResult, int]:
+            bound: int, count_cap: int, stats: dict[str, Any]) -> tuple[ComponentResult, int]:
     """Mid-size component: LNS, then count first, then attendance at that count.
 
     The lexicographic objective is solved as two CP-SAT models because the
@@ -211,24 +243,23 @@ def _staged(inst: Instance, cands: list[Candidates], events: list[int], w: int, 
                                          dtime * LNS_SHARE, seed, workers, report, bound, patience=LNS_PATIENCE)
     stats["lns_rounds"] = stats.get("lns_rounds", 0) + rounds
     val = value_of(got, cands, w)
-    n_live = len(events)
     res = ComponentResult(got, val, bound, "lns", used_dt, lns_wall)
     if val >= bound:
         res.status = "optimal"
-        return res, n_live
+        return res, count_cap
     dt_left = max(0.1, dtime - used_dt)
-    count_bound = n_live
+    count_bound = count_cap
     best = got
-    if len(got) < n_live:
+    if len(got) < count_cap:
         wall_left = wall - (time.monotonic() - t0)
         ph1 = solve_component(inst, cands, events, w, got, max(0.5, wall_left * COUNT_SHARE),
                               max(0.05, dt_left * COUNT_SHARE), seed, workers, None, light=True, count_only=True)
         used_dt += ph1.dtime
         dt_left = max(0.1, dtime - used_dt)
-        count_bound = min(n_live, ph1.bound)
+        count_bound = min(count_cap, ph1.bound)
         if len(ph1.placements) > len(best):
             best = ph1.placements
-            report(value_of(best, cands, w), count_bound * w + bound - w * n_live)
+            report(value_of(best, cands, w), bound)
         stats["count_phase"] = {"scheduled": len(best), "bound": count_bound, "status": ph1.status}
     wall_left = wall - (time.monotonic() - t0)
     ph2 = solve_component(inst, cands, events, w, best, max(0.5, wall_left), dt_left, seed, workers, report,

@@ -61,9 +61,12 @@ def lp_bound(inst: Instance, cands: list[Candidates], events: list[int], min_sch
     rows = 0
     for row, cap in hall_rows(inst, cands, events):
         ct = lp.Constraint(-inf, float(cap))
-        for e, a, b in row:
-            for v in x[e][a:b]:
-                ct.SetCoefficient(v, 1.0)
+        coef: dict[tuple[int, int], float] = {}
+        for e, a, b in row:  # a slice may appear twice (an event needing two of a pool)
+            for k in range(a, b):
+                coef[(e, k)] = coef.get((e, k), 0.0) + 1.0
+        for (e, k), cf in coef.items():
+            ct.SetCoefficient(x[e][k], cf)
         rows += 1
     if min_scheduled > 0:
         ct = lp.Constraint(float(min_scheduled), inf)

@@ -226,8 +226,6 @@ def solve_component(inst: Instance, cands: list[Candidates], events: list[int], 
         m.Add(sum(terms) <= lim)
     if redundant:
         _redundant(m, inst, cands, events, x, limits, drop)
-        if os.environ.get("FB_FLOW", "1") == "1":
-            _interpreter_day_flow(m, inst, cands, events, x, z, limits)
     if min_scheduled is not None:
         m.Add(sum(pres.values()) >= min_scheduled)
     if count_only:
@@ -411,17 +409,26 @@ def hall_rows(inst: Instance, cands: list[Candidates], events: list[int],
             yield [(e, int(lo_ix[r, j]), int(hi_ix[r, j])) for r, e in enumerate(es)
                    if hi_ix[r, j] > lo_ix[r, j]], int(cap[j])
     # interpreter daily limits per language pool: only the speakers who can
-    # cover one of that day's candidate starts count toward the day's total
-    for lang in sorted(by_lang):
-        es = by_lang[lang]
+    # cover one of that day's candidate starts count toward the day's total.
+    # Pools are single languages and pairs of languages with a common
+    # speaker: an event needing both languages of a pair takes two
+    # interpreters out of the pair's daily total (its slice appears twice).
+    speakers_of = {lang: {i for e in es for i, _ in cands[e].interps[lang]} for lang, es in by_lang.items()}
+    langs = sorted(by_lang)
+    pools = [(lang,) for lang in langs]
+    pools += [(a, b) for n, a in enumerate(langs) for b in langs[n + 1:] if speakers_of[a] & speakers_of[b]]
+    for pool in pools:
         days: dict[int, list] = {}
         speakers: dict[int, set[int]] = {}
-        for e in es:
+        for e in sorted({e for lang in pool for e in by_lang[lang]}):
             dd = cands[e].day  # non-decreasing: a day's starts are one slice
             for dday in np.unique(dd):
                 a, b = int(np.searchsorted(dd, dday, "left")), int(np.searchsorted(dd, dday, "right"))
-                days.setdefault(int(dday), []).append((e, a, b))
-                speakers.setdefault(int(dday), set()).update(i for i, mk in cands[e].interps[lang] if mk[a:b].any())
+                for lang in pool:
+                    if lang in inst.events[e].interpreter_languages:
+                        days.setdefault(int(dday), []).append((e, a, b))
+                        speakers.setdefault(int(dday), set()).update(
+                            i for i, mk in cands[e].interps[lang] if mk[a:b].any())
         for dday, eks in sorted(days.items()):
             total: int | None = 0
             for i in sorted(speakers[dday]):
@@ -434,55 +441,3 @@ def hall_rows(inst: Instance, cands: list[Candidates], events: list[int],
                 total += lim
             if total is not None and len(eks) > total:
                 yield eks, total
-
-
-def _interpreter_day_flow(m: cp_model.CpModel, inst: Instance, cands: list[Candidates], events: list[int],
-                          x: dict[int, list], z: dict[tuple[int, str, int], object],
-                          limits: dict[tuple[int, int], int] | None) -> None:
-    """Which interpreter serves which language of which event on which day.
-
-    One boolean v[e, lang, i, day] per (event, language, speaker, day the
-    event could start): exactly one speaker per language on the day the
-    event starts, only where that speaker is available at one of the day's
-    starts, one language per interpreter per event, and at most the daily
-    limit per interpreter and day. This is an exact restatement of rule 3's
-    assignment and daily limit (linked to z), but unlike the interval
-    encoding its LP relaxation is a transportation problem over interpreter
-    days: it is what lets CP-SAT prove that language-heavy events cannot all
-    fit (the bound on the number of scheduled events).
-    """
-    per_int_day: dict[tuple[int, int], list] = {}
-    for e in events:
-        c = cands[e]
-        ev = inst.events[e]
-        if not ev.interpreter_languages:
-            continue
-        days = sorted(set(int(v) for v in c.day))
-        by_day = {d: [k for k in range(len(c.starts)) if int(c.day[k]) == d] for d in days}
-        mine: dict[tuple[int, int], list] = {}
-        for lang in ev.interpreter_languages:
-            for d in days:
-                ks = by_day[d]
-                terms = []
-                for i, mask in c.interps[lang]:
-                    ok = [x[e][k] for k in ks if mask[k]]
-                    if not ok:
-                        continue
-                    v = m.NewBoolVar(f"v{e}_{lang}_{i}_{d}")
-                    m.AddImplication(v, z[(e, lang, i)])
-                    m.Add(v <= sum(ok))
-                    terms.append(v)
-                    mine.setdefault((i, d), []).append(v)
-                m.Add(sum(terms) == sum(x[e][k] for k in ks))
-        for (i, d), vs in mine.items():
-            if len(vs) > 1:
-                m.Add(sum(vs) <= 1)
-            lim = inst.interpreters[i].max_events_per_day
-            if limits is not None and (i, d) in limits:
-                lim = limits[(i, d)]
-            if lim is not None:
-                per_int_day.setdefault((i, d), []).append((sum(vs), lim))
-    for (i, d), lst in sorted(per_int_day.items()):
-        lim = lst[0][1]
-        if len(lst) > lim:
-            m.Add(sum(t for t, _ in lst) <= lim)

@@ -204,8 +204,8 @@ def lns(inst: Instance, cands: list[Candidates], events: list[int], w: int, curr
                 k = int(np.searchsorted(sub[e].starts, cur[e].start))
                 hint[e] = replace(cur[e], pos=k)
         wall_left = wall_budget - (time.monotonic() - t0)
-        res = solve_component(inst, sub, live, w, hint, min(4.0, max(0.1, wall_left - 0.3)),
-                              min(0.6, max(0.05, dtime_budget - used)), seed + rounds, workers, None,
+        res = solve_component(inst, sub, live, w, hint, min(3.0, max(0.1, wall_left - 0.3)),
+                              min(0.4, max(0.05, dtime_budget - used)), seed + rounds, workers, None,
                               limits=limits, light=True)
         used += res.dtime
         by_wall = by_wall or res.by_wall

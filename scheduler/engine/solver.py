@@ -186,6 +186,7 @@ def solve(instance: Instance | dict, time_limit: float = 30.0, seed: int = 0,
             placed.update(res.placements)
         total_bound = sum(r.bound for r in results.values())
         stats["stopped_by_wall_clock"] = any(r.by_wall for r in results.values())
+        stats["deterministic_time"] = round(sum(r.dtime for r in results.values()), 3)
         statuses = [r.status for r in results.values()]
     scheduled = len(placed)
     # Attendance bound for every solution scheduling >= `scheduled` events:

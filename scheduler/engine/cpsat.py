@@ -288,7 +288,10 @@ def solve_component(inst: Instance, cands: list[Candidates], events: list[int], 
     bound = trivial_bound(events, cands, w) if not count_only else sum(1 for e in events if len(cands[e].starts))
     if status == cp_model.UNKNOWN:
         b = solver.BestObjectiveBound()
-        if hint_value <= b < bound:  # a bound below a known solution is no bound
+        # a bound below a known solution is no bound; and a search stopped in
+        # presolve reports 0, which is no bound either (the benchmark's plain
+        # model, without a hint, claimed "at most 0 events" that way)
+        if hint_value <= b < bound and b > 0:
             bound = int(b)
     return ComponentResult({e: hint[e] for e in events if e in hint}, hint_value, max(bound, hint_value),
                            "greedy", dtime, by_wall)

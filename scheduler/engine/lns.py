@@ -113,7 +113,7 @@ def _keys(inst: Instance, c: Candidates) -> set[object]:
 def lns(inst: Instance, cands: list[Candidates], events: list[int], w: int, current: dict[int, Placement],
         wall_budget: float, dtime_budget: float, seed: int, workers: int | None,
         progress: Callable[[int, int], None] | None, bound: int,
-        patience: int | None = None) -> tuple[dict[int, Placement], float, int, bool]:
+        patience: int | None = None, count_cap: int | None = None) -> tuple[dict[int, Placement], float, int, bool]:
     """Improve `current` (placements of `events`) by slab re-optimisation.
 
     Returns (placements, deterministic time used, number of sub-solves,
@@ -121,6 +121,9 @@ def lns(inst: Instance, cands: list[Candidates], events: list[int], w: int, curr
     Stops as soon as the objective reaches `bound` (nothing left to gain) and,
     with `patience`, after that many rounds in a row without improvement
     (the caller then hands the rest of the time to a whole-model solve).
+    Once `count_cap` events are placed (a proven maximum) only time slabs
+    are searched: neighbourhoods built around unscheduled events cannot
+    place them and would only waste rounds.
     """
     rng = random.Random(seed)
     t0 = time.monotonic()
@@ -132,6 +135,8 @@ def lns(inst: Instance, cands: list[Candidates], events: list[int], w: int, curr
     days = list(range(n_days))
     by_wall = False
     stale = 0
+    if patience is not None:
+        patience = max(patience, n_days)  # give every day's slab one chance
     while used < dtime_budget and value_of(cur, cands, w) < bound and (patience is None or stale < patience):
         if time.monotonic() - t0 >= wall_budget - 0.5:
             by_wall = True
@@ -140,7 +145,7 @@ def lns(inst: Instance, cands: list[Candidates], events: list[int], w: int, curr
             rng.shuffle(days)
         span = rng.choice([1, 2, 2, 3])
         waiting_all = [e for e in events if e not in cur]
-        kind = rounds % 3
+        kind = rounds % 3 if count_cap is None or len(cur) < count_cap else 0
         ranges: dict[int, tuple[int, int]] = {}
         if kind == 2 and waiting_all:
             # conflict: one unscheduled event plus placed events that hold what it

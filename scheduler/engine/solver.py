@@ -132,18 +132,25 @@ def solve(instance: Instance | dict, time_limit: float = 30.0, seed: int = 0,
             wall_i = max(0.05, wall_left * max(share, 0.02))
             t_i = time.monotonic()
 
-            def cap_by_lp(i: int, limit: float) -> None:
-                """Cap the component's attendance by its LP relaxation (bound.py)."""
+            def cap_by_lp(i: int, limit: float, floor: int | None = None) -> None:
+                """Cap the component's attendance (and count) by LP relaxations (bound.py).
+
+                With one component, only schedules with at least `floor`
+                events need bounding (default: the greedy's count; the
+                answer never has fewer events), which tightens the LP.
+                """
                 if limit < 1.0:
                     return
                 t_lp = time.monotonic()
-                lpc, _ = lp_bound(inst, cands, comps[i], 0, limit / 2, count=True)
-                if lpc is not None and lpc < count_bound[i]:
-                    count_bound[i] = lpc
-                    pending_bound[i] = min(pending_bound[i], lpc * w + top_att[i])
-                # With one component, only schedules with at least the greedy's
-                # count need bounding (the answer never has fewer events).
-                floor = sum(1 for e in comps[i] if e in hint) if len(comps) == 1 else 0
+                lpc = None
+                if floor is None:
+                    lpc, _ = lp_bound(inst, cands, comps[i], 0, limit / 2, count=True)
+                    if lpc is not None and lpc < count_bound[i]:
+                        count_bound[i] = lpc
+                        pending_bound[i] = min(pending_bound[i], lpc * w + top_att[i])
+                    floor = sum(1 for e in comps[i] if e in hint)
+                if len(comps) > 1:
+                    floor = 0
                 lpb, info = lp_bound(inst, cands, comps[i], floor, limit - (time.monotonic() - t_lp))
                 stats.setdefault("lp", []).append({"bound": lpb, "count_bound": lpc, **info})
                 if lpb is not None and lpb < top_att[i]:
@@ -157,7 +164,8 @@ def solve(instance: Instance | dict, time_limit: float = 30.0, seed: int = 0,
             elif size[i] <= LNS_LITERALS:
                 cap_by_lp(i, wall_i * LP_SHARE_MID)
                 res, cb = _staged(inst, cands, comps[i], w, hint, wall_i - (time.monotonic() - t_i), dt_i, seed,
-                                  workers, report, pending_bound[i], count_bound[i], stats)
+                                  workers, report, pending_bound[i], count_bound[i], stats,
+                                  lambda n, i=i: (cap_by_lp(i, 0.1 * wall_i, floor=n), pending_bound[i])[1])
                 count_bound[i] = min(count_bound[i], cb)
             else:
                 # LNS, then the LP bound (no whole model fits the time), then
@@ -224,11 +232,14 @@ LNS_FIRST = 0.55
 LNS_PATIENCE = 12
 # Share of what is left for the count-only solve (phase 1) when the count is open.
 COUNT_SHARE = 0.6
+# Share of what is left after that for the second LNS (turnout at the count).
+POLISH_SHARE = 0.6
 
 
 def _staged(inst: Instance, cands: list[Candidates], events: list[int], w: int, hint: dict[int, Placement],
             wall: float, dtime: float, seed: int, workers: int | None, report: Callable[[int, int], None],
-            bound: int, count_cap: int, stats: dict[str, Any]) -> tuple[ComponentResult, int]:
+            bound: int, count_cap: int, stats: dict[str, Any],
+            recap: Callable[[int], int] | None = None) -> tuple[ComponentResult, int]:
     """Mid-size component: LNS, then count first, then attendance at that count.
 
     The lexicographic objective is solved as two CP-SAT models because the
@@ -240,11 +251,14 @@ def _staged(inst: Instance, cands: list[Candidates], events: list[int], w: int, 
     many events" posted, so its bound is still a bound for the whole
     component (fewer events can never win: W exceeds any attendance).
     Each model ends as soon as CP-SAT proves it optimal, so a proven
-    component returns early. Returns the result and the proven count bound.
+    component returns early. `recap(n)` re-solves the attendance LP for
+    schedules with at least n events once phase 1 has found them. Returns
+    the result and the proven count bound.
     """
     t0 = time.monotonic()
     got, used_dt, rounds, lns_wall = lns(inst, cands, events, w, hint, max(0.5, wall * LNS_SHARE),
-                                         dtime * LNS_SHARE, seed, workers, report, bound, patience=LNS_PATIENCE)
+                                         dtime * LNS_SHARE, seed, workers, report, bound, patience=LNS_PATIENCE,
+                                         count_cap=count_cap)
     stats["lns_rounds"] = stats.get("lns_rounds", 0) + rounds
     val = value_of(got, cands, w)
     res = ComponentResult(got, val, bound, "lns", used_dt, lns_wall)
@@ -265,13 +279,17 @@ def _staged(inst: Instance, cands: list[Candidates], events: list[int], w: int, 
             best = ph1.placements
             report(value_of(best, cands, w), bound)
         stats["count_phase"] = {"scheduled": len(best), "bound": count_bound, "status": ph1.status}
-    if len(best) > len(got):
-        # more events than the LNS had: polish their turnout by LNS again
-        # (it improves attendance faster than one whole model does)
-        wall_left = wall - (time.monotonic() - t0)
-        best, dt2, rounds2, wall2 = lns(inst, cands, events, w, best, max(0.5, wall_left * 0.5),
-                                        max(0.05, dt_left * 0.5), seed + 1, workers, report, bound,
-                                        patience=LNS_PATIENCE)
+    if recap is not None and len(best) > sum(1 for e in events if e in hint):
+        # more events than the greedy's are now certain: the attendance LP over
+        # schedules with at least that many is tighter (recap returns the bound)
+        bound = min(bound, recap(len(best)))
+    wall_left = wall - (time.monotonic() - t0)
+    if wall_left > 2.0:
+        # polish turnout by LNS again (it improves attendance faster than one
+        # whole model does); the whole model then gets the rest for the bound
+        best, dt2, rounds2, wall2 = lns(inst, cands, events, w, best, max(0.5, wall_left * POLISH_SHARE),
+                                        max(0.05, dt_left * POLISH_SHARE), seed + 1, workers, report, bound,
+                                        patience=LNS_PATIENCE, count_cap=count_bound)
         stats["lns_rounds"] += rounds2
         used_dt += dt2
         lns_wall = lns_wall or wall2

@@ -38,26 +38,34 @@ def lp_bound(inst: Instance, cands: list[Candidates], events: list[int], min_sch
     """Upper bound on the attendance of `events` (None if GLOP did not finish).
 
     count=True bounds the number of events instead (objective: sum x).
+    """
+    c, a, info = lp_bounds(inst, cands, events, min_scheduled, time_limit, with_count=count,
+                           with_attendance=not count)
+    return (c if count else a), info
 
-    Returns the bound and timing figures (build and solve seconds, rows).
+
+def lp_bounds(inst: Instance, cands: list[Candidates], events: list[int], min_scheduled: int = 0,
+              time_limit: float = 60.0, with_count: bool = True,
+              with_attendance: bool = True) -> tuple[int | None, int | None, dict[str, float]]:
+    """(count bound, attendance bound, figures) from one LP, built once.
+
+    The count LP (objective: number of events) is solved first, then the
+    same rows with the attendance objective and `min_scheduled` as a floor.
+    Building stops, and the bounds are None, when `time_limit` runs out
+    (rows are generated in Python; at district scale that is the slow part).
     """
     t0 = time.monotonic()
+    deadline = t0 + time_limit
     lp = pywraplp.Solver.CreateSolver("GLOP")
     if lp is None:
-        return None, {}
+        return None, None, {}
     inf = lp.infinity()
     x: dict[int, list] = {}
-    obj = lp.Objective()
     for e in events:
-        c = cands[e]
-        xs = [lp.NumVar(0.0, 1.0, "") for _ in range(len(c.starts))]
-        x[e] = xs
+        x[e] = [lp.NumVar(0.0, 1.0, "") for _ in range(len(cands[e].starts))]
         once = lp.Constraint(-inf, 1.0)
-        for k, v in enumerate(xs):
+        for v in x[e]:
             once.SetCoefficient(v, 1.0)
-            if count or c.att[k]:
-                obj.SetCoefficient(v, 1.0 if count else float(c.att[k]))
-    obj.SetMaximization()
     rows = 0
     for row, cap in hall_rows(inst, cands, events):
         ct = lp.Constraint(-inf, float(cap))
@@ -68,16 +76,42 @@ def lp_bound(inst: Instance, cands: list[Candidates], events: list[int], min_sch
         for (e, k), cf in coef.items():
             ct.SetCoefficient(x[e][k], cf)
         rows += 1
-    if min_scheduled > 0:
-        ct = lp.Constraint(float(min_scheduled), inf)
+        if rows % 200 == 0 and time.monotonic() > deadline:
+            return None, None, {"build_s": round(time.monotonic() - t0, 2), "rows": rows, "stopped": "build"}
+    built = time.monotonic() - t0
+    info: dict[str, float] = {"build_s": round(built, 2), "rows": rows}
+
+    def run() -> float | None:
+        left = deadline - time.monotonic()
+        if left < 0.5:
+            return None
+        lp.SetTimeLimit(int(left * 1000))
+        if lp.Solve() != pywraplp.Solver.OPTIMAL:
+            return None
+        val = lp.Objective().Value()
+        return math.floor(val + TOLERANCE * max(1.0, abs(val)) + 1e-9)
+
+    count_bound = att_bound = None
+    obj = lp.Objective()
+    if with_count:
         for xs in x.values():
             for v in xs:
-                ct.SetCoefficient(v, 1.0)
-    built = time.monotonic() - t0
-    lp.SetTimeLimit(int(max(1.0, time_limit - built) * 1000))
-    status = lp.Solve()
-    info = {"build_s": round(built, 2), "solve_s": round(time.monotonic() - t0 - built, 2), "rows": rows}
-    if status != pywraplp.Solver.OPTIMAL:
-        return None, info
-    val = lp.Objective().Value()
-    return int(math.floor(val + TOLERANCE * max(1.0, abs(val)) + 1e-9)), info
+                obj.SetCoefficient(v, 1.0)
+        obj.SetMaximization()
+        got = run()
+        count_bound = None if got is None else int(got)
+    if with_attendance:
+        for e, xs in x.items():
+            att = cands[e].att
+            for k, v in enumerate(xs):
+                obj.SetCoefficient(v, float(att[k]))
+        obj.SetMaximization()
+        if min_scheduled > 0:
+            ct = lp.Constraint(float(min_scheduled), inf)
+            for xs in x.values():
+                for v in xs:
+                    ct.SetCoefficient(v, 1.0)
+        got = run()
+        att_bound = None if got is None else int(got)
+    info["solve_s"] = round(time.monotonic() - t0 - built, 2)
+    return count_bound, att_bound, info

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .bound import lp_bound
+from .bound import lp_bounds
 from .candidates import AttendanceTable, Candidates, Grid, build_candidates, build_grid
 from .cpsat import ComponentResult, components, solve_component, trivial_bound, value_of, weight
 from .explain import EventDetail, details_for, explain
@@ -141,17 +141,16 @@ def solve(instance: Instance | dict, time_limit: float = 30.0, seed: int = 0,
                 """
                 if limit < 1.0:
                     return
-                t_lp = time.monotonic()
                 lpc = None
+                with_count = floor is None
                 if floor is None:
-                    lpc, _ = lp_bound(inst, cands, comps[i], 0, limit / 2, count=True)
-                    if lpc is not None and lpc < count_bound[i]:
-                        count_bound[i] = lpc
-                        pending_bound[i] = min(pending_bound[i], lpc * w + top_att[i])
                     floor = sum(1 for e in comps[i] if e in hint)
                 if len(comps) > 1:
                     floor = 0
-                lpb, info = lp_bound(inst, cands, comps[i], floor, limit - (time.monotonic() - t_lp))
+                lpc, lpb, info = lp_bounds(inst, cands, comps[i], floor, limit, with_count=with_count)
+                if lpc is not None and lpc < count_bound[i]:
+                    count_bound[i] = lpc
+                    pending_bound[i] = min(pending_bound[i], lpc * w + top_att[i])
                 stats.setdefault("lp", []).append({"bound": lpb, "count_bound": lpc, **info})
                 if lpb is not None and lpb < top_att[i]:
                     top_att[i] = lpb

@@ -13,7 +13,7 @@ from engine_fixtures import base_instance, load
 
 from scheduler.engine import parse_instance, solve, verify
 from scheduler.engine import solver as solver_mod
-from scheduler.engine.bound import lp_bound
+from scheduler.engine.bound import lp_bound, lp_bounds
 from scheduler.engine.candidates import AttendanceTable, build_candidates, build_grid
 from scheduler.engine.cpsat import components, hall_rows, solve_component, weight
 from scheduler.engine.timeutil import parse_local, to_abs
@@ -162,3 +162,12 @@ def test_attendance_bound_never_counts_weight_for_missing_events() -> None:
     inst, cands, live = _prepared(data)
     obj = res.solution["objective"]
     assert obj["attendance"] <= obj["bound"] <= sum(int(cands[e].att.max()) for e in live)
+
+
+def test_lp_out_of_time_gives_no_bound_rather_than_a_wrong_one() -> None:
+    data = load("small-1.json")
+    inst, cands, live = _prepared(data)
+    count, att, _ = lp_bounds(inst, cands, live, 0, 0.0)
+    assert count is None and att is None
+    count, att, _ = lp_bounds(inst, cands, live, 0, 60)
+    assert count is not None and att is not None

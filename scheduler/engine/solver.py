@@ -151,7 +151,8 @@ def solve(instance: Instance | dict, time_limit: float = 30.0, seed: int = 0,
                 if lpc is not None and lpc < count_bound[i]:
                     count_bound[i] = lpc
                     pending_bound[i] = min(pending_bound[i], lpc * w + top_att[i])
-                stats.setdefault("lp", []).append({"bound": lpb, "count_bound": lpc, **info})
+                # no timings in stats: plans store them and compare runs
+                stats.setdefault("lp", []).append({"bound": lpb, "count_bound": lpc, "rows": info.get("rows")})
                 if lpb is not None and lpb < top_att[i]:
                     top_att[i] = lpb
                     pending_bound[i] = min(pending_bound[i], count_bound[i] * w + lpb)

@@ -224,7 +224,7 @@ def solve(instance: Instance | dict, time_limit: float = 30.0, seed: int = 0,
 
 # Share of a mid-size component's time for slab LNS before whole-model solves
 # take over, and how many rounds without improvement end the LNS early.
-LNS_SHARE = 0.35
+LNS_SHARE = 0.5
 # Wall share for the LP bound at most (school scale: ~1 s of a 30 s budget)
 # and, for LNS-only components, the share of LNS before the LP is solved.
 LP_SHARE_MID = 0.25
@@ -233,7 +233,7 @@ LNS_PATIENCE = 12
 # Share of what is left for the count-only solve (phase 1) when the count is open.
 COUNT_SHARE = 0.6
 # Share of what is left after that for the second LNS (turnout at the count).
-POLISH_SHARE = 0.75
+POLISH_SHARE = 0.85
 
 
 def _staged(inst: Instance, cands: list[Candidates], events: list[int], w: int, hint: dict[int, Placement],

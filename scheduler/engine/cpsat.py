@@ -255,12 +255,6 @@ def solve_component(inst: Instance, cands: list[Candidates], events: list[int], 
     prm.max_time_in_seconds = max(0.05, time_limit)
     prm.max_deterministic_time = max(0.05, dtime_limit)
     prm.log_search_progress = bool(os.environ.get("FB_CPSAT_LOG"))
-    for kv in filter(None, os.environ.get("FB_CPSAT_PARAMS", "").split(",")):  # experiments only
-        k, v = kv.split("=")
-        if k == "subsolvers":
-            prm.subsolvers.extend(v.split(":"))
-        else:
-            setattr(prm, k, type(getattr(prm, k))(int(v) if v.isdigit() else v))
     status = solver.Solve(m, _Progress(progress) if progress else None)
     dtime = solver.response_proto.deterministic_time
     by_wall = status != cp_model.OPTIMAL and solver.WallTime() >= prm.max_time_in_seconds * 0.98 \

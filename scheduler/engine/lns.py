@@ -27,7 +27,7 @@ from .cpsat import solve_component, value_of
 from .greedy import Placement
 from .model import Instance
 
-_DEBUG = bool(os.environ.get("FB_LNS_LOG"))
+_DEBUG = bool(os.environ.get("FB_LNS_LOG"))  # one line per LNS round on stderr (like FB_CPSAT_LOG)
 SUB_LITERALS = 1200  # start literals of unscheduled events added per neighbourhood
 
 

@@ -383,3 +383,49 @@ async def test_holds_keep_passing_time_between_a_familys_own_picks(client):
     assert starts[:len(near)] == near  # one visit first
     await ok(await client.post(f"/families/{week['garcia']}/conference-holds",
                                json={"teacher_id": kim, "start": "2027-03-16T16:55"}, headers=user), 201)
+
+
+@pytest.mark.parametrize("pick", ["inside its old block", "the last free time"])
+async def test_a_meeting_a_family_books_itself_gets_its_interpreter(client, pick):
+    """After the Garcias give back a proposed interpreted meeting and book another time, the meeting hangs on a
+    Spanish block: a free place in one that spans it, else a new block offered to the Spanish interpreters."""
+    week = await setup_week(client)
+    await ok(await client.post(f"/conference-windows/{week['window']['id']}/self-booking", json={"open": True},
+                               headers=week["admin"]))
+    headers = await family_user(client, week["admin"], week["garcia"])
+    mine = [m for m in rows(client, ConferenceMeeting, ConferenceMeeting.family == week["garcia"])
+            if m["status"] != "cancelled"]
+    given_back = mine[0]
+    assert given_back["language"] == "es" and given_back["assignment"] is not None
+    await ok(await client.post(f"/conference-meetings/{given_back['id']}/cancel", headers=headers))
+    blocks_before = {a["id"] for a in rows(client, InterpreterAssignment)}
+    offer = next(o for o in await ok(await client.get(f"/families/{week['garcia']}/conference-slots",
+                                                      headers=headers)) if o["teacher_id"] == given_back["teacher"])
+    assert offer["interpreted"] and offer["minutes"] == 20
+    (old_block,) = rows(client, InterpreterAssignment, InterpreterAssignment.id == given_back["assignment"])
+    chicago = dt.timezone(dt.timedelta(hours=-5))  # CDT on 16 March 2027
+
+    def inside(slot: dict) -> bool:
+        start = dt.datetime.fromisoformat(slot["start"]).replace(tzinfo=chicago)
+        return old_block["starts_at"] <= start and start + dt.timedelta(minutes=20) <= old_block["ends_at"]
+
+    slot = next(s for s in offer["slots"] if inside(s)) if pick == "inside its old block" else offer["slots"][-1]
+    booked = await ok(await client.post(f"/families/{week['garcia']}/conference-bookings", json={
+        "teacher_id": offer["teacher_id"], "start": slot["start"]}, headers=headers), 201)
+    (meeting,) = rows(client, ConferenceMeeting, ConferenceMeeting.id == booked["id"])
+    (block,) = rows(client, InterpreterAssignment, InterpreterAssignment.id == meeting["assignment"])
+    assert block["language"] == "es" and block["starts_at"] <= meeting["starts_at"]
+    assert meeting["ends_at"] <= block["ends_at"]
+    others = [m for m in rows(client, ConferenceMeeting, ConferenceMeeting.assignment == block["id"])
+              if m["id"] != meeting["id"] and m["status"] != "cancelled"]
+    assert all(m["ends_at"] <= meeting["starts_at"] or m["starts_at"] >= meeting["ends_at"] for m in others)
+    if pick == "inside its old block":  # the interpreter of that block is there anyway
+        assert block["id"] == old_block["id"]
+    if block["id"] not in blocks_before:  # a new block: open, on an interpreting event, offered to Rosa
+        assert block["status"] == "open"
+        (event,) = rows(client, Event, Event.id == block["event"])
+        assert "interpreting" in event["title"] and "es" in event["interpreter_languages"]
+        assert rows(client, Outbox, (Outbox.kind == "assignment_open") & (Outbox.interpreter == week["rosa"])
+                    & Outbox.dedupe_key.like(f"assignment-open:{block['id']}:%"))
+    else:
+        assert pick == "inside its old block"

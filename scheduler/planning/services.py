@@ -10,6 +10,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import time
 from typing import Any
 
 import msgspec
@@ -277,8 +278,32 @@ async def _plan_out(row: dict[str, Any]) -> PlanOut:
         error=row["error"], progress=details.get("progress") if row["status"] == "solving" else None,
         stats=details.get("stats", {}), events=out,
         turnout=TurnoutRule(weights=turnout["weights"], rule=turnout["rule"]) if turnout else None,
-        stale=await stale_inputs(row, school) if row["status"] == "ready" else [],
+        stale=await _stale_for_reading(row, school) if row["status"] == "ready" else [],
     )
+
+
+STALE_SECONDS = 5.0  # how long one process trusts a plan's staleness when only showing it
+_stale_seen: dict[tuple[int, Any], tuple[float, list[str]]] = {}
+
+
+async def _stale_for_reading(plan: dict[str, Any], school: dict[str, Any]) -> list[str]:
+    """:func:`stale_inputs` for showing a plan, remembered for ``STALE_SECONDS`` per process.
+
+    Digesting a school's inputs reads every family's rows (hundreds of
+    milliseconds for 2,000 families), and planners' pages and API clients
+    poll a ready plan; a banner a few seconds late is harmless, a server
+    busy digesting is not. Publishing never uses this: it checks afresh.
+    """
+    now = time.monotonic()
+    key = (plan["id"], plan["created_at"])  # the id alone could name another database's plan (tests, restores)
+    seen = _stale_seen.get(key)
+    if seen is not None and now - seen[0] < STALE_SECONDS:
+        return seen[1]
+    kinds = await stale_inputs(plan, school)
+    if len(_stale_seen) >= 256:
+        _stale_seen.clear()
+    _stale_seen[key] = (now, kinds)
+    return kinds
 
 
 async def stale_inputs(plan: dict[str, Any], school: dict[str, Any]) -> list[str]:

@@ -124,7 +124,10 @@ async def test_the_move_page_names_the_rules_and_needs_the_override_box(web):
     assert "Moved by hand against the planner" in planner.text
 
 
-async def test_a_plan_notices_changed_rooms_and_interests_and_refuses_to_publish(client):
+async def test_a_plan_notices_changed_rooms_and_interests_and_refuses_to_publish(client, monkeypatch):
+    from scheduler.planning import services
+
+    monkeypatch.setattr(services, "STALE_SECONDS", 0.0)  # every read digests afresh (the cache: test below)
     w = await small_school(client)
     admin = w["admin"]
     plan = await plan_and_wait(client, admin)
@@ -148,3 +151,31 @@ async def _status(plan_id: int) -> str:
     from scheduler.planning.tables import Plan
 
     return (await Plan.select(Plan.status).where(Plan.id == plan_id).first().run())["status"]
+
+
+async def test_showing_a_plan_digests_its_inputs_at_most_once_per_interval_but_publishing_always(client,
+                                                                                                  monkeypatch):
+    from scheduler.planning import services
+
+    w = await small_school(client)
+    admin = w["admin"]
+    plan = await plan_and_wait(client, admin)
+    digests = []
+    real = services.stale_inputs
+
+    async def counted(row, school):
+        digests.append(row["id"])
+        return await real(row, school)
+
+    monkeypatch.setattr(services, "stale_inputs", counted)
+    monkeypatch.setattr(services, "STALE_SECONDS", 3600.0)
+    services._stale_seen.clear()
+    for _ in range(3):
+        assert (await ok(await client.get(f"/plans/{plan['id']}", headers=admin)))["stale"] == []
+    assert digests == [plan["id"]]  # one digest for three reads
+    await ok(await client.put(f"/rooms/{w['rooms']['Room 101']['id']}/availability", headers=admin,
+                              json=[{"weekday": 0, "start": "15:00", "end": "21:00"}]))
+    refused = await client.post(f"/plans/{plan['id']}/publish", headers=admin)  # publishing checks afresh
+    assert refused.status_code == 409 and "rooms changed" in refused.json()["detail"]
+    monkeypatch.setattr(services, "STALE_SECONDS", 0.0)  # the interval over: the next read sees it
+    assert (await ok(await client.get(f"/plans/{plan['id']}", headers=admin)))["stale"] == ["rooms"]

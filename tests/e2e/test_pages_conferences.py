@@ -1,4 +1,4 @@
-"""A family books its own conference times on its page, in a real Chromium against the served demo school:
+"""Families book their own conference times on their page, in a real Chromium against the served demo school:
 siblings' meetings back-to-back, video chosen, a meeting moved; axe-core clean and no wider than a 360 px phone.
 
 Runs after ``test_pages.py`` (it cancels the demo family's proposed meetings to book them itself).
@@ -97,3 +97,35 @@ def test_family_self_books_siblings_back_to_back_chooses_video_and_moves(site: S
                      if m["id"] == other["id"])
     assert moved["start"].startswith(target)
     looks_right(page, "family-conferences-booked")
+
+
+def test_a_family_the_solver_could_not_place_books_from_the_link_it_was_sent(site: Site,
+                                                                          context: BrowserContext) -> None:
+    """The e-mail to an unplaced family (its text is checked in tests/integration/test_conference_family.py)
+    links to the family page's booking section; the family signs in and books the teacher it was missing."""
+    with site.api("admin") as api:
+        window = api.get("/schools/riverside/conference-windows").json()[0]
+        window = api.get(f"/conference-windows/{window['id']}").json()
+        assert window["status"] == "published" and window["unplaced"], "the demo week leaves families unplaced"
+        asked = window["unplaced"][0]
+        family = api.get(f"/families/{asked['family_id']}").json()
+        made = api.post("/schools/riverside/users", json={  # the family's own account
+            "role": "family", "name": family["name"], "email": f"unplaced-{family['id']}@example.org",
+            "family_id": family["id"]})
+        assert made.status_code == 201, made.text
+    site.tokens[f"family-{family['id']}"] = made.json()["token"]
+    page = context.new_page()
+    sign_in(page, site, f"family-{family['id']}")
+    page.goto(f"{site.url}/family#conf-book")  # the link in the e-mail
+    offer = page.locator(f"form.offer:has(input[name=teacher_id][value='{asked['teacher_id']}'])")
+    expect(offer).to_be_visible()  # in the family's own language: found by structure, not by English words
+    with page.expect_navigation():
+        offer.locator("button[type=submit]").click()  # hold the first free time offered
+    expect(page.locator("ul.holds li")).to_have_count(1)
+    with page.expect_navigation():
+        page.locator("form[action='/family/conferences/book'] button[type=submit]").click()
+    expect(page.locator("ul.holds li")).to_have_count(0)
+    with site.api(f"family-{family['id']}") as api:
+        meetings = api.get(f"/families/{family['id']}/conferences").json()["meetings"]
+    assert any(m["teacher_id"] == asked["teacher_id"] and m["status"] == "accepted" for m in meetings)
+    looks_right(page, "family-conferences-asked")

@@ -16,7 +16,7 @@ the slot next, so an abandoned pick frees itself.
 
 A self-booked meeting whose family's language differs from the teacher's is
 interpreted (the window's interpreted slot length, ``language`` set) and gets
-an interpreter block (``interpreting.cover``): a free place in a block of its
+an interpreter block (``booked_interpreting.cover``): a free place in a block of its
 language, else a new open block offered to the language's interpreters.
 """
 
@@ -27,7 +27,7 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from scheduler.conferences import interpreting, notices
+from scheduler.conferences import booked_interpreting, notices
 from scheduler.conferences.availability import family_spans, fits
 from scheduler.conferences.booking import _slot_context, free_starts, slot_problem
 from scheduler.conferences.rows import LIVE, load_family, load_school, local_text, meeting_columns, meeting_out
@@ -211,7 +211,7 @@ async def book(actor: Principal, family_id: int, data: BookIn) -> MeetingOut:
         starts_at=start, ends_at=start + dt.timedelta(minutes=ctx.minutes), language=draft["language"],
         status="accepted", moved=False, mode=data.mode, topic=(data.topic or None))).returning(
         ConferenceMeeting.id).run())[0]
-    await interpreting.cover({"id": row["id"], "window": window["id"], "language": draft["language"],
+    await booked_interpreting.cover({"id": row["id"], "window": window["id"], "language": draft["language"],
                               "starts_at": start, "ends_at": start + dt.timedelta(minutes=ctx.minutes)},
                              family["school"])
     meeting = await ConferenceMeeting.select(*meeting_columns()).where(ConferenceMeeting.id == row["id"]).first().run()

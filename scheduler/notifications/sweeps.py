@@ -46,10 +46,11 @@ from scheduler.core.settings import Settings
 from scheduler.events.services import localized
 from scheduler.events.tables import Event
 from scheduler.families.tables import Family
-from scheduler.notifications import messages
+from scheduler.notifications import channels, messages
 from scheduler.notifications.mailer import ConnectionFailed, DeliveryError, SmtpMailer
 from scheduler.notifications.preferences import preferences_url
-from scheduler.notifications.tables import Outbox
+from scheduler.notifications.sms_provider import SmsMessage, SmsSender, sms_sender
+from scheduler.notifications.tables import Outbox, SmsOptOut
 
 log = logging.getLogger("family_bridge.notifications")
 
@@ -303,18 +304,39 @@ class _Batch:
         self.events = {e["id"]: e for e in await Event.select(*event_columns(), Event.school).where(
             Event.id.is_in(event_ids)).run()} if event_ids else {}
         school_ids = sorted({e["school"] for e in self.events.values()}
-                            | {r["school"] for r in rows if r["kind"] in messages.SCHOOL_KINDS and r["school"]})
+                            | {r["school"] for r in rows if r["school"] and (
+                                r["kind"] in messages.SCHOOL_KINDS or r["kind"] in channels.TEXT_KINDS)})
         self.schools = {s["id"]: s for s in await School.select().where(School.id.is_in(school_ids)).run()
                         } if school_ids else {}
         family_ids = sorted({r["family"] for r in rows if r["family"] is not None})
-        self.prefs = {f["id"]: json.loads(f["notification_prefs"] or "{}") for f in await Family.select(
-            Family.id, Family.notification_prefs).where(Family.id.is_in(family_ids)).run()} if family_ids else {}
+        self.families = {f["id"]: f for f in await Family.select(
+            Family.id, Family.notification_prefs, Family.channels, Family.phone).where(
+            Family.id.is_in(family_ids)).run()} if family_ids else {}
+        self.prefs = {i: json.loads(f["notification_prefs"] or "{}") for i, f in self.families.items()}
+        phones = sorted({f["phone"] for f in self.families.values() if f["phone"]}
+                        | {r["to_phone"] for r in rows if r["to_phone"]})
+        self.opted_out = {o["phone"] for o in await SmsOptOut.select(SmsOptOut.phone).where(
+            SmsOptOut.phone.is_in(phones)).run()} if phones else set()
         return rows
+
+    async def route(self, rows: list[dict[str, Any]], report: DeliveryReport) -> list[dict[str, Any]]:
+        """Each family message on the family's channels (``channels.py``): texts queued, e-mails kept or skipped."""
+        keep, twins, skips = channels.split(rows, self.families, self.opted_out, bool(self.settings.sms_provider),
+                                            self.now)
+        for row_id, reason in skips:
+            await _finish(row_id, {Outbox.status: "skipped", Outbox.last_error: reason})
+        report.skipped += len(skips)
+        await queue(twins)  # ON CONFLICT DO NOTHING: a twin two senders add is added once
+        return keep
 
     def skip_reason(self, row: dict[str, Any]) -> str | None:
         """Why a family message should not go at all (documented in the README)."""
         if row["family"] is not None and self.prefs.get(row["family"], {}).get(row["kind"]) is False:
             return "switched off in the family's preferences"
+        if row["channel"] == "sms" and row["to_phone"] in self.opted_out:
+            return "the number replied STOP"
+        if row["kind"] in channels.TEXT_KINDS:
+            return None
         if row["kind"] in messages.SCHOOL_KINDS:  # about the school, not an event
             return None if row["school"] in self.schools else "the school no longer exists"
         event = self.events.get(row["event"])
@@ -356,6 +378,11 @@ class _Batch:
                                 unsubscribe=prefs)
 
 
+    def text(self, row: dict[str, Any]) -> SmsMessage:
+        event = self.events.get(row["event"])
+        return channels.text_message(row, event, self.schools.get(event["school"] if event else row["school"]),
+                                     self.settings)
+
     def school_message(self, row: dict[str, Any]):
         """A message about the school itself (a roster invitation): no event, no calendar attachment."""
         school = self.schools[row["school"]]
@@ -390,35 +417,52 @@ def _address(sender: str) -> str:
 
 
 async def deliver(settings: Settings, now: dt.datetime, *, batch: int | None = None,
-                  mailer_factory: Callable[[Settings], Mailer] = SmtpMailer) -> DeliveryReport:
-    """Send every due message, batch by batch, until none is due or the server is unreachable."""
+                  mailer_factory: Callable[[Settings], Mailer] = SmtpMailer,
+                  sms_factory: Callable[[Settings], SmsSender | None] = sms_sender) -> DeliveryReport:
+    """Send every due message, batch by batch, until none is due or the mail server is unreachable.
+
+    E-mails and texts share the claim, the leases, the retries and the
+    give-up; each channel has its own "unreachable" state, so an SMS
+    provider that is down holds back texts only.
+    """
     report = DeliveryReport()
+    down: dict[str, str] = {}  # channel -> why it cannot be reached now
     while True:
         ids = await claim(now, batch or settings.outbox_batch)
         if not ids:
             return report
         claimed_at = time.monotonic()
         ctx = _Batch(settings, now)
-        rows = await ctx.load(ids)
+        rows = await ctx.route(await ctx.load(ids), report)
         mailer = mailer_factory(settings)
-        down: str | None = None
+        texts: SmsSender | None = None
         try:
             for row in rows:
-                if down is not None:
-                    await _retry(row, down, now, settings, report)
+                channel = "sms" if row["channel"] == "sms" else "email"
+                if channel in down:
+                    await _retry(row, down[channel], now, settings, report)
                     continue
                 if time.monotonic() - claimed_at > (LEASE - dt.timedelta(minutes=1)).total_seconds():
                     await _finish(row["id"], {})  # lease nearly over: release, another run sends it
                     continue
                 reason = ctx.skip_reason(row)
+                if reason is None and channel == "sms" and texts is None:
+                    texts = sms_factory(settings)
+                    if texts is None:
+                        reason = "text messages are not set up (FB_SMS_PROVIDER)"
                 if reason is not None:
                     await _finish(row["id"], {Outbox.status: "skipped", Outbox.last_error: reason})
                     report.skipped += 1
                     continue
+                sent: dict = {}
                 try:
-                    await mailer.send(ctx.message(row))
+                    if channel == "sms":
+                        receipt = await texts.send(ctx.text(row))
+                        sent = {Outbox.provider_ref: receipt.provider_ref, Outbox.provider_status: receipt.status}
+                    else:
+                        await mailer.send(ctx.message(row))
                 except ConnectionFailed as exc:
-                    down = exc.reason
+                    down[channel] = exc.reason
                     await _retry(row, exc.reason, now, settings, report)
                 except DeliveryError as exc:
                     if exc.permanent:
@@ -428,13 +472,16 @@ async def deliver(settings: Settings, now: dt.datetime, *, batch: int | None = N
                     else:
                         await _retry(row, exc.reason, now, settings, report)
                 else:
-                    await _finish(row["id"], {Outbox.status: "sent", Outbox.sent_at: now, Outbox.last_error: ""})
+                    await _finish(row["id"], {Outbox.status: "sent", Outbox.sent_at: now, Outbox.last_error: "",
+                                              **sent})
                     report.sent += 1
         finally:
             await mailer.close()
+            if texts is not None:
+                await texts.close()
         log.info("outbox batch: %d sent, %d retried, %d failed, %d skipped", report.sent, report.retried,
                  report.failed, report.skipped)
-        if down is not None:
+        if "email" in down:
             return report
 
 

@@ -18,10 +18,9 @@ address -- a STOP ends texts, not every message from the school.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
-from typing import Any
+from typing import Any, NamedTuple
 
 from scheduler.core.i18n import base_language
 from scheduler.core.phones import wants
@@ -38,8 +37,7 @@ TEXT_KINDS = ("sms_reply", "sms_help", "sms_start")
 ROUTED_KINDS = tuple(k for k in FAMILY_KINDS if k in TEMPLATES)
 
 
-@dataclasses.dataclass(frozen=True)
-class Route:
+class Route(NamedTuple):
     email: bool  # send the e-mail row
     text: bool  # add (or keep) its text twin
     reason: str = ""  # why the e-mail is not sent, when it is not

@@ -19,10 +19,10 @@ GSM-7; Vietnamese, Chinese and Arabic are UCS-2, where two segments hold
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import math
 import unicodedata
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton, format_time
@@ -35,14 +35,23 @@ GSM_BASIC = frozenset(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
 GSM_EXTENSION = frozenset("^{}\\[~]|€\f")
 MAX_SEGMENTS = 2
-ELLIPSIS = "…"  # not GSM-7: titles are cut with "..." in GSM texts instead
 
 
-@dataclasses.dataclass(frozen=True)
-class Segments:
+class Segments(NamedTuple):
     encoding: str  # "GSM-7" or "UCS-2"
     units: int  # septets (GSM-7) or UTF-16 code units (UCS-2)
     count: int
+
+
+#: Typographic characters CLDR and translators use that have a plain GSM-7 twin: replacing them keeps a
+#: Somali or English text in GSM-7 (160 characters a segment) instead of UCS-2 (70) for one narrow space.
+PLAIN = str.maketrans({"\u202f": " ", "\u00a0": " ", "\u2009": " ", "\u2007": " ", "\u2019": "'", "\u2018": "'",
+                       "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-", "\u2026": "..."})
+
+
+def plain(text: str) -> str:
+    """``text`` with typographic spaces, quotes and dashes as their GSM-7 twins."""
+    return text.translate(PLAIN)
 
 
 def is_gsm(text: str) -> bool:
@@ -61,12 +70,11 @@ def segments(text: str) -> Segments:
     return Segments(encoding, units, count)
 
 
-def _cut(title: str, keep: int, gsm: bool) -> str:
-    """``title`` shortened to ``keep`` characters, marked as cut."""
+def _cut(title: str, keep: int) -> str:
+    """``title`` shortened to ``keep`` characters, marked as cut ("...": GSM-7 has no "…")."""
     if keep >= len(title):
         return title
-    mark = "..." if gsm else ELLIPSIS
-    return title[:max(keep - len(mark), 1)].rstrip() + mark
+    return title[:max(keep - 3, 1)].rstrip() + "..."
 
 
 def fit(build, title: str, place: str, limit: int = MAX_SEGMENTS) -> str:
@@ -86,12 +94,12 @@ def fit(build, title: str, place: str, limit: int = MAX_SEGMENTS) -> str:
     low, high, best = 1, len(title) - 1, None
     while low <= high:  # the longest cut title that fits
         middle = (low + high) // 2
-        candidate = build(_cut(title, middle, is_gsm(build(title, ""))), "")
+        candidate = build(_cut(title, middle), "")
         if segments(candidate).count <= limit:
             best, low = candidate, middle + 1
         else:
             high = middle - 1
-    return best if best is not None else build(_cut(title, 1, False), "")
+    return best if best is not None else build(_cut(title, 1), "")
 
 
 def short_date_time(instant: dt.datetime | None, timezone: str, language: str) -> tuple[str, str]:
@@ -123,9 +131,9 @@ def render_sms(kind: str, language: str, *, title: str, starts_at: dt.datetime |
         text = ", ".join(p for p in parts if p)
         if shown_place:
             text += ". " + _(PLACE) % {"place": shown_place}
-        return f"{text} {link}".strip()
+        return plain(f"{text} {link}".strip())
 
-    return fit(build, title, place)
+    return fit(build, plain(title), plain(place))
 
 
 _N = str  # marks a msgid for extraction without translating at import
@@ -140,7 +148,7 @@ SERVICE_TEXTS = {
 def render_service_text(kind: str, language: str, school: str) -> str:
     """The HELP or START answer in the family's language."""
     _ = catalogue(LOCALES, "messages", base_language(language)).gettext
-    return _(SERVICE_TEXTS[kind]) % {"school": school}
+    return plain(_(SERVICE_TEXTS[kind]) % {"school": school})
 
 
 # ---------------------------------------------------------------- replies

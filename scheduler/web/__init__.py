@@ -20,6 +20,7 @@ from scheduler.core.access import pages as access
 from scheduler.core.errors import DomainError
 from scheduler.web import (
     admin_event_pages,
+    admin_inbox_pages,
     admin_resource_pages,
     admin_school_pages,
     admin_topic_pages,
@@ -42,7 +43,8 @@ def router() -> Router:
     pages = Router(
         path="/",
         route_handlers=[*signin_pages.ROUTES, *planner_pages.ROUTES, *admin_event_pages.ROUTES,
-                        *admin_resource_pages.ROUTES, *admin_school_pages.ROUTES, *admin_topic_pages.ROUTES,
+                        *admin_resource_pages.ROUTES, *admin_school_pages.ROUTES, *admin_inbox_pages.ROUTES,
+                        *admin_topic_pages.ROUTES,
                         *family_pages.ROUTES, *family_voice_pages.ROUTES,
                         *interpreter_pages.ROUTES, *preferences_pages.ROUTES, *roster_pages.ROUTES],
         dependencies={"page": Provide(provide_page)},

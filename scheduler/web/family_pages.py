@@ -67,6 +67,11 @@ def for_us(event: dict[str, Any], tags: set[str]) -> bool:
 async def family_page(page: Page, feed: str = "", show: str = "") -> Template:
     """Coming up: by default the events for the family's children's grades and the whole school (?show=all:
     every event), each in the family's language where the school wrote it."""
+    return page.render("family.html", **await _family_context(page, show))
+
+
+async def _family_context(page: Page, show: str = "") -> dict[str, Any]:
+    """Everything the family page shows (also when a form on it is shown again with its problems)."""
     family_id = _family_id(page)
     actor = page.require().principal
     family = await families.get_family(actor, family_id)
@@ -84,15 +89,20 @@ async def family_page(page: Page, feed: str = "", show: str = "") -> Template:
     school_links = subscribe_links(page.settings.public_url, f"/calendars/schools/{school['slug']}.ics?lang={page.language}")
     picked = grid.cells((w["weekday"], parse_hhmm(w["start"]), parse_hhmm(w["end"])) for w in availability.weekly)
     voice = await voice_context(page, actor, family_id, tags, show == "all", for_us)
-    return page.render(
-        "family.html", family=family, children=children, events=upcoming, mine=mine, mail=mail, trip=trip, picked=picked,
+    return dict(
+        family=family, children=children, events=upcoming, mine=mine, mail=mail, trip=trip, picked=picked,
         show_all=show == "all", hidden=len(everything) - len(upcoming),
         kids=lambda ids: ", ".join(c.first_name for c in children if c.id in ids),
         slots=grid.SLOTS, days=weekday_names(page.language), day_abbr=weekday_names(page.language, "abbreviated"),
         hour=lambda m: clock_minutes(m, page.language), age_bands=AGE_BANDS, page_languages=NAMES,
         language_name=lambda code: language_label(code, page.language), dated=availability.dated,
         school_links=school_links, school_qr=qr(school_links["https"], page.gettext("QR code for the school calendar")),
-        private=None, notices=_notices(page), **voice)
+        private=None, notices=_notices(page), channel_choices=_channel_choices(page), **voice)
+
+
+def _channel_choices(page: Page) -> list[tuple[str, str]]:
+    _ = page.gettext
+    return [("email", _("E-mail")), ("sms", _("Text messages (SMS)")), ("both", _("Both"))]
 
 
 @post("/family/availability", include_in_schema=False, guards=[pages.signed_in("family")])
@@ -121,17 +131,24 @@ async def upload_busy(page: Page) -> Redirect:
 
 
 @post("/family/profile", include_in_schema=False, guards=[pages.signed_in("family")])
-async def save_profile(page: Page) -> Redirect:
+async def save_profile(page: Page) -> Template | Redirect:
+    """Language, phone and channels (e-mail, texts or both): the API's validation, problems shown beside the form."""
     form = await page.form()
     family_id = _family_id(page)
     actor = page.require().principal
     family = await families.get_family(actor, family_id)
-    language = _one(form, "language") or family.language
-    await families.update_family(actor, family_id, convert(FamilyIn, {
-        "name": family.name, "language": language, "email": family.email, "guardians": family.guardians}))
-    response = back("/family", "profile")
-    response.delete_cookie(LANGUAGE_COOKIE)  # the profile's language now decides the page's
-    return response
+    values = {"language": _one(form, "language") or family.language,
+              "phone": _one(form, "phone") if "phone" in form else family.phone,
+              "channels": _one(form, "channels") or family.channels}
+
+    async def work() -> Redirect:
+        await families.update_family(actor, family_id, convert(FamilyIn, {
+            "name": family.name, "email": family.email, "guardians": family.guardians, **values}))
+        response = back("/family#profile-title", "profile")
+        response.delete_cookie(LANGUAGE_COOKIE)  # the profile's language now decides the page's
+        return response
+
+    return await page.submit(work, "family.html", values, **await _family_context(page))
 
 
 @post("/family/children", include_in_schema=False, guards=[pages.signed_in("family")])

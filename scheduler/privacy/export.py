@@ -29,7 +29,7 @@ from scheduler.core.languages import INSTRUCTION_LANGUAGE
 from scheduler.core.timeutil import format_local, utcnow
 from scheduler.events.tables import Event
 from scheduler.families.tables import Child, EventInterest, Family, FamilyAvailability, FamilyDatedAvailability
-from scheduler.notifications.tables import Outbox
+from scheduler.notifications.tables import Outbox, SmsInbound
 from scheduler.planning.tables import Plan
 from scheduler.privacy.records import (
     SOURCES,
@@ -82,6 +82,9 @@ async def _document(family: dict[str, Any]) -> dict[str, Any]:
         | ChildcareBooking.child.is_in(child_ids or [-1])).order_by(ChildcareBooking.id).run()
     interests = await EventInterest.select().where(EventInterest.family == fid).order_by(EventInterest.event).run()
     outbox = await Outbox.select().where(Outbox.family == fid).order_by(Outbox.id).run()
+    texts = await SmsInbound.select(SmsInbound.from_phone, SmsInbound.body, SmsInbound.handled_as,
+                                    SmsInbound.received_at).where(SmsInbound.family == fid).order_by(
+        SmsInbound.id).run()
     votes = await TopicVote.select(TopicVote.topic.title, TopicVote.created_at).where(TopicVote.family == fid).run()
 
     event_ids = {r["event"] for r in regs} | {c["event"] for c in care} | {i["event"] for i in interests}
@@ -139,7 +142,7 @@ async def _document(family: dict[str, Any]) -> dict[str, Any]:
         "school": {"id": school["id"], "name": school["name"], "slug": school["slug"], "timezone": tz},
         "profile": {
             "id": fid, "name": family["name"], "email": family["email"], "language": family["language"],
-            "guardians": list(family["guardians"] or []),
+            "guardians": list(family["guardians"] or []), "phone": family["phone"], "channels": family["channels"],
             "preferences": {"email": json.loads(family["notification_prefs"] or "{}")},
             "created_at": family["created_at"], "updated_at": family["updated_at"]},
         "children": [{"id": c["id"], "first_name": c["first_name"], "grade": c["grade"], "age_band": c["age_band"],
@@ -156,8 +159,10 @@ async def _document(family: dict[str, Any]) -> dict[str, Any]:
                          "note": "the link itself is stored only as a keyed hash and cannot be exported"}
                         for t in tokens],
         "notifications": [{"id": o["id"], "kind": o["kind"], "status": o["status"], "to_email": o["to_email"],
-                           "language": o["language"], "event": event_ref(o["event"]), "reason": o["last_error"],
+                           "channel": o["channel"], "to_phone": o["to_phone"], "language": o["language"], "event": event_ref(o["event"]), "reason": o["last_error"],
                            "created_at": o["created_at"], "sent_at": o["sent_at"]} for o in outbox],
+        "text_messages": [{"from": t["from_phone"], "body": t["body"], "taken_as": t["handled_as"],
+                           "received_at": t["received_at"]} for t in texts],
         "users": [{"id": u["id"], "role": u["role"], "name": u["name"], "email": u["email"],
                    "created_at": u["created_at"],
                    "api_token": "stored only as a hash; shown once when created, never exported"} for u in users],

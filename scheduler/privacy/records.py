@@ -39,6 +39,7 @@ SOURCES: dict[str, str] = {
     "roster_family": "roster",  # which household of the school's roster the family is
     "roster_child": "roster",
     "roster_class_enrollment": "roster",
+    "sms_inbound": "text_messages",  # texts the family sent us (STOP, answers, messages for the school)
 }
 
 

@@ -104,6 +104,6 @@ def text_message(row: dict[str, Any], event: dict[str, Any] | None, school: dict
         starts = dt.datetime.fromisoformat(starts) if isinstance(starts, str) else starts
         body = sms_text.render_sms(row["kind"], language, title=title, starts_at=starts,
                                    timezone=school["timezone"], place=event["room_name"] or "",
-                                   link=f"{settings.public_url}/family",
-                                   values={"language": str(payload.get("language", ""))})
+                                   values={k: str(payload.get(k, "")) for k in ("language", "url")},
+                                   link=str(payload.get("url") or f"{settings.public_url}/family"))
     return SmsMessage(to=row["to_phone"], body=body, status_callback=callback)

@@ -44,13 +44,14 @@ from scheduler.core.errors import Forbidden, InvalidInput, NotFound
 from scheduler.core.phones import normalize_phone
 from scheduler.core.timeutil import utcnow
 from scheduler.families.tables import Family
+from scheduler.notifications import attendance
 from scheduler.notifications.channels import text_row
 from scheduler.notifications.sms_text import keyword
 from scheduler.notifications.sweeps import queue
 from scheduler.notifications.tables import Outbox, SmsInbound, SmsOptOut
 
 #: Kinds that ask a yes/no question a texted YES or NO answers (the day-before "will you come?" when it exists).
-QUESTION_KINDS: tuple[str, ...] = ()
+QUESTION_KINDS: tuple[str, ...] = (attendance.KIND,)
 MAX_REPLY = 640  # characters of a reply from the inbox: at most 5 GSM-7 segments, 10 in UCS-2
 
 
@@ -117,6 +118,7 @@ async def receive(provider_ref: str, from_number: str, body: str) -> str:
             meaning = "inbox"
         else:
             answers = question["id"]
+            await attendance.answer_from_question(question, meaning == "yes")
     await SmsInbound.insert(SmsInbound(provider_ref=provider_ref, from_phone=phone, body=body[:1600], school=school,
                                        family=family["id"] if family else None, language=language,
                                        handled_as=meaning, answers=answers, received_at=now)).run()

@@ -35,6 +35,9 @@ GSM_BASIC = frozenset(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
 GSM_EXTENSION = frozenset("^{}\\[~]|€\f")
 MAX_SEGMENTS = 2
+_N = str  # marks a msgid for extraction without translating at import
+#: What a question's text adds: how to answer it by text (``sms_inbound`` reads the reply).
+QUESTIONS = {"attendance_question": _N("Reply YES or NO")}
 
 
 class Segments(NamedTuple):
@@ -131,12 +134,13 @@ def render_sms(kind: str, language: str, *, title: str, starts_at: dt.datetime |
         text = ", ".join(p for p in parts if p)
         if shown_place:
             text += ". " + _(PLACE) % {"place": shown_place}
+        if kind in QUESTIONS:
+            text += ". " + _(QUESTIONS[kind])
         return plain(f"{text} {link}".strip())
 
     return fit(build, plain(title), plain(place))
 
 
-_N = str  # marks a msgid for extraction without translating at import
 #: The answers to HELP and START (CTIA requires both): who writes, and how to stop.
 SERVICE_TEXTS = {
     "sms_help": _N("%(school)s: texts about school events, from Family Bridge. Reply STOP to stop them, "

@@ -46,7 +46,7 @@ from scheduler.core.settings import Settings
 from scheduler.events.services import localized
 from scheduler.events.tables import Event
 from scheduler.families.tables import Family
-from scheduler.notifications import channels, messages
+from scheduler.notifications import attendance, channels, messages
 from scheduler.notifications.mailer import ConnectionFailed, DeliveryError, SmtpMailer
 from scheduler.notifications.preferences import preferences_url
 from scheduler.notifications.sms_provider import SmsMessage, SmsSender, sms_sender
@@ -344,7 +344,7 @@ class _Batch:
             return "the event no longer exists"
         if row["kind"] in messages.FAMILY_KINDS and row["kind"] != "event_cancelled" and event["status"] == "cancelled":
             return "the event was cancelled"
-        if row["kind"] == "reminder":
+        if row["kind"] in ("reminder", attendance.KIND):
             starts = json.loads(row["payload"]).get("starts")
             if event["starts_at"] is None or _utc(event["starts_at"]) <= self.now:
                 return "the event has started"
@@ -365,7 +365,7 @@ class _Batch:
                                starts_at=_utc(event["starts_at"]), timezone=school["timezone"], school=school["name"],
                                place=event["room_name"] or "", preferences_url=prefs,
                                deadline=_utc(payload["offered_until"]) if payload.get("offered_until") else None,
-                               values={"language": str(payload.get("language", ""))})
+                               values={k: str(payload.get(k, "")) for k in ("language", "url")})
         method = messages.ICS_METHOD.get(row["kind"])
         ics = None
         if method and event["starts_at"] is not None:
@@ -488,7 +488,7 @@ async def deliver(settings: Settings, now: dt.datetime, *, batch: int | None = N
 async def run_sweeps(settings: Settings, now: dt.datetime) -> dict[str, int]:
     """Every queueing sweep once; counts of newly queued messages per sweep."""
     counts = {"offers": await expired_offers(now), "event_changes": await event_changes(now),
-              "reminders": await due_reminders(now),
+              "reminders": await due_reminders(now), "questions": await attendance.due_questions(settings, now),
               "unclaimed": await unclaimed_assignments(now, settings.escalate_days)}
     log.info("sweeps queued %s", counts)
     return counts

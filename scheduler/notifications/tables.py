@@ -7,6 +7,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from resources.tables import Interpreter, School
+from scheduler.bookings.tables import Registration
 from scheduler.events.tables import Event
 from scheduler.families.tables import Family
 
@@ -75,3 +76,16 @@ class SmsInbound(Table):
     answers = ForeignKey(references=Outbox, on_delete=OnDelete.set_null, null=True, default=None)
     reply = ForeignKey(references=Outbox, on_delete=OnDelete.set_null, null=True, default=None)
     received_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class AttendanceAnswer(Table):
+    """A family's answer to the day-before "will you come?" (``attendance.py``): one per registration.
+
+    ``channel``: how it came (``sms``, ``web`` from the e-mail's link). A
+    "no" has already cancelled the registration and promoted the waitlist.
+    """
+
+    registration = ForeignKey(references=Registration, on_delete=OnDelete.cascade, unique=True)
+    answer = Varchar(length=3)  # yes / no
+    channel = Varchar(length=8, default="web")
+    answered_at = Timestamptz(default=TimestamptzNow())

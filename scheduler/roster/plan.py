@@ -127,6 +127,8 @@ def merge(fields: dict[str, str], new: dict[str, Any], sis: dict[str, str], curr
     remembered = dict(sis)
     kept: list[str] = []
     for field, owner in fields.items():
+        if field not in new:
+            continue  # values read without the field (before it existed): nothing to say about it
         value, last = new[field], sis.get(field)
         if last == fingerprint(value):
             continue  # the SIS says what it said last time: whatever is here now stays

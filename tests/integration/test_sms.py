@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 import subprocess
 import sys
 
@@ -16,10 +17,11 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from scheduler.app import create_app
+from scheduler.bookings.tables import Registration
 from scheduler.families.tables import Family
 from scheduler.notifications import sweeps
 from scheduler.notifications.sms_text import segments
-from scheduler.notifications.tables import Outbox, SmsInbound, SmsOptOut
+from scheduler.notifications.tables import AttendanceAnswer, Outbox, SmsInbound, SmsOptOut
 from tests.conftest import ROOT, cli_env
 from tests.integration.helpers import CSRF, in_app, make_event, make_school, make_user, ok, publish, rows, sign_in
 from tests.integration.twilio_server import FROM, SID, TOKEN, TwilioServer, twilio_sign
@@ -269,3 +271,49 @@ async def test_channels_and_phone_share_one_validation_on_the_api_and_the_page(s
     assert r.status_code == 303
     row = rows(client, Family, Family.id == fam["id"])[0]
     assert (row["phone"], row["channels"]) == ("", "email")
+
+
+async def test_a_texted_no_the_day_before_frees_the_seat_and_the_email_link_answers_yes(sms_client, sms_settings,
+                                                                                       smtp, twilio):
+    client = sms_client
+    admin = await make_user(client)
+    await make_school(client, admin)
+    event = await make_event(client, admin, title="Math Night", earliest_date="2027-03-15", latest_date="2027-03-15")
+    publish(client, event["id"], start_utc=START, seats=1)
+    so = await family(client, admin, event["id"], "Warsame family", "so", "warsame@example.org", SOMALI_PHONE, "sms")
+    es = await family(client, admin, event["id"], "García family", "es", "garcia@example.org")
+    regs = {r["family"]: r for r in rows(client, Registration)}
+    assert (regs[so["id"]]["status"], regs[es["id"]]["status"]) == ("confirmed", "waitlisted")
+    day_before = dt.datetime.fromisoformat(START) - dt.timedelta(hours=23)
+    counts, _report = in_app(client, sweeps.run_once, sms_settings, day_before)
+    assert counts["questions"] == 1  # only the confirmed family is asked
+    question = next(t for t in twilio.to(SOMALI_PHONE) if "YES or NO" in t["Body"])
+    assert "/attendance/" in question["Body"] and segments(question["Body"]).count <= 2
+    assert in_app(client, sweeps.run_once, sms_settings, day_before)[0]["questions"] == 0  # asked once
+
+    r = await inbound(client, "Maya", "SM-no-1")  # Somali "no"
+    assert r.status_code == 200
+    regs = {r["family"]: r for r in rows(client, Registration)}
+    assert (regs[so["id"]]["status"], regs[es["id"]]["status"]) == ("cancelled", "confirmed")  # the seat moved on
+    assert [(a["answer"], a["channel"]) for a in rows(client, AttendanceAnswer)] == [("no", "sms")]
+    taken = rows(client, SmsInbound)[0]
+    assert taken["handled_as"] == "no" and taken["answers"] is not None
+
+    # the promoted family hears of it, then is asked too, by e-mail with a link to a page
+    in_app(client, sweeps.run_once, sms_settings, day_before + dt.timedelta(minutes=1))
+    subjects = [str(m["Subject"]) for m in smtp.inbox.messages if m["To"] == "garcia@example.org"]
+    assert any(s.startswith("A place opened up") or "Math Night" in s for s in subjects), subjects
+    asked = [m for m in smtp.inbox.messages if "/attendance/" in m.get_body(preferencelist=("plain",)).get_content()]
+    assert len(asked) == 1 and asked[0]["To"] == "garcia@example.org"
+    link = re.search(r"https?://\S+(/attendance/[\w.\-=]+)", asked[0].get_body(preferencelist=("plain",)).get_content())
+    path = link.group(1)
+    page = await client.get(path)
+    assert page.status_code == 200 and 'name="answer" value="no"' in page.text  # buttons: scanners answer nothing
+    bad = await client.post(path, data={"answer": "maybe"})
+    assert bad.status_code in (400, 422)
+    assert (await client.post(path.rsplit(".", 1)[0] + ".forged", data={"answer": "no"})).status_code == 403
+    done = await client.post(path, data={"answer": "yes"})
+    assert done.status_code == 303
+    answers = {a["registration"]: (a["answer"], a["channel"]) for a in rows(client, AttendanceAnswer)}
+    assert answers[regs[es["id"]]["id"]] == ("yes", "web")
+    assert rows(client, Registration, Registration.family == es["id"])[0]["status"] == "confirmed"

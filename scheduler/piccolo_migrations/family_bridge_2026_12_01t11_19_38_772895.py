@@ -37,6 +37,19 @@ class Outbox(Table, tablename="outbox", schema=None):
     )
 
 
+class Registration(Table, tablename="registration", schema=None):
+    id = Serial(
+        null=False,
+        primary_key=True,
+        unique=False,
+        index=False,
+        index_method=IndexMethod.btree,
+        choices=None,
+        db_column_name="id",
+        secret=False,
+    )
+
+
 class School(Table, tablename="school", schema=None):
     id = Serial(
         null=False,
@@ -50,9 +63,9 @@ class School(Table, tablename="school", schema=None):
     )
 
 
-ID = "2026-12-01T10:53:34:448875"
+ID = "2026-12-01T11:19:38:772895"
 VERSION = "1.38.0"
-DESCRIPTION = "text messages: family phone and channels, outbox channel, SMS opt-outs and inbound texts"
+DESCRIPTION = "text messages: family phone and channels, outbox channel, SMS opt-outs, inbound texts, attendance answers"
 
 
 async def forwards():
@@ -67,6 +80,13 @@ async def forwards():
     manager.add_table(
         class_name="SmsInbound",
         tablename="sms_inbound",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="AttendanceAnswer",
+        tablename="attendance_answer",
         schema=None,
         columns=None,
     )
@@ -354,6 +374,95 @@ async def forwards():
             "primary_key": False,
             "unique": False,
             "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AttendanceAnswer",
+        tablename="attendance_answer",
+        column_name="registration",
+        db_column_name="registration",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Registration,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": True,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AttendanceAnswer",
+        tablename="attendance_answer",
+        column_name="answer",
+        db_column_name="answer",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 3,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AttendanceAnswer",
+        tablename="attendance_answer",
+        column_name="channel",
+        db_column_name="channel",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 8,
+            "default": "web",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AttendanceAnswer",
+        tablename="attendance_answer",
+        column_name="answered_at",
+        db_column_name="answered_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
             "index_method": IndexMethod.btree,
             "choices": None,
             "db_column_name": None,

@@ -29,7 +29,7 @@ from scheduler.core.languages import INSTRUCTION_LANGUAGE
 from scheduler.core.timeutil import format_local, utcnow
 from scheduler.events.tables import Event
 from scheduler.families.tables import Child, EventInterest, Family, FamilyAvailability, FamilyDatedAvailability
-from scheduler.notifications.tables import Outbox, SmsInbound
+from scheduler.notifications.tables import AttendanceAnswer, Outbox, SmsInbound
 from scheduler.planning.tables import Plan
 from scheduler.privacy.records import (
     SOURCES,
@@ -80,6 +80,9 @@ async def _document(family: dict[str, Any]) -> dict[str, Any]:
     care = await ChildcareBooking.select().where(
         ChildcareBooking.registration.is_in([r["id"] for r in regs] or [-1])
         | ChildcareBooking.child.is_in(child_ids or [-1])).order_by(ChildcareBooking.id).run()
+    said = {a["registration"]: {"answer": a["answer"], "channel": a["channel"], "at": a["answered_at"]}
+            for a in await AttendanceAnswer.select().where(
+                AttendanceAnswer.registration.is_in([r["id"] for r in regs] or [-1])).run()}
     interests = await EventInterest.select().where(EventInterest.family == fid).order_by(EventInterest.event).run()
     outbox = await Outbox.select().where(Outbox.family == fid).order_by(Outbox.id).run()
     texts = await SmsInbound.select(SmsInbound.from_phone, SmsInbound.body, SmsInbound.handled_as,
@@ -120,7 +123,7 @@ async def _document(family: dict[str, Any]) -> dict[str, Any]:
             "id": r["id"], "event": event_ref(r["event"]), "status": r["status"], "waitlist_position": position,
             "adults": r["adults"], "language": language,
             "interpreter_needed": None if language == INSTRUCTION_LANGUAGE else language,
-            "offered_until": r["offered_until"], "childcare": care_by_reg[r["id"]],
+            "offered_until": r["offered_until"], "childcare": care_by_reg[r["id"]], "will_come": said.get(r["id"]),
             "created_at": r["created_at"], "updated_at": r["updated_at"]})
 
     users = await User.select(User.id, User.role, User.name, User.email, User.created_at).where(

@@ -12,6 +12,7 @@ import re
 
 CHANNELS = ("email", "sms", "both")
 _SEPARATORS = re.compile(r"[\s().\-/]")
+_E164 = re.compile(r"\+[1-9][0-9]{7,14}", re.ASCII)  # ASCII digits only: "²" and "٣" are digits to Python
 
 
 def normalize_phone(raw: str) -> str | None:
@@ -24,13 +25,10 @@ def normalize_phone(raw: str) -> str | None:
     if not text.startswith("+"):
         if len(text) == 11 and text.startswith("1"):
             text = text[1:]
-        if len(text) != 10 or not text.isdigit():
-            return None
         text = "+1" + text
-    digits = text[1:]
-    if not digits.isdigit() or not 8 <= len(digits) <= 15 or digits.startswith("0"):
-        return None
-    return text
+        if len(text) != 12:
+            return None
+    return text if _E164.fullmatch(text) else None
 
 
 def default_channels(email: str, phone: str) -> str:

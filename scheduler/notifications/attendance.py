@@ -88,6 +88,19 @@ async def due_questions(settings: Settings, now: dt.datetime) -> int:
     return queued
 
 
+async def settled_questions(rows: list[dict[str, Any]]) -> set[int]:
+    """Outbox rows of questions no longer worth asking: answered already, or the registration is not confirmed."""
+    asked = {r["id"]: json.loads(r["payload"] or "{}").get("registration") for r in rows if r["kind"] == KIND}
+    if not asked:
+        return set()
+    regs = [r for r in asked.values() if r is not None]
+    confirmed = {r["id"] for r in await Registration.select(Registration.id).where(
+        Registration.id.is_in(regs or [-1]) & (Registration.status == "confirmed")).run()}
+    answered = {a["registration"] for a in await AttendanceAnswer.select(AttendanceAnswer.registration).where(
+        AttendanceAnswer.registration.is_in(regs or [-1])).run()}
+    return {row_id for row_id, reg in asked.items() if reg not in confirmed or reg in answered}
+
+
 async def question_details(registration_id: int) -> dict[str, Any]:
     """What the answer page shows: the event and whether the family already answered."""
     reg = await Registration.select(

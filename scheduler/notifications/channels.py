@@ -88,9 +88,11 @@ def text_row(kind: str, key: str, phone: str, *, language: str, school: int | No
                   school=school, family=family, payload=payload)
 
 
-def text_message(row: dict[str, Any], event: dict[str, Any] | None, school: dict[str, Any] | None,
+def text_message(row: dict[str, Any], events: dict[int, dict[str, Any]], schools: dict[int, dict[str, Any]],
                  settings: Settings) -> SmsMessage:
     """What a text row says: the short form of its notification (``sms_text.py``), or the school's own words."""
+    event = events.get(row["event"])
+    school = schools.get(event["school"] if event else row["school"])
     callback = f"{settings.public_url}/sms/twilio/status"
     payload = json.loads(row["payload"] or "{}")
     if row["kind"] == "sms_reply":

@@ -63,7 +63,10 @@ class TwilioSender:
                                         timeout=TIMEOUT_S)
 
     async def send(self, message: SmsMessage) -> SmsReceipt:
-        form = {"To": message.to, "From": self.settings.twilio_from, "Body": message.body}
+        sender = self.settings.twilio_from
+        # a Messaging Service SID (MG…) picks the number itself; otherwise From is the number
+        form = {"To": message.to, "Body": message.body,
+                **({"MessagingServiceSid": sender} if sender.startswith("MG") else {"From": sender})}
         if message.status_callback:
             form["StatusCallback"] = message.status_callback
         try:

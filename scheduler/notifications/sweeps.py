@@ -317,6 +317,7 @@ class _Batch:
                         | {r["to_phone"] for r in rows if r["to_phone"]})
         self.opted_out = {o["phone"] for o in await SmsOptOut.select(SmsOptOut.phone).where(
             SmsOptOut.phone.is_in(phones)).run()} if phones else set()
+        self.settled = await attendance.settled_questions(rows)
         return rows
 
     async def route(self, rows: list[dict[str, Any]], report: DeliveryReport) -> list[dict[str, Any]]:
@@ -337,6 +338,8 @@ class _Batch:
             return "the number replied STOP"
         if row["kind"] in channels.TEXT_KINDS:
             return None
+        if row["id"] in self.settled:
+            return "already answered, or the registration was cancelled"
         if row["kind"] in messages.SCHOOL_KINDS:  # about the school, not an event
             return None if row["school"] in self.schools else "the school no longer exists"
         event = self.events.get(row["event"])
@@ -377,11 +380,8 @@ class _Batch:
                                 message_id=f"<outbox-{row['id']}@{self.domain}>", ics=ics, method=method,
                                 unsubscribe=prefs)
 
-
     def text(self, row: dict[str, Any]) -> SmsMessage:
-        event = self.events.get(row["event"])
-        return channels.text_message(row, event, self.schools.get(event["school"] if event else row["school"]),
-                                     self.settings)
+        return channels.text_message(row, self.events, self.schools, self.settings)
 
     def school_message(self, row: dict[str, Any]):
         """A message about the school itself (a roster invitation): no event, no calendar attachment."""

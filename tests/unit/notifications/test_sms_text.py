@@ -93,6 +93,7 @@ def test_keywords_in_every_served_language(body, meaning):
     ("(612) 555-0123", "+16125550123"), ("612.555.0123", "+16125550123"), ("1 612 555 0123", "+16125550123"),
     ("+252 61 555 0123", "+252615550123"), ("00252615550123", "+252615550123"), ("", ""),
     ("555-0123", None), ("+0123456789", None), ("call me", None), ("+1234567890123456", None),
+    ("²²²²²²²²²²", None), ("+٢٥٢٦١٥٥٥٠١٢٣", None),  # digits to Python, not to a carrier
 ])
 def test_phone_numbers(raw, e164):
     assert normalize_phone(raw) == e164

@@ -118,6 +118,9 @@ async def test_a_reminder_goes_as_a_text_in_somali_and_an_email_in_spanish_once_
     assert by[("reminder", "email")]["status"] == "skipped"
     assert by[("reminder", "email")]["last_error"] == "sent as a text message (the family's choice)"
     assert len(outbox) == 4
+    listed = (await ok(await client.get("/schools/lincoln/outbox?status=sent", headers=w["admin"])))["items"]
+    assert {(i["kind"], i["to_phone"]) for i in listed if i["channel"] == "sms"} == {
+        ("reminder", SOMALI_PHONE), ("registration_confirmed", SOMALI_PHONE)}
 
     # the delivery reports: delivered is recorded; undelivered turns the row failed with the provider's code
     sid = by[("reminder", "sms")]["provider_ref"]

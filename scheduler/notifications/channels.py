@@ -101,11 +101,13 @@ def text_message(row: dict[str, Any], events: dict[int, dict[str, Any]], schools
         body = sms_text.render_service_text(row["kind"], row["language"], school["name"] if school else "")
     else:
         language = base_language(row["language"])
-        title, _description = localized(event, language)  # the school's own words in the family's language
-        starts = event["starts_at"]
+        # the school's own words in the family's language; a kind about no event (a later feature's) has none
+        title = localized(event, language)[0] if event else ""
+        starts = event["starts_at"] if event else None
         starts = dt.datetime.fromisoformat(starts) if isinstance(starts, str) else starts
         body = sms_text.render_sms(row["kind"], language, title=title, starts_at=starts,
-                                   timezone=school["timezone"], place=event["room_name"] or "",
-                                   values={k: str(payload.get(k, "")) for k in ("language", "url")},
+                                   timezone=school["timezone"] if school else "UTC",
+                                   place=(event["room_name"] or "") if event else "",
+                                   values={k: str(v) for k, v in payload.items()},
                                    link=str(payload.get("url") or f"{settings.public_url}/family"))
     return SmsMessage(to=row["to_phone"], body=body, status_callback=callback)

@@ -113,6 +113,13 @@ def short_date_time(instant: dt.datetime | None, timezone: str, language: str) -
     return format_skeleton("MMMEd", local, locale=language), format_time(local, "short", locale=language)
 
 
+class _Blank(dict):
+    """Placeholders a text does not fill (a kind added later with its own) read as empty, never a KeyError."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
 def render_sms(kind: str, language: str, *, title: str, starts_at: dt.datetime | None, timezone: str, place: str,
                link: str, values: dict[str, str] | None = None) -> str:
     """The short form of a notification: its translated subject, date and time, place, link.
@@ -127,8 +134,7 @@ def render_sms(kind: str, language: str, *, title: str, starts_at: dt.datetime |
     date, time = short_date_time(starts_at, timezone, language)
 
     def build(shown_title: str, shown_place: str) -> str:
-        subject = _(subject_id) % {"title": shown_title, "date": date, "time": time, "school": "", "language": "",
-                                   "deadline_date": "", "deadline_time": "", **(values or {})}
+        subject = _(subject_id) % _Blank({**(values or {}), "title": shown_title, "date": date, "time": time})
         when = time if "%(date)s" in subject_id else f"{date} {time}".strip()
         parts = [subject, when] if when else [subject]
         text = ", ".join(p for p in parts if p)

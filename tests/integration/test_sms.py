@@ -320,3 +320,51 @@ async def test_a_texted_no_the_day_before_frees_the_seat_and_the_email_link_answ
     answers = {a["registration"]: (a["answer"], a["channel"]) for a in rows(client, AttendanceAnswer)}
     assert answers[regs[es["id"]]["id"]] == ("yes", "web")
     assert rows(client, Registration, Registration.family == es["id"])[0]["status"] == "confirmed"
+
+
+async def test_provider_errors_retry_with_backoff_give_up_or_fail_like_email(sms_client, sms_settings, smtp, twilio):
+    client = sms_client
+    settings = dataclasses.replace(sms_settings, outbox_max_attempts=3, outbox_backoff_seconds=60)
+    w = await school_with_event(client)
+    await family(client, w["admin"], w["event"]["id"], "Warsame family", "so", "warsame@example.org",
+                 SOMALI_PHONE, "sms")
+    unreachable = "+16125550177"
+    await family(client, w["admin"], w["event"]["id"], "Other family", "so", "other@example.org", unreachable, "sms")
+    twilio.unreachable_numbers.add(unreachable)
+    twilio.down = True  # 500: try again later, with backoff, e-mail unaffected
+    now = dt.datetime.fromisoformat(START) - dt.timedelta(days=5)
+    report = in_app(client, sweeps.deliver, settings, now)
+    texts = rows(client, Outbox, Outbox.channel == "sms")
+    assert report.retried == 2 and {(t["status"], t["attempts"]) for t in texts} == {("pending", 1)}
+    assert {t["last_error"] for t in texts} == {"HTTP 500 Twilio 20500"}
+    assert {t["next_attempt_at"] for t in texts} == {now + dt.timedelta(seconds=60)}
+    assert in_app(client, sweeps.deliver, settings, now + dt.timedelta(seconds=30)).retried == 0  # not due yet
+    in_app(client, sweeps.deliver, settings, now + dt.timedelta(seconds=60))  # attempt 2, then backoff 120 s
+    report = in_app(client, sweeps.deliver, settings, now + dt.timedelta(seconds=180))  # attempt 3: give up
+    texts = rows(client, Outbox, Outbox.channel == "sms")
+    assert report.failed == 2 and {(t["status"], t["last_error"]) for t in texts} == {
+        ("failed", "gave up after 3 attempts: HTTP 500 Twilio 20500")}
+    # the admin resends; the provider is back: one is delivered, the other number is refused for good
+    for t in texts:
+        await ok(await client.post(f"/outbox/{t['id']}/resend", headers=w["admin"]))
+    twilio.down = False
+    report = in_app(client, sweeps.deliver, settings, now + dt.timedelta(hours=1))
+    assert (report.sent, report.failed) == (1, 1)
+    by_phone = {t["to_phone"]: t for t in rows(client, Outbox, Outbox.channel == "sms")}
+    assert by_phone[SOMALI_PHONE]["status"] == "sent"
+    assert (by_phone[unreachable]["status"], by_phone[unreachable]["last_error"]) == (
+        "failed", "refused: HTTP 400 Twilio 21211")
+    # one call per round while down: the rest of the round's texts wait without knocking again (as e-mail's batch)
+    assert len(twilio.messages) == 1 and twilio.refused == [500, 500, 500, 400]
+
+
+async def test_a_wrong_auth_token_holds_texts_back_instead_of_failing_them(sms_client, sms_settings, twilio):
+    client = sms_client
+    w = await school_with_event(client)
+    await family(client, w["admin"], w["event"]["id"], "Warsame family", "so", "warsame@example.org",
+                 SOMALI_PHONE, "sms")
+    wrong = dataclasses.replace(sms_settings, twilio_auth_token="not-the-token")
+    report = in_app(client, sweeps.deliver, wrong, BEFORE)
+    text = rows(client, Outbox, Outbox.channel == "sms")[0]
+    assert report.retried == 1 and (text["status"], text["last_error"]) == ("pending", "HTTP 401 Twilio 20003")
+    assert twilio.refused == [401] and twilio.messages == []

@@ -20,6 +20,7 @@ from scheduler.app import create_app
 from scheduler.bookings.tables import Registration
 from scheduler.families.tables import Family
 from scheduler.notifications import sweeps
+from scheduler.notifications.sms_provider import SmsMessage, sms_sender
 from scheduler.notifications.sms_text import segments
 from scheduler.notifications.tables import AttendanceAnswer, Outbox, SmsInbound, SmsOptOut
 from tests.conftest import ROOT, cli_env
@@ -368,3 +369,18 @@ async def test_a_wrong_auth_token_holds_texts_back_instead_of_failing_them(sms_c
     text = rows(client, Outbox, Outbox.channel == "sms")[0]
     assert report.retried == 1 and (text["status"], text["last_error"]) == ("pending", "HTTP 401 Twilio 20003")
     assert twilio.refused == [401] and twilio.messages == []
+
+
+async def test_the_twilio_driver_speaks_the_protocol_with_a_messaging_service(settings, twilio):
+    """The driver alone against the local server: form fields, basic auth, the JSON answer read back."""
+    configured = dataclasses.replace(settings, sms_provider="twilio", twilio_account_sid=SID, twilio_auth_token=TOKEN,
+                                     twilio_from="MG0123456789abcdef0123456789abcdef", twilio_base_url=twilio.base_url)
+    sender = sms_sender(configured)
+    try:
+        receipt = await sender.send(SmsMessage(to=SOMALI_PHONE, body="Xusuusin: Math Night"))
+    finally:
+        await sender.close()
+    assert receipt.provider_ref.startswith("SM") and receipt.status == "queued"
+    sent = twilio.messages[0]
+    assert sent["MessagingServiceSid"].startswith("MG") and "From" not in sent and "StatusCallback" not in sent
+    assert sms_sender(settings) is None  # no provider configured: e-mail only

@@ -73,7 +73,8 @@ class TwilioServer:
                     if server.down:
                         server.refused.append(500)
                         return self.answer(500, {"code": 20500, "message": "Internal Server Error", "status": 500})
-                    if not form.get("To") or not form.get("Body") or not form.get("From"):
+                    if not form.get("To") or not form.get("Body") or not (form.get("From")
+                                                                          or form.get("MessagingServiceSid")):
                         server.refused.append(400)
                         return self.answer(400, {"code": 21604, "message": "To, From and Body", "status": 400})
                     if form["To"] in server.unreachable_numbers:
@@ -82,7 +83,7 @@ class TwilioServer:
                                                  "status": 400})
                     sid = f"SM{next(server.counter):032x}"
                     server.messages.append({**form, "sid": sid})
-                return self.answer(201, {"sid": sid, "status": "queued", "to": form["To"], "from": form["From"],
+                return self.answer(201, {"sid": sid, "status": "queued", "to": form["To"], "from": form.get("From"),
                                          "body": form["Body"], "num_segments": "1", "account_sid": server.sid})
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

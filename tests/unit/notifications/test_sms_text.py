@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from scheduler.core.phones import channel_problems, default_channels, normalize_phone, wants
+from scheduler.core.settings import Settings, SettingsError
 from scheduler.notifications.channels import route
 from scheduler.notifications.sms_inbound import twilio_signature
 from scheduler.notifications.sms_text import keyword, render_service_text, render_sms, segments
@@ -133,3 +134,18 @@ def test_twilio_signature_matches_twilios_published_example():
               "To": "+18005551212"}
     assert twilio_signature("12345", "https://mycompany.com/myapp.php?foo=1&bar=2", params.items()) == \
         "RSOYDt4T1cUTdK1PDd93/VVr8B8="
+
+
+def test_sms_settings_from_the_environment():
+    base = {"DATABASE_URL": "sqlite:////tmp/x.db", "FB_SECRET_KEY": "k"}
+    assert Settings.from_env(base).sms_provider == ""
+    with pytest.raises(SettingsError, match="FB_TWILIO_ACCOUNT_SID, FB_TWILIO_AUTH_TOKEN, FB_TWILIO_FROM"):
+        Settings.from_env({**base, "FB_SMS_PROVIDER": "twilio"})
+    with pytest.raises(SettingsError, match="FB_SMS_PROVIDER"):
+        Settings.from_env({**base, "FB_SMS_PROVIDER": "carrier-pigeon"})
+    full = Settings.from_env({**base, "FB_SMS_PROVIDER": "Twilio", "FB_TWILIO_ACCOUNT_SID": "AC1",
+                              "FB_TWILIO_AUTH_TOKEN": "t", "FB_TWILIO_FROM": "+15005550006"})
+    assert (full.sms_provider, full.twilio_base_url) == ("twilio", "https://api.twilio.com")
+    with pytest.raises(SettingsError, match="FB_TWILIO_BASE_URL"):
+        Settings.from_env({**base, "FB_SMS_PROVIDER": "twilio", "FB_TWILIO_ACCOUNT_SID": "AC1",
+                           "FB_TWILIO_AUTH_TOKEN": "t", "FB_TWILIO_FROM": "+1", "FB_TWILIO_BASE_URL": "ftp://x"})

@@ -18,6 +18,7 @@ from tests.integration.helpers import ServerProcess
 class Site:
     url: str
     tokens: dict[str, str]  # role -> API token, as the demo printed them
+    database: str = ""  # the demo's SQLite file (served with tests.conftest.TEST_SECRET)
 
     def api(self, role: str = "admin") -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=60,
@@ -37,7 +38,7 @@ def site(tmp_path_factory) -> Iterator[Site]:
         if label == "token:":
             tokens[role] = rest[0]
     with ServerProcess(url, FB_JOBS_IN_PROCESS="0") as server:
-        yield Site(url=server.url, tokens=tokens)
+        yield Site(url=server.url, tokens=tokens, database=str(folder / "demo.sqlite"))
 
 
 @pytest.fixture(scope="session")

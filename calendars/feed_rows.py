@@ -7,6 +7,7 @@ them into the plain values the builder takes.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gzip
 import json
@@ -100,6 +101,20 @@ async def event_rows(where: Any, now: dt.datetime) -> list[dict[str, Any]]:
 
 _ROW_FIELDS = ("id", "title", "kind", "description", "status", "starts_at", "ends_at", "sequence", "updated_at",
                "cancelled_at", "audience", "interpreter_languages", "childcare_children", "room_name", "translations")
+
+
+def staff_only(row: dict[str, Any]) -> bool:
+    """Interpreter blocks of a conference evening: staff work (the interpreters' and admins' views), not
+    something a family's or the public calendar shows. ``conferences/publishing.py`` hangs every block on
+    an event of kind ``conference`` with its languages; the evening itself carries none."""
+    return row["kind"] == "conference" and bool(row["interpreter_languages"])
+
+
+def conference_evening(event: FeedEvent, public_url: str) -> FeedEvent:
+    """A conference evening as families see it: once, free/transparent, with the link to book their times."""
+    url = f"{public_url}/family#conf-book"
+    return dataclasses.replace(event, transparent=True, url=url,
+                               description="\n\n".join(p for p in (event.description, f"Book your times: {url}") if p))
 
 
 def feed_event(row: dict[str, Any], school: dict[str, Any], domain: str, *, title: str | None = None,

@@ -45,7 +45,7 @@ PAST_DAYS = 60
 CANCELLED_DAYS = 30
 
 Status = Literal["confirmed", "cancelled"]
-Method = Literal["REQUEST", "CANCEL"]
+Method = Literal["REQUEST", "CANCEL", "PUBLISH"]
 
 _UID_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -78,6 +78,7 @@ class FeedEvent:
     translations: Mapping[str, tuple[str, str]] = field(default_factory=dict, hash=False)
     cancelled_at: datetime | None = None
     categories: tuple[str, ...] = ()
+    transparent: bool = False  # shown but not busy (a conference evening: each family's own times are what count)
 
     def __post_init__(self) -> None:
         # Freeze the containers too: the serialised VEVENT is memoised on this
@@ -203,7 +204,7 @@ def build_vevent(event: FeedEvent, tz: ZoneInfo, language: str) -> Event:
     categories = [event.kind, *(c for c in event.categories if c != event.kind)]
     vevent.add("CATEGORIES", categories)
     vevent.add("STATUS", "CANCELLED" if event.status == "cancelled" else "CONFIRMED")
-    vevent.add("TRANSP", "TRANSPARENT" if event.status == "cancelled" else "OPAQUE")
+    vevent.add("TRANSP", "TRANSPARENT" if event.status == "cancelled" or event.transparent else "OPAQUE")
     return vevent
 
 
@@ -296,7 +297,7 @@ def vevent_bytes(event: FeedEvent, tzid: str, language: str) -> bytes:
         "LAST-MODIFIED:" + stamp,
         "LOCATION:" + _escape(", ".join(p for p in (event.room, event.school) if p)),
         "STATUS:" + ("CANCELLED" if cancelled else "CONFIRMED"),
-        "TRANSP:" + ("TRANSPARENT" if cancelled else "OPAQUE"),
+        "TRANSP:" + ("TRANSPARENT" if cancelled or event.transparent else "OPAQUE"),
     ]
     if event.url:
         lines.append("URL:" + event.url)
@@ -415,6 +416,38 @@ def build_invitation(
     for attendee in attendees:
         vevent.add("ATTENDEE", attendee)
     cal.add_component(vevent)
+    return cal.to_ical()
+
+
+def build_invitations(
+    events: Sequence[FeedEvent],
+    spec: FeedSpec,
+    method: Method = "PUBLISH",
+    organizer: str | None = None,
+    attendees: Sequence[str] = (),
+) -> bytes:
+    """Several events in one e-mail attachment, one VEVENT each (a family's conference itinerary).
+
+    iTIP allows several UIDs in one object only with PUBLISH; REQUEST and
+    CANCEL stay one event per object (:func:`build_invitation`). Same VEVENT
+    builder as the feed, so the UIDs agree with the family's private feed.
+    """
+    if len(events) == 1 and method != "PUBLISH":
+        return build_invitation(events[0], spec, method, organizer, attendees)
+    if method != "PUBLISH":
+        raise ValueError("several events go in one object only with METHOD:PUBLISH")
+    cal = _calendar(method)
+    tz = ZoneInfo(spec.timezone)
+    if not _writes_utc(spec.timezone):
+        first, last = _years(events, tz, spec.now)
+        cal.add_component(vtimezone(spec.timezone, first, last))
+    for event in sorted(events, key=_sort_key):
+        vevent = build_vevent(event, tz, spec.language)
+        if organizer:
+            vevent.add("ORGANIZER", organizer)
+        for attendee in attendees:
+            vevent.add("ATTENDEE", attendee)
+        cal.add_component(vevent)
     return cal.to_ical()
 
 

@@ -8,7 +8,8 @@ from typing import Any
 from calendars import tokens
 from calendars.feed_rows import FeedTokenOut, owner_row
 from calendars.tables import FeedToken
-from scheduler.conferences.rows import admin_window, load_teacher
+from scheduler.conferences.rows import load_teacher, load_window
+from scheduler.conferences.teacher_days import check_teacher_access
 from scheduler.core.auth import Principal, require_admin, require_family_access, require_interpreter_access
 from scheduler.core.db import writing
 from scheduler.core.errors import NotFound
@@ -66,7 +67,7 @@ async def rotate_teacher_token(settings: Settings, actor: Principal, teacher_id:
     ``GET /calendars/teachers/{token}.ics`` — not by ``/calendars/private``.
     """
     teacher = await load_teacher(teacher_id)
-    await admin_window(actor, teacher["window"])
+    await check_teacher_access(actor, teacher, await load_window(teacher["window"]))  # its admins, or the teacher
     token = tokens.new_token()
     async with writing():
         await FeedToken.update({FeedToken.revoked_at: utcnow()}).where(

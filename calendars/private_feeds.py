@@ -17,6 +17,7 @@ from calendars.feed_rows import (
     Feed,
     FeedCache,
     as_utc,
+    conference_evening,
     event_columns,
     feed_event,
     finish_feed,
@@ -26,6 +27,7 @@ from calendars.feed_rows import (
     owner_row,
     school_row,
     school_rows,
+    staff_only,
     uid_domain,
 )
 from calendars.feeds import FeedEvent
@@ -155,10 +157,11 @@ async def family_feed(settings: Settings, family: dict[str, Any], now: dt.dateti
     events = []
     for row in part.rows:
         reg = active.get(row["id"])
-        if reg is None and row["audience"] and not grades & set(row["audience"]):
+        if reg is None and (staff_only(row) or row["audience"] and not grades & set(row["audience"])):
             continue
         if reg is None:
-            events.append(feed_event(row, school, domain))
+            event = feed_event(row, school, domain)
+            events.append(conference_evening(event, settings.public_url) if event.kind == "conference" else event)
             continue
         place = registration_note(reg["status"], positions.get(reg["id"]))
         notes = [n for n in (place, childcare_note(care[row["id"]]) if care[row["id"]] else None) if n]

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from calendars.feed_rows import Feed, FeedCache, feed_event, finish_feed, school_row, school_rows, uid_domain
+from calendars.feed_rows import (
+    Feed,
+    FeedCache,
+    conference_evening,
+    feed_event,
+    finish_feed,
+    school_row,
+    school_rows,
+    staff_only,
+    uid_domain,
+)
 from scheduler.core.errors import NotFound
 from scheduler.core.settings import Settings
 from scheduler.core.timeutil import utcnow
@@ -37,9 +47,11 @@ async def school_feed(settings: Settings, slug: str, language: str | None = None
     if cached is not None:
         return cached
     part = await school_rows(school, now)
-    rows = [r for r in part.rows if not audience or not r["audience"] or audience in r["audience"]]
+    rows = [r for r in part.rows if (not audience or not r["audience"] or audience in r["audience"])
+            and not staff_only(r)]
     domain = uid_domain(settings)
     events = [feed_event(r, school, domain) for r in rows]
+    events = [conference_evening(e, settings.public_url) if e.kind == "conference" else e for e in events]
     name = school["name"] + (f" ({audience})" if audience else "")
     feed = finish_feed(events, name, school, language or "en", now, part.modified)
     return _FEEDS.put(key, feed, part.valid_until)

@@ -8,7 +8,7 @@ from msgspec import Struct
 
 from resources.schemas import Email, Id, Name
 
-Role = Literal["admin", "family", "interpreter"]
+Role = Literal["admin", "family", "interpreter", "teacher"]
 
 
 class UserIn(Struct, forbid_unknown_fields=True):

@@ -27,7 +27,7 @@ from scheduler.core.db import use_case
 from scheduler.core.errors import Conflict, InvalidInput, NotFound
 from scheduler.core.settings import Settings
 
-STAFF_ROLES = ("admin", "interpreter")
+STAFF_ROLES = ("admin", "interpreter", "teacher")  # a teacher finds their conferences by this e-mail
 
 
 # a staff account belongs to its school (a district administrator's to the district: school NULL)

@@ -267,3 +267,21 @@ async def withdraw_open(assignment_ids: list[int]) -> list[int]:
             (Outbox.status == "pending") & (Outbox.dedupe_key.like(f"assignment-open:{aid}:%")
                                             | Outbox.dedupe_key.like(f"assignment-unclaimed:{aid}:%"))).run()
     return sorted(cancelled)
+
+
+async def tell_reopened(assignment_ids: list[int]) -> None:
+    """Offer work that opened again after its time changed (an event moved, a conference evening postponed).
+
+    The interpreter who held it agreed to the old time, so the claim was released; every
+    interpreter of the language -- that one included -- hears of the new time once per
+    start (the key holds it), as when the work first opened.
+    """
+    rows = await InterpreterAssignment.select().where(
+        InterpreterAssignment.id.is_in(sorted(assignment_ids) or [0]) & (InterpreterAssignment.status == "open")).run()
+    for row in rows:
+        start = int(row["starts_at"].timestamp())
+        for person in await Interpreter.select(Interpreter.id, Interpreter.email).where(
+                (Interpreter.school == row["school"]) & Interpreter.languages.any(row["language"])).run():
+            await notify("assignment_open", f"assignment-open:{row['id']}:{person['id']}:{start}", person["email"],
+                         interpreter=person["id"], event=row["event"], school=row["school"],
+                         payload={"assignment": row["id"], "language": language_name(row["language"])})

@@ -8,7 +8,18 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from scheduler.accounts.idempotency import once
-from scheduler.conferences import booking, calendar, publishing, schemas, setup, solving
+from scheduler.conferences import (
+    booking,
+    calendar,
+    choices,
+    postponing,
+    publishing,
+    roster_teachers,
+    schemas,
+    selfbook,
+    setup,
+    solving,
+)
 from scheduler.core.access import api
 from scheduler.http.params import Actor, IdempotencyKey, PathId, fingerprint, json_answer
 
@@ -70,10 +81,34 @@ class ConferenceAdminController(Controller):
         """Publish a solved week: calendar events for its evenings, interpreter blocks open for claiming."""
         return await publishing.publish(actor, window_id)
 
+    @post("/conference-windows/{window_id:int}/roster-teachers", status_code=201, guards=[api.admin("window_id")])
+    async def add_roster_teacher(self, actor: Actor, window_id: PathId, data: JSONBody[schemas.RosterTeacherIn]
+                                 ) -> schemas.TeacherOut:
+        """Add a roster teacher in a room; their class list is the active children of the chosen classes."""
+        return await roster_teachers.add_roster_teacher(actor, window_id, data.teacher_id, data.room_id,
+                                                        data.class_ids)
+
+    @post("/conference-windows/{window_id:int}/self-booking", status_code=200, guards=[api.admin("window_id")])
+    async def self_booking(self, actor: Actor, window_id: PathId, data: JSONBody[schemas.SelfBookingIn]
+                           ) -> schemas.WindowOut:
+        """Reopen a published week for families to book their own free slots (or close it again)."""
+        return await postponing.set_self_booking(actor, window_id, data.open)
+
+    @post("/conference-windows/{window_id:int}/postpone", status_code=200, guards=[api.admin("window_id")])
+    async def postpone(self, actor: Actor, window_id: PathId, data: JSONBody[schemas.PostponeIn]) -> schemas.WindowOut:
+        """Move one evening to another date with all its meetings; each family is told (when published)."""
+        return await postponing.postpone_evening(actor, window_id, data.evening_id, data.date)
+
     @get("/teachers/{teacher_id:int}/day", guards=[api.admin("teacher_id")])
     async def teacher_day(self, actor: Actor, teacher_id: PathId, date: FromQuery[dt.date]) -> schemas.TeacherDayOut:
         """One teacher's meetings on one day."""
         return await calendar.teacher_day(actor, teacher_id, date)
+
+    @put("/conference-teachers/{teacher_id:int}/contact", guards=[api.admin("teacher_id")])
+    async def set_contact(self, actor: Actor, teacher_id: PathId, data: JSONBody[schemas.TeacherContactIn]
+                          ) -> dict[str, str]:
+        """A teacher's video link (https) and the number they call from: what families choosing video or phone see."""
+        return await choices.set_contact(actor, teacher_id, data)
 
 
 class ConferenceFamilyController(Controller):
@@ -104,6 +139,42 @@ class ConferenceFamilyController(Controller):
         """Move one meeting to a free slot (two families never get one slot)."""
         return json_answer(*await once(actor, idempotency_key, f"conference-move:{meeting_id}", 200,
                                        lambda: booking.move(actor, meeting_id, data), await fingerprint(request)))
+
+    @post("/conference-meetings/{meeting_id:int}/cancel", status_code=200, guards=[api.family("meeting_id")])
+    async def cancel(self, actor: Actor, meeting_id: PathId) -> schemas.MeetingOut:
+        """Cancel one meeting; the family gets a cancellation its calendar understands."""
+        return await booking.cancel(actor, meeting_id)
+
+    @get("/families/{family_id:int}/conference-slots", guards=[api.family("family_id")])
+    async def open_slots(self, actor: Actor, family_id: PathId) -> list[schemas.OpenTeacherOut]:
+        """Teachers the family may book itself, with their free times (fitting the family's availability first,
+        back-to-back with its other meetings marked)."""
+        return await selfbook.open_slots(actor, family_id)
+
+    @post("/families/{family_id:int}/conference-holds", status_code=201, guards=[api.family("family_id")])
+    async def hold(self, actor: Actor, request: Request, family_id: PathId, data: JSONBody[schemas.HoldIn]
+                   ) -> schemas.HoldOut:
+        """Hold a free slot for FB_CONFERENCE_HOLD_SECONDS while picking the others (409 when taken or held)."""
+        return await selfbook.hold(actor, family_id, data, request.app.state.settings.conference_hold_seconds)
+
+    @post("/families/{family_id:int}/conference-bookings", status_code=201, guards=[api.family("family_id")])
+    async def book(self, actor: Actor, request: Request, family_id: PathId, data: JSONBody[schemas.BookIn],
+                   idempotency_key: IdempotencyKey = None) -> Response[schemas.MeetingOut]:
+        """Book a held or free slot: an accepted meeting (two families never get one slot)."""
+        return json_answer(*await once(actor, idempotency_key, f"conference-book:{family_id}", 201,
+                                       lambda: selfbook.book(actor, family_id, data), await fingerprint(request)))
+
+    @put("/conference-meetings/{meeting_id:int}/choice", guards=[api.family("meeting_id")])
+    async def choose(self, actor: Actor, meeting_id: PathId, data: JSONBody[schemas.MeetingChoiceIn]
+                     ) -> schemas.MeetingOut:
+        """In person, video or phone, and one sentence of what the family wants to talk about."""
+        return await choices.choose(actor, meeting_id, data)
+
+    @post("/families/{family_id:int}/conference-guardians", status_code=201, guards=[api.family("family_id")])
+    async def invite_guardian(self, actor: Actor, family_id: PathId, data: JSONBody[schemas.GuardianInviteIn]
+                              ) -> dict[str, str]:
+        """Invite a second guardian: their own sign-in to this family's page, and an e-mail with the link."""
+        return await choices.invite_guardian(actor, family_id, data)
 
 
 ROUTES = [ConferenceAdminController, ConferenceFamilyController]

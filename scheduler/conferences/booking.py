@@ -8,7 +8,11 @@ import json
 from typing import Any
 
 from scheduler.assignments.tables import InterpreterAssignment
+from scheduler.conferences import notices
+from scheduler.conferences.availability import family_spans as selfbook_spans
+from scheduler.conferences.availability import fits as span_fits
 from scheduler.conferences.rows import (
+    AWAY,
     LIVE,
     load_evenings,
     load_family,
@@ -21,6 +25,7 @@ from scheduler.conferences.rows import (
 )
 from scheduler.conferences.schemas import FreeSlotOut, ItineraryOut, MeetingOut, MoveIn, UnplacedOut
 from scheduler.conferences.tables import (
+    ConferenceHold,
     ConferenceMeeting,
     ConferenceTeacher,
     ConferenceTeacherTime,
@@ -118,7 +123,7 @@ async def _slot_context(meeting: dict[str, Any]) -> SlotContext:
     return SlotContext(
         meeting=meeting, window=window, tz=school["timezone"],
         minutes=int((meeting["ends_at"] - meeting["starts_at"]).total_seconds() // 60), evenings=evenings,
-        available=available, breaks=[(t["starts_at"], t["ends_at"]) for t in times if t["kind"] == "break"],
+        available=available, breaks=[(t["starts_at"], t["ends_at"]) for t in times if t["kind"] in AWAY],
         teacher_busy=[(r["starts_at"], r["ends_at"]) for r in teacher_rows],
         party_busy=[(r["starts_at"], r["ends_at"], r["room"]) for r in party_rows],
         room=meeting["room_id"], teacher_name=meeting["teacher_name"], block=block,
@@ -182,8 +187,27 @@ async def free_slots(actor: Principal, meeting_id: int) -> list[FreeSlotOut]:
     ctx = await _slot_context(meeting)
     _movable(ctx)
     step = dt.timedelta(minutes=ctx.minutes)
-    return [FreeSlotOut(start=local_text(s, ctx.tz), end=local_text(s + step, ctx.tz), starts_at=format_local(s, ctx.tz))
-            for s in free_starts(ctx, utcnow())]
+    now = utcnow()
+    ctx.teacher_busy += [(h["starts_at"], h["ends_at"]) for h in await _others_holds(meeting, now)]
+    spans = await selfbook_spans(meeting["family"], meeting["window"], ctx.tz)
+    out = []
+    for s in free_starts(ctx, now):
+        fits = span_fits(spans, s, ctx.minutes)
+        if fits or actor.role != "family":  # a family moves within what it told the school; the school anywhere
+            out.append(FreeSlotOut(start=local_text(s, ctx.tz), end=local_text(s + step, ctx.tz),
+                                   starts_at=format_local(s, ctx.tz), fits=fits))
+    return out
+
+
+async def _others_holds(meeting: dict[str, Any], now: dt.datetime) -> list[dict[str, Any]]:
+    """Slots of this teacher other families are holding right now (self-booking): not free for a move."""
+    return await ConferenceHold.select().where((ConferenceHold.teacher == meeting["teacher"])
+                                               & (ConferenceHold.expires_at > now)
+                                               & (ConferenceHold.family != meeting["family"])).run()
+
+
+async def _fits_family(meeting: dict[str, Any], start: dt.datetime, minutes: int, tz: str) -> bool:
+    return span_fits(await selfbook_spans(meeting["family"], meeting["window"], tz), start, minutes)
 
 
 @use_case
@@ -216,9 +240,40 @@ async def move(actor: Principal, meeting_id: int, data: MoveIn) -> MeetingOut:
         if kind == "invalid":
             raise InvalidInput([("start", f"{data.start} {why}")])
         raise Conflict(f"{data.start}: {why}", "start")
+    if actor.role == "family" and not await _fits_family(meeting, start, ctx.minutes, ctx.tz):
+        raise InvalidInput([("start", f"{data.start} is outside the times you told the school you can come; "
+                                      "change them under \"When we can usually come\" first")])
+    end = start + dt.timedelta(minutes=ctx.minutes)
+    if any(h["starts_at"] < end and start < h["ends_at"] for h in await _others_holds(meeting, utcnow())):
+        raise Conflict(f"{data.start}: another family is choosing this time; try another", "start")
+    sequence = meeting["sequence"] + 1
     await ConferenceMeeting.update({
         ConferenceMeeting.starts_at: start, ConferenceMeeting.ends_at: start + dt.timedelta(minutes=ctx.minutes),
-        ConferenceMeeting.status: "accepted", ConferenceMeeting.moved: True,
+        ConferenceMeeting.status: "accepted", ConferenceMeeting.moved: True, ConferenceMeeting.sequence: sequence,
         ConferenceMeeting.updated_at: utcnow()}).where(ConferenceMeeting.id == meeting_id).run()
+    await notices.moved(meeting, sequence)
     row = await ConferenceMeeting.select(*meeting_columns()).where(ConferenceMeeting.id == meeting_id).first().run()
     return meeting_out(row, tz)
+
+
+@use_case
+async def cancel(actor: Principal, meeting_id: int) -> MeetingOut:
+    """The family (or the school) cancels one meeting; the family is told with METHOD:CANCEL.
+
+    Cancelled meetings stay as rows (feeds show the cancellation); the slot is free at once.
+    """
+    meeting = await _meeting_for(actor, meeting_id)
+    await locked(Family.select(Family.id).where(Family.id == meeting["family"])).run()
+    meeting = await _meeting_for(actor, meeting_id)
+    window = await load_window(meeting["window"])
+    if window["status"] != "published":
+        raise Conflict("these conferences are not published yet", "meeting_id")
+    if meeting["status"] not in LIVE:
+        raise Conflict(f"conference meeting {meeting_id} is {meeting['status']}", "meeting_id")
+    await ConferenceMeeting.update({ConferenceMeeting.status: "cancelled",
+                                    ConferenceMeeting.sequence: meeting["sequence"] + 1,
+                                    ConferenceMeeting.updated_at: utcnow()}).where(
+        ConferenceMeeting.id == meeting_id).run()
+    await notices.cancelled(meeting)
+    row = await ConferenceMeeting.select(*meeting_columns()).where(ConferenceMeeting.id == meeting_id).first().run()
+    return meeting_out(row, (await load_school(window["school"]))["timezone"])

@@ -7,6 +7,7 @@ from collections import defaultdict
 from typing import Any
 
 from scheduler.assignments.tables import InterpreterAssignment
+from scheduler.conferences import notices, selfbook
 from scheduler.conferences.rows import LIVE, admin_window, load_evenings, load_window, window_out
 from scheduler.conferences.schemas import PublishOut
 from scheduler.conferences.tables import (
@@ -44,10 +45,14 @@ async def publish(actor: Principal, window_id: int) -> PublishOut:
     """Make a solved window visible to families and open its interpreting to interpreters.
 
     Each evening becomes an ``Event`` of kind ``conference`` (published, no
-    room, no seats) because ``InterpreterAssignment.event`` is NOT NULL.
-    The database allows one live assignment per (event, language), so when
-    one evening needs two blocks in the same language, the second hangs on
-    a second event of that evening ("… interpreting 2").
+    room, no seats): the one entry families and the public feed show.
+    Interpreter blocks hang on further events of that evening ("…
+    interpreting 1", "… interpreting 2") because ``InterpreterAssignment.event``
+    is NOT NULL and the database allows one live assignment per (event,
+    language); those carry their languages, which is how the feeds know them
+    for staff work (``calendars.feed_rows.staff_only``). Every family with
+    meetings is sent its itinerary and every unplaced family is asked to
+    book, in the same transaction.
     """
     _, school = await admin_window(actor, window_id)
     tz = school["timezone"]
@@ -69,7 +74,7 @@ async def publish(actor: Principal, window_id: int) -> PublishOut:
             async def event(k: int, langs: list[str]) -> int:
                 while len(parts) <= k:
                     day = ev["starts_at"].astimezone(zone(tz)).date()
-                    title = "Parent-teacher conferences" + (f" — interpreting {len(parts) + 1}" if parts else "")
+                    title = "Parent-teacher conferences" + (f" — interpreting {len(parts)}" if parts else "")
                     parts.append((await Event.insert(Event(
                         school=school["id"], kind="conference", title=title, status="published",
                         description=f"{window['name']}: parent-teacher conferences. Families see their own times "
@@ -83,7 +88,7 @@ async def publish(actor: Principal, window_id: int) -> PublishOut:
             await event(0, [])
             mine = [m for m in meetings if ev["starts_at"] <= m["starts_at"] < ev["ends_at"]]
             for lang, start, end, ids in interpreter_blocks(mine, gap):
-                eid = await event(used[lang], [])
+                eid = await event(used[lang] + 1, [])  # never the evening itself: blocks are staff work
                 used[lang] += 1
                 aid = (await InterpreterAssignment.insert(InterpreterAssignment(
                     event=eid, school=school["id"], language=lang, status="open", starts_at=start, ends_at=end))
@@ -91,8 +96,8 @@ async def publish(actor: Principal, window_id: int) -> PublishOut:
                 await ConferenceMeeting.update({ConferenceMeeting.assignment: aid}).where(
                     ConferenceMeeting.id.is_in(ids)).run()
                 assignments += 1
-            for k, eid in enumerate(parts):
-                langs = sorted(lang for lang, n in used.items() if n > k)
+            for k, eid in enumerate(parts[1:], start=1):
+                langs = sorted(lang for lang, n in used.items() if n >= k)
                 await Event.update({Event.interpreter_languages: langs}).where(Event.id == eid).run()
             await ConferenceEvening.update({ConferenceEvening.event: parts[0]}).where(
                 ConferenceEvening.id == ev["id"]).run()
@@ -101,5 +106,8 @@ async def publish(actor: Principal, window_id: int) -> PublishOut:
         await ConferenceWindow.update({ConferenceWindow.status: "published", ConferenceWindow.published_at: now,
                                        ConferenceWindow.updated_at: now}).where(
             ConferenceWindow.id == window_id).run()
+        # in this transaction: published and told, or neither; unplaced families are asked to book
+        await notices.itineraries(window_id)
+        await selfbook.ask_unplaced(window_id)
     return PublishOut(window=await window_out(await load_window(window_id), tz), event_ids=event_ids,
                       assignments=assignments)

@@ -25,6 +25,7 @@ from scheduler.core.timeutil import format_local, parse_local_spans, utcnow, zon
 from scheduler.families.tables import Child, Family
 
 LIVE = ("proposed", "accepted")
+AWAY = ("break", "unavailable")  # teacher times when no meeting may be placed
 
 
 STALE_SOLVE = dt.timedelta(minutes=10)  # a "solving" window older than this was interrupted
@@ -71,14 +72,16 @@ async def window_out(window: dict[str, Any], tz: str) -> WindowOut:
         slot_minutes=window["slot_minutes"], interpreted_slot_minutes=window["interpreted_slot_minutes"],
         passing_minutes=window["passing_minutes"], teachers=teachers, meetings=meetings,
         summary=json.loads(window["summary"]), unplaced=[UnplacedOut(**u) for u in json.loads(window["unplaced"])],
-        solved_at=window["solved_at"], published_at=window["published_at"])
+        solved_at=window["solved_at"], published_at=window["published_at"], self_booking=bool(window["self_booking"]),
+        evening_ids=[e["id"] for e in evenings])
 
 
 def meeting_columns() -> list:
     m = ConferenceMeeting
     return [*m.all_columns(), m.teacher.name.as_alias("teacher_name"), m.teacher.room.name.as_alias("room_name"),
             m.teacher.room.id.as_alias("room_id"), m.family.name.as_alias("family_name"),
-            m.family.guardians.as_alias("family_guardians")]
+            m.family.guardians.as_alias("family_guardians"), m.teacher.video_url.as_alias("video_url"),
+            m.teacher.phone.as_alias("phone")]
 
 
 async def load_meetings(where: Any) -> list[dict[str, Any]]:
@@ -99,7 +102,9 @@ def meeting_out(row: dict[str, Any], tz: str) -> MeetingOut:
         room=row["room_name"], family_id=row["family"], family=row["family_name"], guardian=guardian_name(row),
         child_ids=list(row["child_ids"] or []), start=format_local(row["starts_at"], tz),
         end=format_local(row["ends_at"], tz), minutes=int((row["ends_at"] - row["starts_at"]).total_seconds() // 60),
-        language=row["language"], interpreter_id=row["interpreter"], status=row["status"])
+        language=row["language"], interpreter_id=row["interpreter"], status=row["status"], mode=row["mode"],
+        topic=row["topic"], video_url=(row["video_url"] or "") if row["mode"] == "video" else "",
+        phone=(row["phone"] or "") if row["mode"] == "phone" else "")
 
 
 def parse_spans(items: list[SpanIn], tz: str, field: str, problems: list[tuple[str, str]]
@@ -162,7 +167,8 @@ async def teacher_out(row: dict[str, Any], tz: str) -> TeacherOut:
         room=room["name"], language=row["language"],
         availability=[span_out(t["starts_at"], t["ends_at"], tz) for t in times if t["kind"] == "available"],
         breaks=[span_out(t["starts_at"], t["ends_at"], tz) for t in times if t["kind"] == "break"],
-        child_ids=[k["child"] for k in kids])
+        child_ids=[k["child"] for k in kids],
+        unavailable=[span_out(t["starts_at"], t["ends_at"], tz) for t in times if t["kind"] == "unavailable"])
 
 
 async def load_teacher(teacher_id: int) -> dict[str, Any]:

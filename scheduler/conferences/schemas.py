@@ -60,6 +60,21 @@ class MoveIn(Struct, forbid_unknown_fields=True):
     start: LocalDateTime
 
 
+class RosterTeacherIn(Struct, forbid_unknown_fields=True):
+    teacher_id: Annotated[int, Meta(ge=1, le=2_147_483_647)]  # a roster teacher (roster.Teacher)
+    room_id: Annotated[int, Meta(ge=1, le=2_147_483_647)]
+    class_ids: Annotated[list[Annotated[int, Meta(ge=1, le=2_147_483_647)]], Meta(min_length=1, max_length=50)]
+
+
+class SelfBookingIn(Struct, forbid_unknown_fields=True):
+    open: bool
+
+
+class PostponeIn(Struct, forbid_unknown_fields=True):
+    evening_id: Annotated[int, Meta(ge=1, le=2_147_483_647)]
+    date: Annotated[str, Meta(max_length=10, description="the new date, YYYY-MM-DD (times of day stay)")]
+
+
 class UnplacedOut(Struct):
     family_id: int
     guardian: str | None
@@ -83,6 +98,8 @@ class WindowOut(Struct):
     unplaced: list[UnplacedOut]
     solved_at: dt.datetime | None
     published_at: dt.datetime | None
+    self_booking: bool = False  # reopened for families to pick their own free slots
+    evening_ids: list[int] = []  # beside ``evenings``, what ``/postpone`` names
 
 
 class TeacherOut(Struct):
@@ -96,6 +113,7 @@ class TeacherOut(Struct):
     availability: list[SpanOut]
     breaks: list[SpanOut]
     child_ids: list[int]
+    unavailable: list[SpanOut] = []  # what the teacher marked on their own page
 
 
 class MeetingOut(Struct):
@@ -114,6 +132,10 @@ class MeetingOut(Struct):
     language: str | None
     interpreter_id: int | None
     status: str
+    mode: str = "in_person"  # in_person / video / phone
+    topic: str | None = None
+    video_url: str = ""  # the teacher's call, when the family chose video (the interpreter joins it too)
+    phone: str = ""  # the number the teacher calls from, when the family chose phone
 
 
 class ItineraryOut(Struct):
@@ -126,6 +148,7 @@ class FreeSlotOut(Struct):
     start: str  # YYYY-MM-DDTHH:MM, what /move takes
     end: str
     starts_at: str  # ISO 8601 with the school's offset
+    fits: bool = True  # inside the family's stated availability (families are offered only these)
 
 
 class TeacherDayOut(Struct):
@@ -140,3 +163,65 @@ class PublishOut(Struct):
     window: WindowOut
     event_ids: list[int]
     assignments: int
+
+
+TeacherId = Annotated[int, Meta(ge=1, le=2_147_483_647)]
+Mode = Annotated[str, Meta(pattern="^(in_person|video|phone)$", description="in_person, video or phone")]
+Topic = one_line(300, min_length=0, description="one sentence: what the family wants to talk about")
+
+
+class HoldIn(Struct, forbid_unknown_fields=True):
+    teacher_id: TeacherId
+    start: LocalDateTime
+
+
+class BookIn(Struct, forbid_unknown_fields=True):
+    teacher_id: TeacherId
+    start: LocalDateTime
+    mode: Mode = "in_person"
+    topic: Topic | None = None
+
+
+class MeetingChoiceIn(Struct, forbid_unknown_fields=True):
+    """What the family chooses about one meeting: how, and what it wants to talk about ("" clears it)."""
+
+    mode: Mode | None = None
+    topic: Topic | None = None
+
+
+class GuardianInviteIn(Struct, forbid_unknown_fields=True):
+    email: Email
+
+
+class HoldOut(Struct):
+    teacher_id: int
+    start: str
+    end: str
+    expires_at: dt.datetime
+
+
+class OpenSlotOut(Struct):
+    start: str  # YYYY-MM-DDTHH:MM, what /conference-holds and /conference-bookings take
+    end: str
+    fits: bool  # inside the family's stated availability
+    next_to_yours: bool  # back-to-back with one of the family's other meetings or holds (siblings in one visit)
+
+
+class OpenTeacherOut(Struct):
+    teacher_id: int
+    teacher: str
+    room: str
+    minutes: int
+    interpreted: bool
+    slots: list[OpenSlotOut]
+
+
+class TeacherContactIn(Struct, forbid_unknown_fields=True):
+    video_url: Annotated[str, Meta(max_length=500, pattern=r"^(https://[^\s\x00-\x1f\x7f]+)?$",
+                                   description="an https:// link to the teacher's video call, or empty")] = ""
+    phone: Annotated[str, Meta(max_length=40, pattern=r"^[0-9+()./ -]*$",
+                               description="the number the teacher calls from, or empty")] = ""
+
+
+class AskedOut(Struct):
+    asked: int  # families written to (once each per teacher)

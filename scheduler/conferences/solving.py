@@ -11,11 +11,13 @@ from resources.tables import Interpreter, InterpreterAvailability, InterpreterBu
 from scheduler.assignments.tables import InterpreterAssignment
 from scheduler.conferences import solver as conferences
 from scheduler.conferences.rows import (
+    AWAY,
     LIVE,
     STALE_SOLVE,
     admin_window,
     load_evenings,
     load_meetings,
+    load_school,
     load_window,
     mark_stale,
     meeting_out,
@@ -101,7 +103,7 @@ async def build_problem_doc(window: dict[str, Any], tz_name: str) -> dict[str, A
         avail = [row_span(x) for x in mine if x["kind"] == "available"]
         doc = {"id": f"t{t['id']}", "name": t["name"], "room": f"r{t['room']}", "language": t["language"],
                "students": by_teacher[t["id"]],
-               "breaks": _pairs(merge(row_span(x) for x in mine if x["kind"] == "break"), tz)}
+               "breaks": _pairs(merge(row_span(x) for x in mine if x["kind"] in AWAY), tz)}
         if avail:
             doc["availability"] = _pairs(within(avail), tz)
         teacher_docs.append(doc)
@@ -143,15 +145,21 @@ def _num(pure_id: str | None) -> int | None:
 
 
 async def solve_window(actor: Principal, window_id: int, data: SolveIn, effort: float | None = None) -> WindowOut:
-    """Build the problem, solve it in a thread, and replace the proposed meetings.
+    """Build the problem, solve it in a thread, and replace the proposed meetings (answers when done).
 
     ``effort`` (not offered over HTTP) is the search budget in CP-SAT
     deterministic seconds: when it, not the wall clock, ends the search, the
     same window and seed give the same meetings (the demo district relies on it).
+    """
+    doc = await start_solve(actor, window_id)
+    return await finish_solve(window_id, doc, data, effort)
 
-    Three short transactions rather than one long one: the window is marked
-    ``solving`` (a second solve gets 409), the solver runs with no lock
-    held, and the answer is stored — or the window goes back to ``draft``.
+
+async def start_solve(actor: Principal, window_id: int) -> dict[str, Any]:
+    """Mark the window ``solving`` (a second solve gets 409) and return the solver's problem document.
+
+    Split from :func:`finish_solve` so a page can refuse at once (no teachers, already published) and then
+    let the solve run after its answer (a background task) while the browser polls the window's status.
     """
     window, school = await admin_window(actor, window_id)
     async with writing():
@@ -165,6 +173,12 @@ async def solve_window(actor: Principal, window_id: int, data: SolveIn, effort: 
         await ConferenceWindow.update({ConferenceWindow.status: "solving",
                                        ConferenceWindow.solve_started_at: utcnow()}).where(
             ConferenceWindow.id == window_id).run()
+    return doc
+
+
+async def finish_solve(window_id: int, doc: dict[str, Any], data: SolveIn, effort: float | None = None) -> WindowOut:
+    """Solve the document in a worker thread with no lock held, then store the answer in one transaction
+    — or put the window back to ``draft`` when the solver fails (three short transactions in all)."""
     try:
         problem, schedule = await asyncio.to_thread(_solve_doc, doc, data.time_limit, data.seed, effort)
     except BaseException as exc:
@@ -196,7 +210,8 @@ async def solve_window(actor: Principal, window_id: int, data: SolveIn, effort: 
             ConferenceWindow.status: "solved", ConferenceWindow.summary: json.dumps(figures),
             ConferenceWindow.unplaced: json.dumps(unplaced), ConferenceWindow.solved_at: utcnow(),
             ConferenceWindow.updated_at: utcnow()}).where(ConferenceWindow.id == window_id).run()
-    return await window_out(await load_window(window_id), school["timezone"])
+    window = await load_window(window_id)
+    return await window_out(window, (await load_school(window["school"]))["timezone"])
 
 
 async def list_meetings(actor: Principal, window_id: int) -> list[MeetingOut]:

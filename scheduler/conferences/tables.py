@@ -40,6 +40,7 @@ class ConferenceWindow(Table):
     solve_started_at = Timestamptz(null=True, default=None)
     solved_at = Timestamptz(null=True, default=None)
     published_at = Timestamptz(null=True, default=None)
+    self_booking = Boolean(default=False)  # families may pick free slots themselves (with a short hold)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 
@@ -59,13 +60,16 @@ class ConferenceTeacher(Table):
     email = Varchar(length=254)
     room = ForeignKey(references=Room, on_delete=OnDelete.restrict, null=False)
     language = Varchar(length=3, default="en")
+    video_url = Varchar(length=500, default="")  # set by the school: the call families (and interpreters) join
+    phone = Varchar(length=40, default="")  # the number the teacher calls from, shown to families choosing phone
 
 
 class ConferenceTeacherTime(Table):
-    """A dated block: ``available`` (when none, the teacher is there all evening) or ``break``."""
+    """A dated block: ``available`` (when none, the teacher is there all evening), ``break``, or
+    ``unavailable`` (a teacher marked it on their page: no meeting then, like a break)."""
 
     teacher = ForeignKey(references=ConferenceTeacher, on_delete=OnDelete.cascade, index=True, null=False)
-    kind = Varchar(length=16)  # available / break
+    kind = Varchar(length=16)  # available / break / unavailable
     starts_at = Timestamptz()
     ends_at = Timestamptz()
 
@@ -104,9 +108,28 @@ class ConferenceMeeting(Table):
     assignment = ForeignKey(references=InterpreterAssignment, on_delete=OnDelete.set_null, null=True, default=None)
     status = Varchar(length=16, default="proposed")  # proposed / accepted / cancelled
     moved = Boolean(default=False)
+    mode = Varchar(length=16, default="in_person")  # in_person / video / phone, chosen by the family
+    topic = Varchar(length=300, null=True, default=None)  # one sentence: what the family wants to talk about
+    sequence = Integer(default=0)  # iCalendar SEQUENCE of the meeting's invitations: bumped by every move/cancel
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 
 
+class ConferenceHold(Table):
+    """A family holding one free slot of a teacher for a short while as it picks its times.
+
+    Unique on (teacher, starts_at) on both engines (migration), so two families never hold one
+    slot; a hold past ``expires_at`` counts for nothing and is deleted by the next family that
+    wants the slot. One hold per (family, teacher): picking another slot moves the hold.
+    """
+
+    teacher = ForeignKey(references=ConferenceTeacher, on_delete=OnDelete.cascade, index=True, null=False)
+    family = ForeignKey(references=Family, on_delete=OnDelete.cascade, index=True, null=False)
+    guardian = SmallInt(null=True, default=None)
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
+    expires_at = Timestamptz()
+
+
 CONFERENCE_TABLES = [ConferenceWindow, ConferenceEvening, ConferenceTeacher, ConferenceTeacherTime, ConferenceClass,
-                     ConferenceSplitHousehold, ConferenceMeeting]
+                     ConferenceSplitHousehold, ConferenceMeeting, ConferenceHold]

@@ -21,7 +21,7 @@ Rules (``roles`` narrows who may pass at all):
 * ``district``  district administrators only.
 * ``admin``     administrators of the school that owns the object; district admins.
 * ``member``    anyone of the school that owns the object (its families,
-                interpreters and admins); district admins.
+                interpreters, teachers and admins); district admins.
 * ``family``    the family that owns the object, and its school's administrators.
 * ``interpreter`` the interpreter that owns the object, and its school's administrators.
 
@@ -54,7 +54,7 @@ from scheduler.core.errors import Forbidden, NotFound, Unauthorized
 
 MAX_ID = 2_147_483_647
 RULES = ("public", "token", "signed_in", "district", "admin", "member", "family", "interpreter")
-ALL_ROLES = frozenset({"admin", "family", "interpreter"})
+ALL_ROLES = frozenset({"admin", "family", "interpreter", "teacher"})
 
 
 @dataclasses.dataclass(frozen=True)

@@ -13,7 +13,7 @@ import secrets
 
 from scheduler.core.errors import Forbidden
 
-ROLES = ("admin", "family", "interpreter")
+ROLES = ("admin", "family", "interpreter", "teacher")
 
 
 @dataclasses.dataclass(frozen=True)

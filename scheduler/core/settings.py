@@ -69,6 +69,8 @@ class Settings:
     # (ISO 639 code or English name) and a household id (guardians sharing one are one family)
     roster_language_column: str = "metadata.homeLanguage"
     roster_household_column: str = "metadata.householdId"
+    # how long a family's pick of a conference slot is held for it while it picks the others
+    conference_hold_seconds: int = 120
 
     @property
     def public_url(self) -> str:
@@ -107,7 +109,8 @@ class Settings:
                           ("outbox_batch", "FB_OUTBOX_BATCH"), ("db_pool_size", "FB_DB_POOL_SIZE"),
                           ("max_body_bytes", "FB_MAX_BODY_BYTES"), ("max_upload_bytes", "FB_MAX_UPLOAD_BYTES"),
                           ("rate_limit_feeds_per_minute", "FB_RATE_LIMIT_FEEDS_PER_MINUTE"),
-                          ("rate_limit_signin_per_minute", "FB_RATE_LIMIT_SIGNIN_PER_MINUTE")):
+                          ("rate_limit_signin_per_minute", "FB_RATE_LIMIT_SIGNIN_PER_MINUTE"),
+                          ("conference_hold_seconds", "FB_CONFERENCE_HOLD_SECONDS")):
             try:
                 numbers[name] = int(env.get(var, getattr(defaults, name)))
             except ValueError as exc:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -106,7 +106,8 @@ def solve_component(inst: Instance, cands: list[Candidates], events: list[int], 
                     hint: dict[int, Placement], time_limit: float, dtime_limit: float, seed: int,
                     workers: int | None = None, progress: ProgressFn | None = None,
                     use_hint: bool = True, limits: dict[tuple[int, int], int] | None = None,
-                    redundant: bool = True, light: bool = False) -> ComponentResult:
+                    redundant: bool = True, light: bool = False, count_only: bool = False,
+                    min_scheduled: int | None = None, drop: frozenset[str] = frozenset()) -> ComponentResult:
     """Build and solve the CP-SAT model for `events`; never worse than the hint.
 
     `limits` overrides an interpreter's daily limit per (interpreter, day
@@ -144,7 +145,7 @@ def solve_component(inst: Instance, cands: list[Candidates], events: list[int], 
         m.Add(st == s0 + sum(int(c.starts[k] - s0) * xs[k] for k in range(1, n)))
         obj.append(w * p)
         obj.extend(int(c.att[k]) * xs[k] for k in range(n) if c.att[k])
-        for tag in sorted(ev.audience):
+        for tag in sorted(ev.audience) if "audience" not in drop else ():
             aud_iv.setdefault(tag, []).append(m.NewOptionalFixedSizeIntervalVar(st, d, p, f"a{e}{tag}"))
 
         def avail(lit: object, mask) -> None:
@@ -159,13 +160,14 @@ def solve_component(inst: Instance, cands: list[Candidates], events: list[int], 
                 m.Add(lit + sum(xs[k] for k in range(n) if not mask[k]) <= 1)
 
         ys = []
-        for r, mask in c.rooms:
+        for r, mask in c.rooms if "rooms" not in drop else ():
             v = m.NewBoolVar(f"y{e}_{r}")
             y[(e, r)] = v
             ys.append(v)
             avail(v, mask)
             room_iv.setdefault(r, []).append(m.NewOptionalFixedSizeIntervalVar(st, d, v, f"ri{e}_{r}"))
-        m.Add(sum(ys) == p)
+        if ys:
+            m.Add(sum(ys) == p)
         per_int: dict[int, list] = {}
         masks: dict[int, object] = {}
         for lang in ev.interpreter_languages:
@@ -190,7 +192,7 @@ def solve_component(inst: Instance, cands: list[Candidates], events: list[int], 
             if inst.interpreters[i].max_events_per_day is not None:
                 for day in sorted(set(int(v) for v in c.day)):
                     day_uses.setdefault((i, day), []).append((e, ui))
-        if ev.childcare_children > 0:
+        if ev.childcare_children > 0 and "care" not in drop:
             cs = []
             for k_, mask in c.cares:
                 v = m.NewBoolVar(f"c{e}_{k_}")
@@ -223,10 +225,17 @@ def solve_component(inst: Instance, cands: list[Candidates], events: list[int], 
             terms.append(wv)
         m.Add(sum(terms) <= lim)
     if redundant:
-        _redundant(m, inst, cands, events, x, limits)
-    m.Maximize(sum(obj))
+        _redundant(m, inst, cands, events, x, limits, drop)
+    if min_scheduled is not None:
+        m.Add(sum(pres.values()) >= min_scheduled)
+    if count_only:
+        m.Maximize(sum(pres.values()))
+    else:
+        m.Maximize(sum(obj))
 
     hint_value = value_of({e: hint[e] for e in events if e in hint}, cands, w)
+    if count_only:
+        hint_value = sum(1 for e in events if e in hint)
     if use_hint:
         _add_hint(m, inst, cands, events, hint, x, pres, start, y, z, u_new, cc, wvars)
 
@@ -270,10 +279,13 @@ def solve_component(inst: Instance, cands: list[Candidates], events: list[int], 
                                    "optimal" if status == cp_model.OPTIMAL else "feasible", dtime, by_wall)
         return ComponentResult({e: hint[e] for e in events if e in hint}, hint_value, max(bound, hint_value),
                                "hint", dtime, by_wall)
-    bound = trivial_bound(events, cands, w)
+    bound = trivial_bound(events, cands, w) if not count_only else sum(1 for e in events if len(cands[e].starts))
     if status == cp_model.UNKNOWN:
         b = solver.BestObjectiveBound()
-        if hint_value <= b < bound:  # a bound below a known solution is no bound
+        # a bound below a known solution is no bound; and a search stopped in
+        # presolve reports 0, which is no bound either (the benchmark's plain
+        # model, without a hint, claimed "at most 0 events" that way)
+        if hint_value <= b < bound and b > 0:
             bound = int(b)
     return ComponentResult({e: hint[e] for e in events if e in hint}, hint_value, max(bound, hint_value),
                            "greedy", dtime, by_wall)
@@ -306,8 +318,20 @@ def _add_hint(m: cp_model.CpModel, inst: Instance, cands: list[Candidates], even
         m.AddHint(var, p is not None and i in dict(p.interps).values() and int(cands[e].day[p.pos]) == day)
 
 
+Row = list[tuple[int, int, int]]  # (event, first start index, end start index): sum of those x <= cap
+
+
 def _redundant(m: cp_model.CpModel, inst: Instance, cands: list[Candidates], events: list[int],
-               x: dict[int, list], limits: dict[tuple[int, int], int] | None) -> None:
+               x: dict[int, list], limits: dict[tuple[int, int], int] | None,
+               drop: frozenset[str] = frozenset()) -> None:
+    """Post the Hall rows (`hall_rows`) on the start literals."""
+    for row, cap in hall_rows(inst, cands, events, limits, drop):
+        m.Add(cp_model.LinearExpr.sum([v for e, a, b in row for v in x[e][a:b]]) <= cap)
+
+
+def hall_rows(inst: Instance, cands: list[Candidates], events: list[int],
+              limits: dict[tuple[int, int], int] | None = None,
+              drop: frozenset[str] = frozenset()) -> Iterator[tuple[Row, int]]:
     """Time-indexed Hall constraints: implied, but they give CP-SAT a strong LP.
 
     At any instant t, the events running at t that all draw from one pool of
@@ -321,7 +345,7 @@ def _redundant(m: cp_model.CpModel, inst: Instance, cands: list[Candidates], eve
     by_tag: dict[str, list[int]] = {}
     by_lang: dict[str, list[int]] = {}
     for e in events:
-        for tag in inst.events[e].audience:
+        for tag in inst.events[e].audience if "audience" not in drop else ():
             by_tag.setdefault(tag, []).append(e)
         for lang in inst.events[e].interpreter_languages:
             by_lang.setdefault(lang, []).append(e)
@@ -344,7 +368,7 @@ def _redundant(m: cp_model.CpModel, inst: Instance, cands: list[Candidates], eve
         es = by_lang[lang]
         if len(es) > 1:
             groups.append((es, pool_uses([(e, cands[e].interps[lang]) for e in es])))
-    for kind in ("rooms", "cares"):
+    for kind in [k for k in ("rooms", "cares") if {"rooms": "rooms", "cares": "care"}[k] not in drop]:
         sets: dict[frozenset[int], None] = {}
         for e in events:
             lst = getattr(cands[e], kind)
@@ -367,29 +391,44 @@ def _redundant(m: cp_model.CpModel, inst: Instance, cands: list[Candidates], eve
                 np.add.at(diff, lo, 1)
                 np.add.at(diff, hi, -1)
                 cap += np.cumsum(diff[:-1]) > 0
-        for j, t in enumerate(points):
-            t = int(t)
-            terms = []
-            n_ev = 0
-            for e in es:
-                c = cands[e]
-                a = int(np.searchsorted(c.starts, t - inst.events[e].duration + 1, "left"))
-                b = int(np.searchsorted(c.starts, t, "right"))
-                if b > a:
-                    terms.extend(x[e][a:b])
-                    n_ev += 1
-            if n_ev > cap[j]:
-                m.Add(sum(terms) <= int(cap[j]))
-    # interpreter daily limits per language pool
-    for lang in sorted(by_lang):
-        es = by_lang[lang]
+        # x-index range [A, B) of each event's starts running at each point,
+        # for all points at once (one searchsorted per event, not per point)
+        lo_ix = np.stack([np.searchsorted(cands[e].starts, points - inst.events[e].duration + 1, "left")
+                          for e in es])
+        hi_ix = np.stack([np.searchsorted(cands[e].starts, points, "right") for e in es])
+        n_ev = (hi_ix > lo_ix).sum(axis=0)
+        prev = None
+        for j in np.flatnonzero(n_ev > cap):
+            key = (lo_ix[:, j].tobytes(), hi_ix[:, j].tobytes(), int(cap[j]))
+            if key == prev:  # same starts as the previous point: same constraint
+                continue
+            prev = key
+            yield [(e, int(lo_ix[r, j]), int(hi_ix[r, j])) for r, e in enumerate(es)
+                   if hi_ix[r, j] > lo_ix[r, j]], int(cap[j])
+    # interpreter daily limits per language pool: only the speakers who can
+    # cover one of that day's candidate starts count toward the day's total.
+    # Pools are single languages and pairs of languages with a common
+    # speaker: an event needing both languages of a pair takes two
+    # interpreters out of the pair's daily total (its slice appears twice).
+    speakers_of = {lang: {i for e in es for i, _ in cands[e].interps[lang]} for lang, es in by_lang.items()}
+    langs = sorted(by_lang)
+    pools = [(lang,) for lang in langs]
+    pools += [(a, b) for n, a in enumerate(langs) for b in langs[n + 1:] if speakers_of[a] & speakers_of[b]]
+    for pool in pools:
         days: dict[int, list] = {}
-        for e in es:
-            for k, dday in enumerate(cands[e].day):
-                days.setdefault(int(dday), []).append((e, k))
+        speakers: dict[int, set[int]] = {}
+        for e in sorted({e for lang in pool for e in by_lang[lang]}):
+            dd = cands[e].day  # non-decreasing: a day's starts are one slice
+            for dday in np.unique(dd):
+                a, b = int(np.searchsorted(dd, dday, "left")), int(np.searchsorted(dd, dday, "right"))
+                for lang in pool:
+                    if lang in inst.events[e].interpreter_languages:
+                        days.setdefault(int(dday), []).append((e, a, b))
+                        speakers.setdefault(int(dday), set()).update(
+                            i for i, mk in cands[e].interps[lang] if mk[a:b].any())
         for dday, eks in sorted(days.items()):
-            total = 0
-            for i, _ in {(i, None) for e in es for i, mk in cands[e].interps[lang]}:
+            total: int | None = 0
+            for i in sorted(speakers[dday]):
                 lim = inst.interpreters[i].max_events_per_day
                 if limits is not None and (i, dday) in limits:
                     lim = limits[(i, dday)]
@@ -397,5 +436,5 @@ def _redundant(m: cp_model.CpModel, inst: Instance, cands: list[Candidates], eve
                     total = None
                     break
                 total += lim
-            if total is not None and len({e for e, _ in eks}) > total:
-                m.Add(sum(x[e][k] for e, k in eks) <= total)
+            if total is not None and len(eks) > total:
+                yield eks, total

@@ -140,8 +140,11 @@ def _conflicts(inst: Instance, ev: Event, cand: Candidates, placed: dict[int, Pl
             room_block.update(o.id for o, p in ov if any(p.room == r for r, _ in cand.rooms))
         for lang in ev.interpreter_languages:
             busy = {i for _, p in ov for _, i in p.interps}
-            if all(i in busy for i, m in cand.interps[lang] if m[k]):
-                lang_block.setdefault(lang, set()).update(o.id for o, p in ov if p.interps)
+            holders = {o.id for o, p in ov if p.interps}
+            # (unpruned candidates, as the benchmark's plain model uses, may
+            # have no speaker at all at k: nobody to name then)
+            if holders and all(i in busy for i, m in cand.interps[lang] if m[k]):
+                lang_block.setdefault(lang, set()).update(holders)
         if ev.childcare_children > 0:
             busy_c = {p.care for _, p in ov}
             if all(c in busy_c for c, m in cand.cares if m[k]):

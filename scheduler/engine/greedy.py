@@ -48,7 +48,7 @@ class Calendar:
 
 
 def greedy(inst: Instance, cands: list[Candidates], only: list[int] | None = None,
-           rng: random.Random | None = None) -> dict[int, Placement]:
+           rng: random.Random | None = None, prep: dict[int, "_Prep"] | None = None) -> dict[int, Placement]:
     """Place events one by one; returns event index -> Placement.
 
     With `rng`, the order is perturbed (constrainedness times a random
@@ -62,8 +62,9 @@ def greedy(inst: Instance, cands: list[Candidates], only: list[int] | None = Non
     by_time = rng is not None and rng.random() < 0.3
     cal = Calendar()
     out: dict[int, Placement] = {}
+    prep = {} if prep is None else prep
     for e in order:
-        p = place_one(inst, cands[e], cal, by_time)
+        p = place_one(inst, cands[e], cal, by_time, prep)
         if p is not None:
             out[e] = p
     return out
@@ -77,29 +78,59 @@ def best_greedy(inst: Instance, cands: list[Candidates], seed: int, restarts: in
     def key(pl: dict[int, Placement]) -> tuple[int, int]:
         return len(pl), sum(int(cands[e].att[p.pos]) for e, p in pl.items())
 
-    best = greedy(inst, cands)
+    prep: dict[int, _Prep] = {}  # orders and sorted resource lists, shared by every restart
+    best = greedy(inst, cands, prep=prep)
     rng = random.Random(seed)
     for _ in range(restarts):
-        cand = greedy(inst, cands, rng=rng)
+        cand = greedy(inst, cands, rng=rng, prep=prep)
         if key(cand) > key(best):
             best = cand
     return best
 
 
-def place_one(inst: Instance, c: Candidates, cal: Calendar, by_time: bool = False) -> Placement | None:
+@dataclass(frozen=True)
+class _Prep:
+    """What place_one sorts for an event, computed once per greedy run."""
+
+    by_att: list[int]
+    rooms: list[tuple[int, list[bool]]]
+    cares: list[tuple[int, list[bool]]]
+    langs: list[tuple[str, list[tuple[int, list[bool]]]]]
+    starts: list[int]
+    day: list[int]
+
+
+def _prepare(inst: Instance, c: Candidates) -> _Prep:
+    ev = inst.events[c.event]
+    att = c.att.tolist()
+    st = c.starts.tolist()
+    rooms = sorted(c.rooms, key=lambda rm: (inst.rooms[rm[0]].capacity, rm[0]))
+    cares = sorted(c.cares, key=lambda cm: (inst.childcare[cm[0]].capacity, cm[0]))
+    langs = sorted(ev.interpreter_languages, key=lambda lang: (len(c.interps[lang]), lang))
+    return _Prep(sorted(range(len(st)), key=lambda k: (-att[k], st[k])),
+                 [(r, m.tolist()) for r, m in rooms], [(k, m.tolist()) for k, m in cares],
+                 [(lang, [(ii, m.tolist()) for ii, m in
+                          sorted(c.interps[lang], key=lambda im: (len(inst.interpreters[im[0]].languages), im[0]))])
+                  for lang in langs], st, c.day.tolist())
+
+
+def place_one(inst: Instance, c: Candidates, cal: Calendar, by_time: bool = False,
+              prep: dict[int, _Prep] | None = None) -> Placement | None:
     """Best-attended (or earliest) start at which the event fits among current bookings."""
     ev = inst.events[c.event]
     if len(c.starts) == 0:
         return None
-    order = (list(range(len(c.starts))) if by_time else
-             sorted(range(len(c.starts)), key=lambda k: (-int(c.att[k]), int(c.starts[k]))))
-    rooms = sorted(c.rooms, key=lambda rm: (inst.rooms[rm[0]].capacity, rm[0]))
-    cares = sorted(c.cares, key=lambda cm: (inst.childcare[cm[0]].capacity, cm[0]))
-    langs = sorted(ev.interpreter_languages, key=lambda lang: (len(c.interps[lang]), lang))
+    pr = prep.get(c.event) if prep is not None else None
+    if pr is None:
+        pr = _prepare(inst, c)
+        if prep is not None:
+            prep[c.event] = pr
+    order = range(len(pr.starts)) if by_time else pr.by_att
+    rooms, cares = pr.rooms, pr.cares
     for k in order:
-        s = int(c.starts[k])
+        s = pr.starts[k]
         e = s + ev.duration
-        day = int(c.day[k])
+        day = pr.day[k]
         if any(not cal.free(("a", tag), s, e) for tag in ev.audience):
             continue
         room = next((r for r, m in rooms if m[k] and cal.free(("r", r), s, e)), None)
@@ -112,10 +143,10 @@ def place_one(inst: Instance, c: Candidates, cal: Calendar, by_time: bool = Fals
                 continue
         used: list[tuple[str, int]] = []
         ok = True
-        for lang in langs:
+        for lang, speakers in pr.langs:
             taken = {i for _, i in used}
             pick = None
-            for ii, m in sorted(c.interps[lang], key=lambda im: (len(inst.interpreters[im[0]].languages), im[0])):
+            for ii, m in speakers:
                 if not m[k] or ii in taken or not cal.free(("i", ii), s, e):
                     continue
                 lim = inst.interpreters[ii].max_events_per_day

@@ -13,7 +13,9 @@ deterministic-time limit.
 """
 from __future__ import annotations
 
+import os
 import random
+import sys
 import time
 from dataclasses import replace
 from typing import Callable
@@ -25,6 +27,7 @@ from .cpsat import solve_component, value_of
 from .greedy import Placement
 from .model import Instance
 
+_DEBUG = bool(os.environ.get("FB_LNS_LOG"))  # one line per LNS round on stderr (like FB_CPSAT_LOG)
 SUB_LITERALS = 1200  # start literals of unscheduled events added per neighbourhood
 
 
@@ -99,13 +102,28 @@ def residual(inst: Instance, cands: list[Candidates], free: list[int], fixed: di
     return out, limits
 
 
+def _keys(inst: Instance, c: Candidates) -> set[object]:
+    """Everything an event could hold: rooms, interpreters, childcare, audience tags."""
+    keys: set[object] = {("r", r) for r, _ in c.rooms} | {("c", k) for k, _ in c.cares}
+    keys |= {("i", i) for lst in c.interps.values() for i, _ in lst}
+    keys |= {("a", t) for t in inst.events[c.event].audience}
+    return keys
+
+
 def lns(inst: Instance, cands: list[Candidates], events: list[int], w: int, current: dict[int, Placement],
         wall_budget: float, dtime_budget: float, seed: int, workers: int | None,
-        progress: Callable[[int, int], None] | None, bound: int) -> tuple[dict[int, Placement], float, int, bool]:
+        progress: Callable[[int, int], None] | None, bound: int,
+        patience: int | None = None, count_cap: int | None = None) -> tuple[dict[int, Placement], float, int, bool]:
     """Improve `current` (placements of `events`) by slab re-optimisation.
 
     Returns (placements, deterministic time used, number of sub-solves,
     whether the wall clock rather than the deterministic budget stopped it).
+    Stops as soon as the objective reaches `bound` (nothing left to gain) and,
+    with `patience`, after that many rounds in a row without improvement
+    (the caller then hands the rest of the time to a whole-model solve).
+    Once `count_cap` events are placed (a proven maximum) only time slabs
+    are searched: neighbourhoods built around unscheduled events cannot
+    place them and would only waste rounds.
     """
     rng = random.Random(seed)
     t0 = time.monotonic()
@@ -116,7 +134,10 @@ def lns(inst: Instance, cands: list[Candidates], events: list[int], w: int, curr
     rounds = 0
     days = list(range(n_days))
     by_wall = False
-    while used < dtime_budget:
+    stale = 0
+    if patience is not None:
+        patience = max(patience, n_days)  # give every day's slab one chance
+    while used < dtime_budget and value_of(cur, cands, w) < bound and (patience is None or stale < patience):
         if time.monotonic() - t0 >= wall_budget - 0.5:
             by_wall = True
             break
@@ -124,36 +145,57 @@ def lns(inst: Instance, cands: list[Candidates], events: list[int], w: int, curr
             rng.shuffle(days)
         span = rng.choice([1, 2, 2, 3])
         waiting_all = [e for e in events if e not in cur]
-        if rounds % 2 == 1 and waiting_all:
-            # focused: a slab on a day where some unscheduled event could go
-            u = rng.choice(waiting_all)
-            d0 = int(rng.choice(sorted(set(int(v) for v in cands[u].day))))
-            d0 = max(0, d0 - rng.randrange(span))
-            first = [u]
-        else:
-            d0 = days[rounds % len(days)]
-            first = []
-        lo, hi = d0, min(n_days - 1, d0 + span - 1)
+        kind = rounds % 3 if count_cap is None or len(cur) < count_cap else 0
         ranges: dict[int, tuple[int, int]] = {}
-        placed_in = [e for e, p in cur.items() if lo <= int(cands[e].day[p.pos]) <= hi]
-        for e in placed_in:  # placed events may also move to a neighbouring day
-            ranges[e] = (lo, hi)
-        waiting = [e for e in waiting_all if bool(((cands[e].day >= lo) & (cands[e].day <= hi)).any())]
-        rng.shuffle(waiting)
-        free = sorted(placed_in)
+        if kind == 2 and waiting_all:
+            # conflict: one unscheduled event plus placed events that hold what it
+            # needs on its days, free to move anywhere in their own windows (an
+            # event blocked by a booking weeks away is out of reach of a slab)
+            u = rng.choice(waiting_all)
+            u_keys = _keys(inst, cands[u])
+            u_days = set(int(v) for v in cands[u].day)
+            rivals = [e for e, p in cur.items() if int(cands[e].day[p.pos]) in u_days
+                      and _keys(inst, cands[e]) & u_keys]
+            rng.shuffle(rivals)
+            free = [u]
+            ranges[u] = (int(cands[u].day.min()), int(cands[u].day.max()))
+            size = len(cands[u].starts)
+            for e in rivals:
+                if size + len(cands[e].starts) > SUB_LITERALS:
+                    continue
+                free.append(e)
+                ranges[e] = (int(cands[e].day.min()), int(cands[e].day.max()))
+                size += len(cands[e].starts)
+        else:
+            if kind == 1 and waiting_all:
+                # focused: a slab on a day where some unscheduled event could go
+                u = rng.choice(waiting_all)
+                d0 = int(rng.choice(sorted(set(int(v) for v in cands[u].day))))
+                d0 = max(0, d0 - rng.randrange(span))
+                first = [u]
+            else:
+                d0 = days[rounds % len(days)]
+                first = []
+            lo, hi = d0, min(n_days - 1, d0 + span - 1)
+            placed_in = [e for e, p in cur.items() if lo <= int(cands[e].day[p.pos]) <= hi]
+            for e in placed_in:  # placed events may move anywhere inside the slab
+                ranges[e] = (lo, hi)
+            waiting = [e for e in waiting_all if bool(((cands[e].day >= lo) & (cands[e].day <= hi)).any())]
+            rng.shuffle(waiting)
+            free = sorted(placed_in)
 
-        def n_lits(e: int) -> int:
-            a, b = ranges.get(e, (lo, hi))
-            return int(((cands[e].day >= a) & (cands[e].day <= b)).sum())
+            def n_lits(e: int) -> int:
+                a, b = ranges.get(e, (lo, hi))
+                return int(((cands[e].day >= a) & (cands[e].day <= b)).sum())
 
-        size = sum(n_lits(e) for e in free)
-        for e in first + [e for e in waiting if e not in first]:
-            extra = n_lits(e)
-            if size + extra > SUB_LITERALS and e not in first:
-                continue
-            free.append(e)
-            ranges.setdefault(e, (lo, hi))
-            size += extra
+            size = sum(n_lits(e) for e in free)
+            for e in first + [e for e in waiting if e not in first]:
+                extra = n_lits(e)
+                if size + extra > SUB_LITERALS and e not in first:
+                    continue
+                free.append(e)
+                ranges.setdefault(e, (lo, hi))
+                size += extra
         free = sorted(set(free))
         rounds += 1
         if not free:
@@ -167,8 +209,8 @@ def lns(inst: Instance, cands: list[Candidates], events: list[int], w: int, curr
                 k = int(np.searchsorted(sub[e].starts, cur[e].start))
                 hint[e] = replace(cur[e], pos=k)
         wall_left = wall_budget - (time.monotonic() - t0)
-        res = solve_component(inst, sub, live, w, hint, min(4.0, max(0.1, wall_left - 0.3)),
-                              min(0.6, max(0.05, dtime_budget - used)), seed + rounds, workers, None,
+        res = solve_component(inst, sub, live, w, hint, min(3.0, max(0.1, wall_left - 0.3)),
+                              min(0.4, max(0.05, dtime_budget - used)), seed + rounds, workers, None,
                               limits=limits, light=True)
         used += res.dtime
         by_wall = by_wall or res.by_wall
@@ -182,7 +224,11 @@ def lns(inst: Instance, cands: list[Candidates], events: list[int], w: int, curr
         after = value_of(cur, cands, w)
         if after < before:  # cannot happen (a sub-solve never returns worse than its hint); stay safe
             cur, after = previous, before
+        stale = 0 if after > before else stale + 1
         if progress and after > before:
             progress(after, bound)
+        if _DEBUG:
+            print(f"lns {rounds} kind={kind} free={len(free)} lits={size} wall={time.monotonic() - t0:.1f} "
+                  f"dt={res.dtime:.2f} {res.status} {before}->{after} placed={len(cur)}", file=sys.stderr)
     del ev_set
     return cur, used, rounds, by_wall

@@ -10,6 +10,7 @@ from piccolo.query.functions.aggregate import Count, Sum
 
 from resources.services import language_problems, school_by_slug
 from resources.tables import Room, School
+from scheduler.assignments import services as assignments
 from scheduler.assignments.tables import InterpreterAssignment
 from scheduler.bookings import services as bookings
 from scheduler.bookings.tables import Registration
@@ -188,11 +189,13 @@ async def move_event(actor: Principal, event_id: int, start: str) -> EventOut:
         await Event.update({Event.starts_at: starts, Event.ends_at: ends, Event.fixed_start: starts,
                             Event.sequence: row["sequence"] + 1, Event.updated_at: utcnow()}
                            ).where(Event.id == event_id).run()
-        await InterpreterAssignment.update({
+        reopened = await InterpreterAssignment.update({
             InterpreterAssignment.starts_at: starts, InterpreterAssignment.ends_at: ends,
             InterpreterAssignment.status: "open", InterpreterAssignment.interpreter: None,
             InterpreterAssignment.claimed_at: None, InterpreterAssignment.updated_at: utcnow(),
-        }).where((InterpreterAssignment.event == event_id) & (InterpreterAssignment.status != "cancelled")).run()
+        }).where((InterpreterAssignment.event == event_id) & (InterpreterAssignment.status != "cancelled")
+                 ).returning(InterpreterAssignment.id).run()
+        await assignments.tell_reopened([r["id"] for r in reopened])
     return await get_event(actor, event_id)
 
 

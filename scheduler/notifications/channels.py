@@ -26,10 +26,11 @@ from scheduler.core.i18n import base_language
 from scheduler.core.phones import wants
 from scheduler.core.settings import Settings
 from scheduler.events.services import localized
+from scheduler.families.tables import Family
 from scheduler.notifications import sms_text
 from scheduler.notifications.messages import FAMILY_KINDS, TEMPLATES
 from scheduler.notifications.sms_provider import SmsMessage
-from scheduler.notifications.tables import Outbox
+from scheduler.notifications.tables import Outbox, SmsOptOut
 
 #: Kinds that are texts only, written to a number: the school's reply from the inbox, the HELP and START answers.
 TEXT_KINDS = ("sms_reply", "sms_help", "sms_start")
@@ -59,6 +60,18 @@ def route(row: dict[str, Any], family: dict[str, Any] | None, opted_out: set[str
     return Route(email=False, text=True, reason="sent as a text message (the family's choice)")
 
 
+async def recipients(rows: list[dict[str, Any]], family_ids: list[int]
+                     ) -> tuple[dict[int, dict[str, Any]], set[str]]:
+    """The batch's families (preferences, channels, phone) and which of their numbers replied STOP."""
+    families = {f["id"]: f for f in await Family.select(
+        Family.id, Family.notification_prefs, Family.channels, Family.phone).where(
+        Family.id.is_in(family_ids)).run()} if family_ids else {}
+    phones = sorted({f["phone"] for f in families.values() if f["phone"]} | {r["to_phone"] for r in rows if r["to_phone"]})
+    opted_out = {o["phone"] for o in await SmsOptOut.select(SmsOptOut.phone).where(
+        SmsOptOut.phone.is_in(phones)).run()} if phones else set()
+    return families, opted_out
+
+
 def split(rows: list[dict[str, Any]], families: dict[int, dict[str, Any]], opted_out: set[str], sms_ready: bool,
           now: dt.datetime) -> tuple[list[dict[str, Any]], list[Outbox], list[tuple[int, str]]]:
     """A claimed batch routed: (rows to send now, text twins to queue, (e-mail row, why it is skipped))."""
@@ -72,6 +85,23 @@ def split(rows: list[dict[str, Any]], families: dict[int, dict[str, Any]], opted
         else:
             skips.append((row["id"], decision.reason))
     return keep, twins, skips
+
+
+async def route_batch(rows: list[dict[str, Any]], families: dict[int, dict[str, Any]], opted_out: set[str],
+                      settings: Settings, now: dt.datetime, report: Any) -> list[dict[str, Any]]:
+    """A claimed batch on the families' channels: text twins queued, e-mails kept or marked skipped (and counted).
+
+    Each channel keeps its own "unreachable" state in the sender, so an SMS provider that is down holds back
+    texts only; e-mails and texts share the claim, the leases, the retries and the give-up.
+    """
+    keep, twins, skips = split(rows, families, opted_out, bool(settings.sms_provider), now)
+    for row_id, reason in skips:  # one statement each, as the sender marks any outcome
+        await Outbox.update({Outbox.status: "skipped", Outbox.last_error: reason, Outbox.lease_until: None}).where(
+            (Outbox.id == row_id) & (Outbox.status == "pending")).run()
+    report.skipped += len(skips)
+    if twins:  # ON CONFLICT DO NOTHING: a twin two senders add is added once
+        await Outbox.insert(*twins).on_conflict(target=Outbox.dedupe_key, action="DO NOTHING").run()
+    return keep
 
 
 def text_twin(row: dict[str, Any], phone: str, now: dt.datetime) -> Outbox:

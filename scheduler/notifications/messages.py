@@ -70,6 +70,9 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "attendance_question": (_N("Will you come? %(title)s on %(date)s"),
                             _N("%(title)s is on %(date)s at %(time)s. Will you come? Please answer at %(url)s -- if "
                                "you cannot, your place goes to a family on the waitlist.")),
+    "conference_postponed": (_N("Postponed: %(title)s, now on %(date)s"),
+                             _N("The parent-teacher conferences of %(old_date)s are postponed to %(date)s. Your "
+                                "conferences keep their times of day; the first starts at %(first_time)s.")),
     "roster_invitation": (_N("%(school)s invites you to Family Bridge"),
                           _N("%(school)s uses Family Bridge to plan events and conferences with families. To sign "
                              "in, open %(url)s and ask for a sign-in link: it comes to this e-mail address, and no "
@@ -130,6 +133,7 @@ def render(ctx: Context) -> Rendered:
     date, time = local_date_time(ctx.starts_at, ctx.timezone, language)
     deadline_date, deadline_time = local_date_time(ctx.deadline, ctx.timezone, language)
     values = {"title": ctx.title, "date": date, "time": time, "school": ctx.school, "language": "",
+              "old_date": "", "first_time": "",
               "deadline_date": deadline_date, "deadline_time": deadline_time, **ctx.values}
     paragraphs = [_(GREETING), _(body_id) % values]
     if ctx.place:

@@ -16,21 +16,21 @@ from scheduler.notifications.tables import Outbox
 
 _QUEUE = ("INSERT INTO outbox (kind, dedupe_key, to_email, language, school, family, interpreter, event, payload, "
           "status, attempts, next_attempt_at, last_error, created_at) "
-          "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, 'pending', 0, {}, '', {}) ON CONFLICT (dedupe_key) DO NOTHING")
+          "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, 'pending', 0, {}, '', {}) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id")
 
 
 async def notify(kind: str, dedupe_key: str, to_email: str, language: str = "en", *, school: int | None = None,
                  family: int | None = None, interpreter: int | None = None, event: int | None = None,
-                 payload: dict[str, Any] | None = None) -> None:
-    """Queue one message; a second call with the same key changes nothing.
+                 payload: dict[str, Any] | None = None) -> bool:
+    """Queue one message; a second call with the same key changes nothing (and answers False).
 
     One raw statement: every booking writes one, and building a Piccolo row
     object cost more than the insert. The columns and defaults are those of
     :class:`Outbox` (a test compares a row written here with one Piccolo writes).
     """
     now = utcnow()
-    await fetch(_QUEUE, kind, dedupe_key, to_email, language, school, family, interpreter, event,
-                json.dumps(payload or {}, sort_keys=True), now, now)
+    return bool(await fetch(_QUEUE, kind, dedupe_key, to_email, language, school, family, interpreter, event,
+                            json.dumps(payload or {}, sort_keys=True), now, now))
 
 
 BOOKING_MAIL = ("registration_confirmed", "registration_waitlisted", "waitlist_offered", "waitlist_promoted")

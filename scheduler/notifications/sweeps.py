@@ -40,17 +40,18 @@ from scheduler.accounts.tables import User
 from scheduler.assignments.tables import InterpreterAssignment
 from scheduler.bookings import services as bookings
 from scheduler.bookings.tables import Registration
+from scheduler.conferences import mail as conference_mail
+from scheduler.conferences import notices as conference_notices
 from scheduler.core.db import locked, use_case
 from scheduler.core.languages import language_name
 from scheduler.core.settings import Settings
 from scheduler.events.services import localized
 from scheduler.events.tables import Event
-from scheduler.families.tables import Family
 from scheduler.notifications import attendance, channels, messages
 from scheduler.notifications.mailer import ConnectionFailed, DeliveryError, SmtpMailer
 from scheduler.notifications.preferences import preferences_url
 from scheduler.notifications.sms_provider import SmsMessage, SmsSender, sms_sender
-from scheduler.notifications.tables import Outbox, SmsOptOut
+from scheduler.notifications.tables import Outbox
 
 log = logging.getLogger("family_bridge.notifications")
 
@@ -309,33 +310,22 @@ class _Batch:
         self.schools = {s["id"]: s for s in await School.select().where(School.id.is_in(school_ids)).run()
                         } if school_ids else {}
         family_ids = sorted({r["family"] for r in rows if r["family"] is not None})
-        self.families = {f["id"]: f for f in await Family.select(
-            Family.id, Family.notification_prefs, Family.channels, Family.phone).where(
-            Family.id.is_in(family_ids)).run()} if family_ids else {}
+        self.conferences = conference_mail.ConferenceMail(self.domain, self.settings.smtp_from,
+                                                          self.settings.public_url, self.now)
+        await self.conferences.load(rows)
+        self.families, self.opted_out = await channels.recipients(rows, family_ids)
         self.prefs = {i: json.loads(f["notification_prefs"] or "{}") for i, f in self.families.items()}
-        phones = sorted({f["phone"] for f in self.families.values() if f["phone"]}
-                        | {r["to_phone"] for r in rows if r["to_phone"]})
-        self.opted_out = {o["phone"] for o in await SmsOptOut.select(SmsOptOut.phone).where(
-            SmsOptOut.phone.is_in(phones)).run()} if phones else set()
         self.settled = await attendance.settled_questions(rows)
         return rows
 
-    async def route(self, rows: list[dict[str, Any]], report: DeliveryReport) -> list[dict[str, Any]]:
-        """Each family message on the family's channels (``channels.py``): texts queued, e-mails kept or skipped."""
-        keep, twins, skips = channels.split(rows, self.families, self.opted_out, bool(self.settings.sms_provider),
-                                            self.now)
-        for row_id, reason in skips:
-            await _finish(row_id, {Outbox.status: "skipped", Outbox.last_error: reason})
-        report.skipped += len(skips)
-        await queue(twins)  # ON CONFLICT DO NOTHING: a twin two senders add is added once
-        return keep
-
     def skip_reason(self, row: dict[str, Any]) -> str | None:
         """Why a family message should not go at all (documented in the README)."""
+        if row["kind"] in conference_mail.KINDS:  # appointments: not switchable, said as they are now
+            return self.conferences.skip_reason(row)
         if row["family"] is not None and self.prefs.get(row["family"], {}).get(row["kind"]) is False:
             return "switched off in the family's preferences"
-        if row["channel"] == "sms" and row["to_phone"] in self.opted_out:
-            return "the number replied STOP"
+        if row["channel"] == "sms" and (row["to_phone"] in self.opted_out or not self.settings.sms_provider):
+            return "the number replied STOP" if self.settings.sms_provider else "text messages are not set up"
         if row["kind"] in channels.TEXT_KINDS:
             return None
         if row["id"] in self.settled:
@@ -356,6 +346,8 @@ class _Batch:
         return None
 
     def message(self, row: dict[str, Any]):
+        if row["kind"] in conference_mail.KINDS:
+            return self.conferences.message(row)
         if row["kind"] in messages.SCHOOL_KINDS:
             return self.school_message(row)
         event = self.events[row["event"]]
@@ -368,7 +360,8 @@ class _Batch:
                                starts_at=_utc(event["starts_at"]), timezone=school["timezone"], school=school["name"],
                                place=event["room_name"] or "", preferences_url=prefs,
                                deadline=_utc(payload["offered_until"]) if payload.get("offered_until") else None,
-                               values={k: str(payload.get(k, "")) for k in ("language", "url")})
+                               values={"language": str(payload.get("language", "")), "url": str(payload.get("url", "")),
+                                       **_postponed_values(payload, school["timezone"], language)})
         method = messages.ICS_METHOD.get(row["kind"])
         ics = None
         if method and event["starts_at"] is not None:
@@ -392,6 +385,15 @@ class _Batch:
                                preferences_url=prefs, values={"url": json.loads(row["payload"] or "{}").get("url", "")})
         return messages.compose(messages.render(ctx), to=row["to_email"], sender=self.settings.smtp_from,
                                 message_id=f"<outbox-{row['id']}@{self.domain}>", unsubscribe=prefs)
+
+
+def _postponed_values(payload: dict[str, Any], timezone: str, language: str) -> dict[str, str]:
+    """A postponed conference evening names its old date and the family's first meeting (conferences/postponing.py)."""
+    if "old" not in payload:
+        return {}
+    old_date, _ = messages.local_date_time(dt.datetime.fromisoformat(payload["old"]), timezone, language)
+    _, first_time = messages.local_date_time(dt.datetime.fromisoformat(payload["first"]), timezone, language)
+    return {"old_date": old_date, "first_time": first_time}
 
 
 @functools.lru_cache(maxsize=256)
@@ -419,12 +421,7 @@ def _address(sender: str) -> str:
 async def deliver(settings: Settings, now: dt.datetime, *, batch: int | None = None,
                   mailer_factory: Callable[[Settings], Mailer] = SmtpMailer,
                   sms_factory: Callable[[Settings], SmsSender | None] = sms_sender) -> DeliveryReport:
-    """Send every due message, batch by batch, until none is due or the mail server is unreachable.
-
-    E-mails and texts share the claim, the leases, the retries and the
-    give-up; each channel has its own "unreachable" state, so an SMS
-    provider that is down holds back texts only.
-    """
+    """Send every due message (e-mail and texts alike), batch by batch, until none is due or SMTP is down."""
     report = DeliveryReport()
     down: dict[str, str] = {}  # channel -> why it cannot be reached now
     while True:
@@ -433,7 +430,7 @@ async def deliver(settings: Settings, now: dt.datetime, *, batch: int | None = N
             return report
         claimed_at = time.monotonic()
         ctx = _Batch(settings, now)
-        rows = await ctx.route(await ctx.load(ids), report)
+        rows = await channels.route_batch(await ctx.load(ids), ctx.families, ctx.opted_out, settings, now, report)
         mailer = mailer_factory(settings)
         texts: SmsSender | None = None
         try:
@@ -446,10 +443,6 @@ async def deliver(settings: Settings, now: dt.datetime, *, batch: int | None = N
                     await _finish(row["id"], {})  # lease nearly over: release, another run sends it
                     continue
                 reason = ctx.skip_reason(row)
-                if reason is None and channel == "sms" and texts is None:
-                    texts = sms_factory(settings)
-                    if texts is None:
-                        reason = "text messages are not set up (FB_SMS_PROVIDER)"
                 if reason is not None:
                     await _finish(row["id"], {Outbox.status: "skipped", Outbox.last_error: reason})
                     report.skipped += 1
@@ -457,7 +450,7 @@ async def deliver(settings: Settings, now: dt.datetime, *, batch: int | None = N
                 sent: dict = {}
                 try:
                     if channel == "sms":
-                        receipt = await texts.send(ctx.text(row))
+                        receipt = await (texts := texts or sms_factory(settings)).send(ctx.text(row))
                         sent = {Outbox.provider_ref: receipt.provider_ref, Outbox.provider_status: receipt.status}
                     else:
                         await mailer.send(ctx.message(row))
@@ -489,6 +482,7 @@ async def run_sweeps(settings: Settings, now: dt.datetime) -> dict[str, int]:
     """Every queueing sweep once; counts of newly queued messages per sweep."""
     counts = {"offers": await expired_offers(now), "event_changes": await event_changes(now),
               "reminders": await due_reminders(now), "questions": await attendance.due_questions(settings, now),
+              "conference_reminders": await conference_notices.due_reminders(now),
               "unclaimed": await unclaimed_assignments(now, settings.escalate_days)}
     log.info("sweeps queued %s", counts)
     return counts

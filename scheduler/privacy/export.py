@@ -20,6 +20,7 @@ from scheduler.accounts.tables import SignInLink, User, WebSession
 from scheduler.bookings.tables import ChildcareBooking, Registration
 from scheduler.conferences.tables import (
     ConferenceClass,
+    ConferenceHold,
     ConferenceMeeting,
     ConferenceSplitHousehold,
     ConferenceWindow,
@@ -195,16 +196,22 @@ async def _conferences(family_id: int, school_id: int, child_ids: list[int], tz:
     windows = await ConferenceWindow.select(ConferenceWindow.id, ConferenceWindow.name, ConferenceWindow.unplaced).where(
         ConferenceWindow.school == school_id).order_by(ConferenceWindow.id).run()
     unplaced = [{"window_id": w["id"], "window": w["name"], **u} for w in windows for u in unplaced_of(w, family_id)[0]]
+    holds = await ConferenceHold.select(ConferenceHold.teacher, ConferenceHold.teacher.name.as_alias("teacher_name"),
+                                        ConferenceHold.starts_at, ConferenceHold.expires_at).where(
+        ConferenceHold.family == family_id).order_by(ConferenceHold.id).run()
     return {
         "meetings": [{"id": r["id"], "window_id": r["window"], "window": r["window_name"], "teacher": r["teacher_name"],
                       "room": r["room_name"], "guardian": r["guardian"], "child_ids": list(r["child_ids"] or []),
                       "start": format_local(r["starts_at"], tz), "end": format_local(r["ends_at"], tz),
                       "interpreter_language": r["language"], "status": r["status"], "moved": r["moved"],
+                      "mode": r["mode"], "topic": r["topic"],
                       "created_at": r["created_at"], "updated_at": r["updated_at"]} for r in meetings],
         "split_household_windows": [{"window_id": s["window"], "window": s["window_name"]} for s in splits],
         "class_lists": [{"child_id": c["child"], "teacher_id": c["teacher"], "teacher": c["teacher_name"],
                          "window_id": c["window"]} for c in classes],
         "unplaced": unplaced,
+        "holds": [{"teacher_id": h["teacher"], "teacher": h["teacher_name"], "start": format_local(h["starts_at"], tz),
+                   "expires_at": h["expires_at"]} for h in holds],
     }
 
 

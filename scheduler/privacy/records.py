@@ -33,6 +33,7 @@ SOURCES: dict[str, str] = {
     "conference_meeting": "conferences",
     "conference_split_household": "conferences",
     "conference_class": "conferences",
+    "conference_hold": "conferences",  # a slot the family is holding for a couple of minutes while self-booking
     "conference_window": "conferences",  # the reasons a meeting could not be placed (``unplaced``)
     "topic_vote": "topic_votes",
     "plan": "planning_snapshots",  # a plan's instance copies the family's availability and interests

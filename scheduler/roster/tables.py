@@ -29,7 +29,8 @@ from scheduler.families.tables import Child, Family
 
 
 class Teacher(Table, tablename="roster_teacher"):
-    """A teacher of the school (``role=teacher`` in the roster). Sign-in for teachers comes later."""
+    """A teacher of the school (``role=teacher`` in the roster). A ``teacher`` account with the same e-mail
+    signs in to their conference weeks (``scheduler/conferences/teacher_days.py``)."""
 
     school = ForeignKey(references=School, on_delete=OnDelete.cascade, index=True, null=False)
     sourced_id = Varchar(length=255)

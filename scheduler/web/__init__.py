@@ -19,6 +19,7 @@ from scheduler.core.access import SignInRequired
 from scheduler.core.access import pages as access
 from scheduler.core.errors import DomainError
 from scheduler.web import (
+    admin_conference_pages,
     admin_event_pages,
     admin_inbox_pages,
     admin_resource_pages,
@@ -32,6 +33,7 @@ from scheduler.web import (
     preferences_pages,
     roster_pages,
     signin_pages,
+    teacher_pages,
 )
 from scheduler.web.common import page_error, provide_page, sign_in_needed
 
@@ -47,7 +49,8 @@ def router() -> Router:
                         *admin_resource_pages.ROUTES, *admin_school_pages.ROUTES, *admin_inbox_pages.ROUTES,
                         *admin_topic_pages.ROUTES, *attendance_pages.ROUTES,
                         *family_pages.ROUTES, *family_voice_pages.ROUTES,
-                        *interpreter_pages.ROUTES, *preferences_pages.ROUTES, *roster_pages.ROUTES],
+                        *interpreter_pages.ROUTES, *preferences_pages.ROUTES, *roster_pages.ROUTES,
+                        *admin_conference_pages.ROUTES, *teacher_pages.ROUTES],
         dependencies={"page": Provide(provide_page)},
         exception_handlers={SignInRequired: sign_in_needed, DomainError: page_error},
         include_in_schema=False,

@@ -108,7 +108,8 @@ async def _staff_context(page: Page) -> dict[str, Any]:
     interpreters, _total = await resources.list_interpreters(actor, here["slug"], PageRequest(limit=200, offset=0))
     return {"accounts": await staff.list_staff(actor, here["slug"]), "notices": _notices(page),
             "interpreter_choices": [(i.id, i.name) for i in interpreters],
-            "roles": [("admin", page.gettext("Administrator")), ("interpreter", page.gettext("Interpreter"))]}
+            "roles": [("admin", page.gettext("Administrator")), ("interpreter", page.gettext("Interpreter")),
+                      ("teacher", page.gettext("Teacher"))]}
 
 
 @get("/admin/staff", include_in_schema=False, guards=[pages.signed_in("admin")])

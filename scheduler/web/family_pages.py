@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
@@ -15,8 +16,10 @@ from scheduler.accounts.idempotency import once
 from scheduler.bookings import services as bookings
 from scheduler.bookings.schemas import RegistrationIn
 from scheduler.conferences import booking as conferences
+from scheduler.conferences import choices, selfbook
+from scheduler.conferences.schemas import GuardianInviteIn, HoldIn, MeetingChoiceIn, MoveIn
 from scheduler.core.access import pages
-from scheduler.core.errors import InvalidInput
+from scheduler.core.errors import DomainError, Forbidden, InvalidInput, NotFound, Unauthorized
 from scheduler.core.grades import audience_tag
 from scheduler.core.timeutil import date_range, format_hhmm, parse_hhmm
 from scheduler.core.validation import convert
@@ -28,6 +31,7 @@ from scheduler.privacy.erase import delete_family
 from scheduler.privacy.export import export_family
 from scheduler.web import grid
 from scheduler.web.common import LANGUAGE_COOKIE, SESSION_COOKIE, Page, back, private_feed_page, qr
+from scheduler.web.family_conference_pages import conference_context
 from scheduler.web.family_voice_pages import voice_context
 from scheduler.web.i18n import N_, NAMES, clock_minutes, language_label, weekday_names
 
@@ -50,6 +54,13 @@ def _notices(page: Page) -> dict[str, str]:
             "waitlisted": _("The event is full: you are on the waitlist. We write to you when a place opens up."),
             "cancelled": _("Your registration is cancelled."),
             "accepted": _("Thank you: your conference times are confirmed."),
+            "conference-moved": _("Your conference has its new time. We e-mailed you the new calendar entry."),
+            "conference-chosen": _("Saved: the teacher sees how you want to meet and what you want to talk about."),
+            "conference-cancelled": _("Your conference is cancelled."),
+            "conference-held": _("This time is held for you for a couple of minutes. Choose your other times, "
+                                 "then press \"Book the times I chose\"."),
+            "conference-booked": _("Booked: your conferences are confirmed. We e-mailed you the calendar entries."),
+            "guardian-invited": _("Invitation sent: the other guardian can now sign in with their address."),
             "said": _("Thank you: the school plans with what you said."),
             "voted": _("Thank you: your choice of topics is saved.")}
 
@@ -67,11 +78,11 @@ def for_us(event: dict[str, Any], tags: set[str]) -> bool:
 async def family_page(page: Page, feed: str = "", show: str = "") -> Template:
     """Coming up: by default the events for the family's children's grades and the whole school (?show=all:
     every event), each in the family's language where the school wrote it."""
-    return page.render("family.html", **await _family_context(page, show))
+    return page.render("family.html", **await family_context(page, show))
 
 
-async def _family_context(page: Page, show: str = "") -> dict[str, Any]:
-    """Everything the family page shows (also when a form on it is shown again with its problems)."""
+async def family_context(page: Page, show: str = "") -> dict[str, Any]:
+    """Everything the family page shows (also when a form on it is refused and the page comes back with errors)."""
     family_id = _family_id(page)
     actor = page.require().principal
     family = await families.get_family(actor, family_id)
@@ -97,7 +108,8 @@ async def _family_context(page: Page, show: str = "") -> dict[str, Any]:
         hour=lambda m: clock_minutes(m, page.language), age_bands=AGE_BANDS, page_languages=NAMES,
         language_name=lambda code: language_label(code, page.language), dated=availability.dated,
         school_links=school_links, school_qr=qr(school_links["https"], page.gettext("QR code for the school calendar")),
-        private=None, notices=_notices(page), channel_choices=_channel_choices(page), **voice)
+        private=None, notices=_notices(page), channel_choices=_channel_choices(page), **voice,
+        **await conference_context(page, actor, family_id, trip.meetings))
 
 
 def _channel_choices(page: Page) -> list[tuple[str, str]]:
@@ -148,7 +160,7 @@ async def save_profile(page: Page) -> Template | Redirect:
         response.delete_cookie(LANGUAGE_COOKIE)  # the profile's language now decides the page's
         return response
 
-    return await page.submit(work, "family.html", values, **await _family_context(page))
+    return await page.submit(work, "family.html", values, **await family_context(page))
 
 
 @post("/family/children", include_in_schema=False, guards=[pages.signed_in("family")])
@@ -217,6 +229,83 @@ async def accept_conferences(page: Page) -> Redirect:
     return back("/family", "accepted")
 
 
+async def _conference_form(page: Page, work: Callable[[], Awaitable[Any]], values: dict[str, str], done: str) -> Redirect | Template:
+    """Run the use case; when refused, show the family page again with the problem beside the conference forms,
+    in the reader's language, and what was typed kept."""
+    try:
+        await work()
+    except (Forbidden, Unauthorized, NotFound):
+        raise
+    except DomainError as exc:
+        return page.render("family.html", status_code=exc.status_code, errors=page.errors_of(exc), values=values,
+                           **await family_context(page))
+    return back("/family#conf-title", done)
+
+
+@post("/family/conferences/{meeting_id:int}/move", include_in_schema=False,
+      guards=[pages.family("meeting_id", "family")])
+async def move_conference(page: Page, meeting_id: int) -> Redirect | Template:
+    form = await page.form()
+    actor = page.require("family").principal
+    values = {"start": _one(form, "start"), "meeting": str(meeting_id)}
+    return await _conference_form(page, lambda: conferences.move(actor, meeting_id, convert(MoveIn, {"start": values["start"]})),
+                     values, "conference-moved")
+
+
+@post("/family/conferences/{meeting_id:int}/choice", include_in_schema=False,
+      guards=[pages.family("meeting_id", "family")])
+async def choose_conference(page: Page, meeting_id: int) -> Redirect | Template:
+    """In person, video or phone, and the sentence of what the family wants to talk about."""
+    form = await page.form()
+    actor = page.require("family").principal
+    values = {"mode": _one(form, "mode") or "in_person", "topic": (form.get("topic") or [""])[0],
+              "meeting": str(meeting_id)}
+    return await _conference_form(page, lambda: choices.choose(actor, meeting_id, convert(
+        MeetingChoiceIn, {"mode": values["mode"], "topic": values["topic"].strip()})), values, "conference-chosen")
+
+
+@post("/family/conferences/{meeting_id:int}/cancel", include_in_schema=False,
+      guards=[pages.family("meeting_id", "family")])
+async def cancel_conference(page: Page, meeting_id: int) -> Redirect | Template:
+    await page.form()
+    actor = page.require("family").principal
+    return await _conference_form(page, lambda: conferences.cancel(actor, meeting_id), {}, "conference-cancelled")
+
+
+@post("/family/conferences/hold", include_in_schema=False, guards=[pages.signed_in("family")])
+async def hold_conference(page: Page) -> Redirect | Template:
+    """Hold the picked time with one teacher for a couple of minutes while the family picks the others."""
+    form = await page.form()
+    actor = page.require("family").principal
+    family_id = _family_id(page)
+    values = {"teacher_id": _one(form, "teacher_id"), "start": _one(form, "start")}
+    if not values["start"]:
+        raise InvalidInput([("start", "choose a time")])
+    seconds = page.settings.conference_hold_seconds
+    return await _conference_form(page, lambda: selfbook.hold(actor, family_id, convert(HoldIn, values), seconds), values,
+                     "conference-held")
+
+
+@post("/family/conferences/book", include_in_schema=False, guards=[pages.signed_in("family")])
+async def book_conferences(page: Page) -> Redirect | Template:
+    """Book every time the family is holding, together."""
+    await page.form()
+    actor = page.require("family").principal
+    family_id = _family_id(page)
+    return await _conference_form(page, lambda: selfbook.book_held(actor, family_id), {}, "conference-booked")
+
+
+@post("/family/conferences/guardian", include_in_schema=False, guards=[pages.signed_in("family")])
+async def invite_guardian(page: Page) -> Redirect | Template:
+    form = await page.form()
+    actor = page.require("family").principal
+    family_id = _family_id(page)
+    values = {"email": _one(form, "email")}
+    return await _conference_form(page, lambda: choices.invite_guardian(actor, family_id, convert(GuardianInviteIn, values)),
+                     values, "guardian-invited")
+
+
+
 @post("/family/feed", include_in_schema=False, guards=[pages.signed_in("family")])
 async def private_feed(page: Page) -> Template:
     return await private_feed_page(page, "family", _family_id(page),
@@ -254,5 +343,6 @@ async def delete(page: Page) -> Redirect:
 
 
 ROUTES: list[Any] = [family_page, save_availability, upload_busy, save_profile, add_child, remove_child, register,
-                     cancel_form,
-                     cancel, accept_offer, accept_conferences, private_feed, export, delete_form, delete]
+                     cancel_form, cancel, accept_offer, accept_conferences, move_conference, choose_conference,
+                     cancel_conference, hold_conference, book_conferences, invite_guardian, private_feed, export,
+                     delete_form, delete]

@@ -7,6 +7,7 @@ from litestar.response import Redirect, Template
 
 from scheduler.accounts.idempotency import once
 from scheduler.assignments import services as assignments
+from scheduler.conferences import interpreting
 from scheduler.core.access import pages
 from scheduler.web.common import Page, back, private_feed_page
 from scheduler.web.i18n import language_label
@@ -24,6 +25,7 @@ async def board(page: Page) -> Template:
     buffer = page.settings.travel_buffer_minutes
     return page.render("interpreter.html", open_work=await assignments.open_for_me(actor, buffer),
                        mine=[a for a in await assignments.mine(actor) if a.status != "cancelled"],
+                       families=await interpreting.my_families(actor),
                        language_name=lambda c: language_label(c, page.language),
                        notices=_notices(page))
 

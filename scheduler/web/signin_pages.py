@@ -13,7 +13,7 @@ from scheduler.core.i18n import base_language
 from scheduler.web import i18n
 from scheduler.web.common import LANGUAGE_COOKIE, Page, local_path, session_cookie
 
-HOME = {"admin": "/planner", "family": "/family", "interpreter": "/interpreter"}
+HOME = {"admin": "/planner", "family": "/family", "interpreter": "/interpreter", "teacher": "/teacher"}
 
 
 @get("/", include_in_schema=False, guards=[pages.public])

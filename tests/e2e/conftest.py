@@ -18,10 +18,10 @@ from tests.integration.helpers import ServerProcess
 class Site:
     url: str
     tokens: dict[str, str]  # role -> API token, as the demo printed them
-    database: str = ""  # the demo's SQLite file (served with tests.conftest.TEST_SECRET)
+    database_url: str = ""  # the demo's database, for a test that starts a second server on it
 
     def api(self, role: str = "admin") -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=60,
+        return httpx.Client(base_url=self.url, timeout=120,  # plans are read with ?wait=60
                             headers={"Authorization": f"Bearer {self.tokens[role]}"})
 
 
@@ -38,11 +38,13 @@ def site(tmp_path_factory) -> Iterator[Site]:
         if label == "token:":
             tokens[role] = rest[0]
     with ServerProcess(url, FB_JOBS_IN_PROCESS="0") as server:
-        yield Site(url=server.url, tokens=tokens, database=str(folder / "demo.sqlite"))
+        yield Site(url=server.url, tokens=tokens, database_url=url)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """One Chromium per test module, not per session: Playwright's sync API keeps an event loop running
+    in this thread while it is open, and pytest-xdist runs other modules' async tests on the same worker."""
     with sync_playwright() as playwright:
         chromium = launch(playwright)  # fails, never skips, when Chromium is missing
         yield chromium
@@ -60,5 +62,6 @@ def sign_in(page: Page, site: Site, role: str) -> None:
     """Through the sign-in page, the way a person pastes the token the demo printed."""
     page.goto(f"{site.url}/signin")
     page.fill("#token", site.tokens[role])
-    page.click("form[action='/signin/token'] button")
+    with page.expect_navigation():  # else a busy machine lets the next goto() cancel the sign-in POST
+        page.click("form[action='/signin/token'] button")
     page.wait_for_load_state("networkidle")

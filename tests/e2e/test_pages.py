@@ -65,7 +65,8 @@ def test_administrator_plans_and_publishes_the_demo_school(site: Site, context: 
     looks_right(page, "planner")
 
     page.select_option("#language", "es")  # the heatmap narrows to Spanish-speaking families
-    page.click("form[action='/planner'] button")
+    with page.expect_navigation():
+        page.click("form[action='/planner'] button")
     expect(page).to_have_url(re.compile(r"language=es"))
     spanish = int(re.search(r"(\d+)", page.locator("#heat-count").inner_text()).group(1))
     assert 0 < spanish < 1500
@@ -167,7 +168,8 @@ def test_family_page_in_arabic_is_right_to_left(site: Site, context: BrowserCont
     page = context.new_page()
     sign_in(page, site, "family")
     page.select_option("#lang-pick", "ar")
-    page.click("form.lang button")
+    with page.expect_navigation():
+        page.click("form.lang button")
     page.wait_for_load_state("networkidle")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     expect(page.locator("html")).to_have_attribute("lang", "ar")

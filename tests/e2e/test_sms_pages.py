@@ -22,7 +22,7 @@ from tests.e2e.test_pages import SLUG, looks_right, published  # noqa: F401 (a f
 
 
 def _db(site: Site) -> sqlite3.Connection:
-    return sqlite3.connect(site.database, timeout=30)
+    return sqlite3.connect(site.database_url.removeprefix("sqlite:///"), timeout=30)
 
 
 def test_the_school_answers_a_text_from_its_inbox(site: Site, context: BrowserContext) -> None:

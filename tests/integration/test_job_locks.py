@@ -64,7 +64,7 @@ HOLDER = textwrap.dedent("""
             ran, _ = await jobs.run_alone("sweeps", forever)
             print("skipped" if not ran else "done", flush=True)
 
-    run_async(main())
+    asyncio.run(main())
 """)
 
 

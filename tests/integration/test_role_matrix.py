@@ -2,7 +2,7 @@
 
 Each route declares who may call it (``scheduler/core/access.py``); this test
 reads the declaration off each handler and calls the route as nobody, a
-family (its own object / another family's), an interpreter (own / another),
+family (its own object / another family's), an interpreter (own / another), a teacher (own / another),
 a school administrator (own school / another school) and a district
 administrator. A route without exactly one declaration fails the test, so a
 new route cannot be added without saying who may call it.
@@ -53,10 +53,11 @@ from tests.conftest import TEST_SECRET
 from tests.integration.helpers import in_app
 
 START = dt.datetime(2027, 3, 3, 0, 0, tzinfo=dt.timezone.utc)
-PERSONAS = ("nobody", "family_own", "family_other", "interpreter_own", "interpreter_other", "admin_own", "admin_other",
-            "district")
+PERSONAS = ("nobody", "family_own", "family_other", "interpreter_own", "interpreter_other", "teacher_own",
+            "teacher_other", "admin_own", "admin_other", "district")
 ROLE = {"family_own": "family", "family_other": "family", "interpreter_own": "interpreter",
-        "interpreter_other": "interpreter", "admin_own": "admin", "admin_other": "admin", "district": "admin"}
+        "interpreter_other": "interpreter", "teacher_own": "teacher", "teacher_other": "teacher", "admin_own": "admin",
+        "admin_other": "admin", "district": "admin"}
 # Litestar's own handlers: CORS preflight, the OpenAPI documents (no data of anyone).
 UNDECLARED_OK = re.compile(r"^/schema(/|$)")
 
@@ -100,13 +101,15 @@ async def build_world() -> dict[str, Any]:
                         family=fam_own, language="es")  # a text in school A's inbox
     window = await one(ConferenceWindow, school=alpha, name="Spring")
     await one(ConferenceEvening, window=window, starts_at=START, ends_at=START + dt.timedelta(hours=3))
-    teacher = await one(ConferenceTeacher, window=window, name="Ms T", email="t@example.org", room=room)
+    # the conference teacher is teacher_own's (same e-mail); teacher_other teaches at school A too
+    teacher = await one(ConferenceTeacher, window=window, name="Ms T", email="teacher_own@example.org", room=room)
     topic = await one(Topic, school=alpha, title="Homework")
     meeting = await one(ConferenceMeeting, window=window, teacher=teacher, family=fam_own, child_ids=[child],
                         starts_at=START, ends_at=START + dt.timedelta(minutes=10))
     users = {"family_own": dict(school=alpha, family=fam_own), "family_other": dict(school=alpha, family=fam_other),
              "interpreter_own": dict(school=alpha, interpreter=interp_own),
              "interpreter_other": dict(school=alpha, interpreter=interp_other),
+             "teacher_own": dict(school=alpha), "teacher_other": dict(school=alpha),
              "admin_own": dict(school=alpha), "admin_other": dict(school=beta), "district": dict(school=None)}
     user_ids = {}
     for persona, links in users.items():

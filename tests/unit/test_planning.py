@@ -191,3 +191,25 @@ def test_interval_helpers():
     assert merge([(5, 7), (1, 3), (3, 4), (6, 9), (10, 10)]) == [(1, 4), (5, 9)]
     assert subtract([(0, 10), (20, 30)], [(2, 3), (8, 22), (29, 40)]) == [(0, 2), (3, 8), (22, 29)]
     assert subtract([(0, 10)], []) == [(0, 10)]
+
+
+def test_a_past_or_out_of_range_window_is_never_placed_and_says_why():
+    from scheduler.core.timeutil import date_problem
+    from scheduler.planning.instance import plannable
+
+    today = dt.date(2027, 3, 10)
+    d = dt.date
+    drafts = [
+        {"id": 1, "earliest_date": d(2027, 3, 1), "latest_date": d(2027, 3, 9)},  # ended yesterday
+        {"id": 2, "earliest_date": d(2027, 3, 1), "latest_date": d(2027, 3, 20),
+         "fixed_start": dt.datetime(2027, 3, 9, 18, tzinfo=dt.timezone.utc)},  # its fixed start has passed
+        {"id": 3, "earliest_date": d(1, 1, 1), "latest_date": d(2027, 3, 20)},  # outside the sane range
+        {"id": 4, "earliest_date": d(2027, 3, 1), "latest_date": d(2027, 3, 20)},  # began before today
+        {"id": 5, "earliest_date": d(2027, 3, 10), "latest_date": d(2027, 3, 10)},  # today is still plannable
+    ]
+    keep, left_out = plannable(drafts, today, date_problem)
+    assert [(e["id"], e["earliest_date"]) for e in keep] == [(4, today), (5, today)]  # 4 starts today, not before
+    reasons = dict(left_out)
+    assert sorted(reasons) == [1, 2, 3]
+    assert "ended on 2027-03-09" in reasons[1] and "fixed start has passed" in reasons[2]
+    assert "outside the dates we plan for" in reasons[3]

@@ -27,6 +27,7 @@ from scheduler.http.openapi import document_operations
 from scheduler.http.params import provide_actor
 from scheduler.http.request import GuardedRequest
 from scheduler.notifications import api as notifications
+from scheduler.notifications import sms_api
 from scheduler.piccolo_app import APP_CONFIG
 from scheduler.planning import api as planning
 from scheduler.privacy import api as privacy
@@ -39,7 +40,7 @@ REDOC = "/static/vendor/redoc-2.5.0.standalone.js"
 # controller on that path (see scheduler/privacy/api.py).
 ROUTES = [health.health, health.ready, *resources.ROUTES, *families.ROUTES, *privacy.ROUTES, *events.ROUTES,
           *accounts.ROUTES, *bookings.ROUTES, *assignments.ROUTES, *planning.ROUTES, *notifications.ROUTES,
-          *conferences.ROUTES, *topics.ROUTES, *calendars.ROUTES, *roster.ROUTES]
+          *conferences.ROUTES, *topics.ROUTES, *calendars.ROUTES, *roster.ROUTES, *sms_api.ROUTES]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

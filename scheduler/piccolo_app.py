@@ -30,7 +30,7 @@ from scheduler.conferences.tables import CONFERENCE_TABLES
 from scheduler.events.tables import Event
 from scheduler.families.tables import Child, EventInterest, Family, FamilyAvailability, FamilyDatedAvailability
 from scheduler.http.tables import RateLimitBucket
-from scheduler.notifications.tables import Outbox
+from scheduler.notifications.tables import AttendanceAnswer, Outbox, SmsInbound, SmsOptOut
 from scheduler.planning.tables import Plan
 from scheduler.roster.tables import ROSTER_TABLES
 from scheduler.topics.tables import Topic, TopicVote
@@ -66,6 +66,9 @@ TABLES = [
     TopicVote,
     *ROSTER_TABLES,
     RateLimitBucket,
+    SmsOptOut,
+    SmsInbound,
+    AttendanceAnswer,
 ]
 
 APP_CONFIG = AppConfig(

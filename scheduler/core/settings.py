@@ -48,6 +48,12 @@ class Settings:
     outbox_max_attempts: int = 8  # then the message is marked failed
     outbox_backoff_seconds: int = 60  # first retry delay; doubles per attempt, capped at 6 h
     outbox_batch: int = 200  # rows one sender claims at a time (one SMTP connection per batch)
+    # text messages (scheduler/notifications/sms_provider.py): "" (none: e-mail only) or "twilio"
+    sms_provider: str = ""
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""  # also the key Twilio signs its webhooks with
+    twilio_from: str = ""  # the sending number (E.164) or a Messaging Service SID
+    twilio_base_url: str = "https://api.twilio.com"
     # PostgreSQL connections each app process may open (asyncpg pool max_size); the worker and
     # `migrate` use at most 4. Total: web workers x pool + 4 per worker process, under max_connections.
     db_pool_size: int = 10
@@ -120,6 +126,20 @@ class Settings:
         jobs = env.get("FB_JOBS_IN_PROCESS", "1").lower()
         if jobs not in ("0", "1", "true", "false", "yes", "no", "on", "off"):
             raise SettingsError("FB_JOBS_IN_PROCESS must be 1 or 0")
+        sms_provider = env.get("FB_SMS_PROVIDER", "").strip().lower()
+        if sms_provider not in ("", "twilio"):
+            raise SettingsError("FB_SMS_PROVIDER must be twilio or empty")
+        twilio = {name: env.get(var, getattr(defaults, name)).strip() for name, var in (
+            ("twilio_account_sid", "FB_TWILIO_ACCOUNT_SID"), ("twilio_auth_token", "FB_TWILIO_AUTH_TOKEN"),
+            ("twilio_from", "FB_TWILIO_FROM"), ("twilio_base_url", "FB_TWILIO_BASE_URL"))}
+        if sms_provider == "twilio":
+            missing = [var for name, var in (("twilio_account_sid", "FB_TWILIO_ACCOUNT_SID"),
+                                             ("twilio_auth_token", "FB_TWILIO_AUTH_TOKEN"),
+                                             ("twilio_from", "FB_TWILIO_FROM")) if not twilio[name]]
+            if missing:
+                raise SettingsError(f"FB_SMS_PROVIDER=twilio needs {', '.join(missing)}")
+            if not twilio["twilio_base_url"].startswith(("https://", "http://")):
+                raise SettingsError("FB_TWILIO_BASE_URL must start with https:// or http://")
         tz = env.get("FB_TIMEZONE", defaults.timezone)
         try:
             ZoneInfo(tz)
@@ -146,6 +166,8 @@ class Settings:
             smtp_from=env.get("FB_SMTP_FROM", defaults.smtp_from),
             jobs_in_process=jobs in ("1", "true", "yes", "on"),
             log_format=log_format,
+            sms_provider=sms_provider,
+            **twilio,
             **numbers,
             **columns,
         )

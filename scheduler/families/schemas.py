@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
@@ -16,6 +16,11 @@ class FamilyIn(Struct, forbid_unknown_fields=True):
     language: LangCode
     email: Email
     guardians: list[Name] = []
+    # absent: unchanged (a new family: none); "" removes it
+    phone: Annotated[str, Meta(max_length=32, description="a mobile number for texts, e.g. +16125550123")] | None = None
+    # absent: unchanged (a new family: e-mail, and text when it has a phone)
+    channels: Annotated[Literal["email", "sms", "both"],
+                        Meta(description="how messages reach the family: e-mail, text (sms) or both")] | None = None
 
 
 class FamilyOut(Struct):
@@ -26,6 +31,8 @@ class FamilyOut(Struct):
     email: str
     guardians: list[str]
     updated_at: dt.datetime
+    phone: str = ""
+    channels: str = "email"
 
 
 class FamilyPage(Struct):

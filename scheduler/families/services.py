@@ -22,6 +22,7 @@ from scheduler.core.db import use_case, writing
 from scheduler.core.errors import InvalidInput, NotFound
 from scheduler.core.grades import GRADES, canonical_grade
 from scheduler.core.paging import PageRequest, fetch_page
+from scheduler.core.phones import channel_problems, default_channels, normalize_phone
 from scheduler.core.timeutil import format_local, parse_local_spans, utcnow
 from scheduler.events.tables import Event
 from scheduler.families.schemas import (
@@ -38,7 +39,8 @@ from scheduler.families.tables import Child, EventInterest, Family, FamilyAvaila
 
 def _family_out(row: dict[str, Any]) -> FamilyOut:
     return FamilyOut(id=row["id"], school_id=row["school"], name=row["name"], language=row["language"],
-                     email=row["email"], guardians=row["guardians"], updated_at=row["updated_at"])
+                     email=row["email"], guardians=row["guardians"], updated_at=row["updated_at"],
+                     phone=row.get("phone") or "", channels=row.get("channels") or "email")
 
 
 async def _family(family_id: int) -> dict[str, Any]:
@@ -48,12 +50,21 @@ async def _family(family_id: int) -> dict[str, Any]:
     return row
 
 
-def _family_problems(data: FamilyIn) -> list[tuple[str, str]]:
+def _family_problems(data: FamilyIn, current: dict[str, Any] | None = None
+                    ) -> tuple[list[tuple[str, str]], str, str]:
+    """Problems, and the phone (E.164) and channels the family will have (``current``: its row, when it exists)."""
     problems = language_problems([data.language], "language")
     problems = [("language", m) for _, m in problems]
     if "@" not in data.email or data.email.strip() != data.email:
         problems.append(("email", f"{data.email!r} is not an email address"))
-    return problems
+    phone = normalize_phone(data.phone) if data.phone is not None else (current or {}).get("phone", "")
+    if phone is None:
+        problems.append(("phone", f"{data.phone!r} is not a phone number (write it with its country code, "
+                                  "e.g. +16125550123)"))
+        phone = ""
+    channels = data.channels or ((current or {}).get("channels") if current else default_channels(data.email, phone))
+    problems += channel_problems(channels or "email", data.email, phone)
+    return problems, phone, channels or "email"
 
 
 owner_of("family_id", "SELECT school, id AS family, NULL AS interpreter FROM family WHERE id = {}")
@@ -66,12 +77,13 @@ owner_of("child_id", "SELECT f.school, c.family, NULL AS interpreter FROM child 
 async def create_family(actor: Principal, slug: str, data: FamilyIn) -> FamilyOut:
     school = await school_by_slug(slug)
     require_admin(actor, school["id"])
-    problems = _family_problems(data)
+    problems, phone, channels = _family_problems(data)
     if problems:
         raise InvalidInput(problems)
     async with writing():
         row = (await Family.insert(Family(school=school["id"], name=data.name, language=data.language,
-                                          email=data.email, guardians=data.guardians))
+                                          email=data.email, guardians=data.guardians, phone=phone,
+                                          channels=channels))
                .returning(*Family.all_columns()).run())[0]
     return _family_out(row)
 
@@ -79,12 +91,13 @@ async def create_family(actor: Principal, slug: str, data: FamilyIn) -> FamilyOu
 async def update_family(actor: Principal, family_id: int, data: FamilyIn) -> FamilyOut:
     row = await _family(family_id)
     require_family_access(actor, family_id, row["school"])
-    problems = _family_problems(data)
+    problems, phone, channels = _family_problems(data, row)
     if problems:
         raise InvalidInput(problems)
     async with writing():
         await Family.update({Family.name: data.name, Family.language: data.language, Family.email: data.email,
-                             Family.guardians: data.guardians, Family.updated_at: utcnow()}
+                             Family.guardians: data.guardians, Family.phone: phone, Family.channels: channels,
+                             Family.updated_at: utcnow()}
                             ).where(Family.id == family_id).run()
     return _family_out(await _family(family_id))
 

@@ -24,6 +24,10 @@ class Family(Table):
     updated_at = Timestamptz(default=TimestamptzNow())
     # {"reminder": false, ...}: kinds of e-mail the family switched off (absent = on); see scheduler/notifications
     notification_prefs = Text(default="{}")
+    # E.164 ("+16125550123") or ""; from the roster or the family itself
+    phone = Varchar(length=20, default="")
+    # how messages reach the family: "email", "sms" or "both" (scheduler/notifications/channels.py)
+    channels = Varchar(length=8, default="email")
 
 
 class Child(Table):

@@ -34,6 +34,9 @@ class OutboxItem(Struct):
     reason: str
     created_at: dt.datetime
     sent_at: dt.datetime | None
+    channel: str = "email"  # or "sms": then to_phone is the recipient
+    to_phone: str = ""
+    provider_status: str = ""  # what the SMS provider last reported (delivered, undelivered ...)
 
 
 class OutboxPage(Struct):
@@ -48,7 +51,8 @@ def _item(row: dict[str, Any]) -> OutboxItem:
                       language=row["language"], event_id=row["event"], family_id=row["family"],
                       interpreter_id=row["interpreter"], attempts=row["attempts"],
                       next_attempt_at=row["next_attempt_at"], reason=row["last_error"], created_at=row["created_at"],
-                      sent_at=row["sent_at"])
+                      sent_at=row["sent_at"], channel=row["channel"], to_phone=row["to_phone"],
+                      provider_status=row["provider_status"])
 
 
 async def list_outbox(actor: Principal, slug: str, page: PageRequest, status: str | None) -> OutboxPage:

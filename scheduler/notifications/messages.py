@@ -34,7 +34,7 @@ LOCALES = Path(__file__).with_name("locales")
 
 #: Kinds a family receives; each can be switched off in the family's preferences.
 FAMILY_KINDS = ("registration_confirmed", "registration_waitlisted", "waitlist_offered", "waitlist_promoted",
-                "reminder", "event_rescheduled", "event_cancelled")
+                "reminder", "event_rescheduled", "event_cancelled", "attendance_question")
 #: Kinds about the school rather than an event (no event row, no invitation attached); not switchable:
 #: the roster invitation is how a family learns it can sign in at all (scheduler/roster/invitations.py).
 SCHOOL_KINDS = ("roster_invitation",)
@@ -67,6 +67,9 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "assignment_unclaimed": (_N("Still no interpreter (%(language)s): %(title)s"),
                              _N("Nobody has claimed the %(language)s interpreting at %(title)s on %(date)s at "
                                 "%(time)s yet. Please claim it or find someone who can.")),
+    "attendance_question": (_N("Will you come? %(title)s on %(date)s"),
+                            _N("%(title)s is on %(date)s at %(time)s. Will you come? Please answer at %(url)s -- if "
+                               "you cannot, your place goes to a family on the waitlist.")),
     "conference_postponed": (_N("Postponed: %(title)s, now on %(date)s"),
                              _N("The parent-teacher conferences of %(old_date)s are postponed to %(date)s. Your "
                                 "conferences keep their times of day; the first starts at %(first_time)s.")),

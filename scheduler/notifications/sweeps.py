@@ -47,10 +47,10 @@ from scheduler.core.languages import language_name
 from scheduler.core.settings import Settings
 from scheduler.events.services import localized
 from scheduler.events.tables import Event
-from scheduler.families.tables import Family
-from scheduler.notifications import messages
+from scheduler.notifications import attendance, channels, messages
 from scheduler.notifications.mailer import ConnectionFailed, DeliveryError, SmtpMailer
 from scheduler.notifications.preferences import preferences_url
+from scheduler.notifications.sms_provider import SmsMessage, SmsSender, sms_sender
 from scheduler.notifications.tables import Outbox
 
 log = logging.getLogger("family_bridge.notifications")
@@ -305,15 +305,17 @@ class _Batch:
         self.events = {e["id"]: e for e in await Event.select(*event_columns(), Event.school).where(
             Event.id.is_in(event_ids)).run()} if event_ids else {}
         school_ids = sorted({e["school"] for e in self.events.values()}
-                            | {r["school"] for r in rows if r["kind"] in messages.SCHOOL_KINDS and r["school"]})
+                            | {r["school"] for r in rows if r["school"] and (
+                                r["kind"] in messages.SCHOOL_KINDS or r["kind"] in channels.TEXT_KINDS)})
         self.schools = {s["id"]: s for s in await School.select().where(School.id.is_in(school_ids)).run()
                         } if school_ids else {}
         family_ids = sorted({r["family"] for r in rows if r["family"] is not None})
         self.conferences = conference_mail.ConferenceMail(self.domain, self.settings.smtp_from,
                                                           self.settings.public_url, self.now)
         await self.conferences.load(rows)
-        self.prefs = {f["id"]: json.loads(f["notification_prefs"] or "{}") for f in await Family.select(
-            Family.id, Family.notification_prefs).where(Family.id.is_in(family_ids)).run()} if family_ids else {}
+        self.families, self.opted_out = await channels.recipients(rows, family_ids)
+        self.prefs = {i: json.loads(f["notification_prefs"] or "{}") for i, f in self.families.items()}
+        self.settled = await attendance.settled_questions(rows)
         return rows
 
     def skip_reason(self, row: dict[str, Any]) -> str | None:
@@ -322,6 +324,12 @@ class _Batch:
             return self.conferences.skip_reason(row)
         if row["family"] is not None and self.prefs.get(row["family"], {}).get(row["kind"]) is False:
             return "switched off in the family's preferences"
+        if row["channel"] == "sms" and (row["to_phone"] in self.opted_out or not self.settings.sms_provider):
+            return "the number replied STOP" if self.settings.sms_provider else "text messages are not set up"
+        if row["kind"] in channels.TEXT_KINDS:
+            return None
+        if row["id"] in self.settled:
+            return "already answered, or the registration was cancelled"
         if row["kind"] in messages.SCHOOL_KINDS:  # about the school, not an event
             return None if row["school"] in self.schools else "the school no longer exists"
         event = self.events.get(row["event"])
@@ -329,7 +337,7 @@ class _Batch:
             return "the event no longer exists"
         if row["kind"] in messages.FAMILY_KINDS and row["kind"] != "event_cancelled" and event["status"] == "cancelled":
             return "the event was cancelled"
-        if row["kind"] == "reminder":
+        if row["kind"] in ("reminder", attendance.KIND):
             starts = json.loads(row["payload"]).get("starts")
             if event["starts_at"] is None or _utc(event["starts_at"]) <= self.now:
                 return "the event has started"
@@ -352,7 +360,7 @@ class _Batch:
                                starts_at=_utc(event["starts_at"]), timezone=school["timezone"], school=school["name"],
                                place=event["room_name"] or "", preferences_url=prefs,
                                deadline=_utc(payload["offered_until"]) if payload.get("offered_until") else None,
-                               values={"language": str(payload.get("language", "")),
+                               values={"language": str(payload.get("language", "")), "url": str(payload.get("url", "")),
                                        **_postponed_values(payload, school["timezone"], language)})
         method = messages.ICS_METHOD.get(row["kind"])
         ics = None
@@ -365,6 +373,8 @@ class _Batch:
                                 message_id=f"<outbox-{row['id']}@{self.domain}>", ics=ics, method=method,
                                 unsubscribe=prefs)
 
+    def text(self, row: dict[str, Any]) -> SmsMessage:
+        return channels.text_message(row, self.events, self.schools, self.settings)
 
     def school_message(self, row: dict[str, Any]):
         """A message about the school itself (a roster invitation): no event, no calendar attachment."""
@@ -409,22 +419,25 @@ def _address(sender: str) -> str:
 
 
 async def deliver(settings: Settings, now: dt.datetime, *, batch: int | None = None,
-                  mailer_factory: Callable[[Settings], Mailer] = SmtpMailer) -> DeliveryReport:
-    """Send every due message, batch by batch, until none is due or the server is unreachable."""
+                  mailer_factory: Callable[[Settings], Mailer] = SmtpMailer,
+                  sms_factory: Callable[[Settings], SmsSender | None] = sms_sender) -> DeliveryReport:
+    """Send every due message (e-mail and texts alike), batch by batch, until none is due or SMTP is down."""
     report = DeliveryReport()
+    down: dict[str, str] = {}  # channel -> why it cannot be reached now
     while True:
         ids = await claim(now, batch or settings.outbox_batch)
         if not ids:
             return report
         claimed_at = time.monotonic()
         ctx = _Batch(settings, now)
-        rows = await ctx.load(ids)
+        rows = await channels.route_batch(await ctx.load(ids), ctx.families, ctx.opted_out, settings, now, report)
         mailer = mailer_factory(settings)
-        down: str | None = None
+        texts: SmsSender | None = None
         try:
             for row in rows:
-                if down is not None:
-                    await _retry(row, down, now, settings, report)
+                channel = "sms" if row["channel"] == "sms" else "email"
+                if channel in down:
+                    await _retry(row, down[channel], now, settings, report)
                     continue
                 if time.monotonic() - claimed_at > (LEASE - dt.timedelta(minutes=1)).total_seconds():
                     await _finish(row["id"], {})  # lease nearly over: release, another run sends it
@@ -434,10 +447,15 @@ async def deliver(settings: Settings, now: dt.datetime, *, batch: int | None = N
                     await _finish(row["id"], {Outbox.status: "skipped", Outbox.last_error: reason})
                     report.skipped += 1
                     continue
+                sent: dict = {}
                 try:
-                    await mailer.send(ctx.message(row))
+                    if channel == "sms":
+                        receipt = await (texts := texts or sms_factory(settings)).send(ctx.text(row))
+                        sent = {Outbox.provider_ref: receipt.provider_ref, Outbox.provider_status: receipt.status}
+                    else:
+                        await mailer.send(ctx.message(row))
                 except ConnectionFailed as exc:
-                    down = exc.reason
+                    down[channel] = exc.reason
                     await _retry(row, exc.reason, now, settings, report)
                 except DeliveryError as exc:
                     if exc.permanent:
@@ -447,20 +465,23 @@ async def deliver(settings: Settings, now: dt.datetime, *, batch: int | None = N
                     else:
                         await _retry(row, exc.reason, now, settings, report)
                 else:
-                    await _finish(row["id"], {Outbox.status: "sent", Outbox.sent_at: now, Outbox.last_error: ""})
+                    await _finish(row["id"], {Outbox.status: "sent", Outbox.sent_at: now, Outbox.last_error: "",
+                                              **sent})
                     report.sent += 1
         finally:
             await mailer.close()
+            if texts is not None:
+                await texts.close()
         log.info("outbox batch: %d sent, %d retried, %d failed, %d skipped", report.sent, report.retried,
                  report.failed, report.skipped)
-        if down is not None:
+        if "email" in down:
             return report
 
 
 async def run_sweeps(settings: Settings, now: dt.datetime) -> dict[str, int]:
     """Every queueing sweep once; counts of newly queued messages per sweep."""
     counts = {"offers": await expired_offers(now), "event_changes": await event_changes(now),
-              "reminders": await due_reminders(now),
+              "reminders": await due_reminders(now), "questions": await attendance.due_questions(settings, now),
               "conference_reminders": await conference_notices.due_reminders(now),
               "unclaimed": await unclaimed_assignments(now, settings.escalate_days)}
     log.info("sweeps queued %s", counts)

@@ -36,7 +36,7 @@ from scheduler.core.db import use_case
 from scheduler.core.errors import InvalidInput
 from scheduler.core.timeutil import utcnow
 from scheduler.families.tables import Child, EventInterest, Family, FamilyAvailability, FamilyDatedAvailability
-from scheduler.notifications.tables import Outbox
+from scheduler.notifications.tables import Outbox, SmsInbound
 from scheduler.planning.instance import parse_key
 from scheduler.planning.tables import Plan
 from scheduler.privacy.records import family_for, family_key, idempotency_rows, is_family_entry, unplaced_of
@@ -157,8 +157,10 @@ async def _erase(actor: Principal, family_id: int, confirm: int | None) -> Delet
         Outbox.status: "skipped", Outbox.last_error: ERASED_REASON, Outbox.lease_until: None}).where(
         (Outbox.family == family_id) & (Outbox.status == "pending")).returning(Outbox.id).run())
     for row in await Outbox.select(Outbox.id).where(Outbox.family == family_id).run():
-        await Outbox.update({Outbox.family: None, Outbox.to_email: "", Outbox.payload: "{}",
+        await Outbox.update({Outbox.family: None, Outbox.to_email: "", Outbox.to_phone: "", Outbox.payload: "{}",
                              Outbox.dedupe_key: f"erased:{row['id']}"}).where(Outbox.id == row["id"]).run()
+    # the texts the family sent are its words: erased (a STOP stays in sms_opt_out, by number: carriers require it)
+    await SmsInbound.delete().where(SmsInbound.family == family_id).run()
 
     # 5. copies of the family's availability and interests inside stored plans
     key = family_key(family_id)

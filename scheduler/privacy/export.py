@@ -30,7 +30,7 @@ from scheduler.core.languages import INSTRUCTION_LANGUAGE
 from scheduler.core.timeutil import format_local, utcnow
 from scheduler.events.tables import Event
 from scheduler.families.tables import Child, EventInterest, Family, FamilyAvailability, FamilyDatedAvailability
-from scheduler.notifications.tables import Outbox
+from scheduler.notifications.tables import AttendanceAnswer, Outbox, SmsInbound
 from scheduler.planning.tables import Plan
 from scheduler.privacy.records import (
     SOURCES,
@@ -81,8 +81,14 @@ async def _document(family: dict[str, Any]) -> dict[str, Any]:
     care = await ChildcareBooking.select().where(
         ChildcareBooking.registration.is_in([r["id"] for r in regs] or [-1])
         | ChildcareBooking.child.is_in(child_ids or [-1])).order_by(ChildcareBooking.id).run()
+    said = {a["registration"]: {"answer": a["answer"], "channel": a["channel"], "at": a["answered_at"]}
+            for a in await AttendanceAnswer.select().where(
+                AttendanceAnswer.registration.is_in([r["id"] for r in regs] or [-1])).run()}
     interests = await EventInterest.select().where(EventInterest.family == fid).order_by(EventInterest.event).run()
     outbox = await Outbox.select().where(Outbox.family == fid).order_by(Outbox.id).run()
+    texts = await SmsInbound.select(SmsInbound.from_phone, SmsInbound.body, SmsInbound.handled_as,
+                                    SmsInbound.received_at).where(SmsInbound.family == fid).order_by(
+        SmsInbound.id).run()
     votes = await TopicVote.select(TopicVote.topic.title, TopicVote.created_at).where(TopicVote.family == fid).run()
 
     event_ids = {r["event"] for r in regs} | {c["event"] for c in care} | {i["event"] for i in interests}
@@ -118,7 +124,7 @@ async def _document(family: dict[str, Any]) -> dict[str, Any]:
             "id": r["id"], "event": event_ref(r["event"]), "status": r["status"], "waitlist_position": position,
             "adults": r["adults"], "language": language,
             "interpreter_needed": None if language == INSTRUCTION_LANGUAGE else language,
-            "offered_until": r["offered_until"], "childcare": care_by_reg[r["id"]],
+            "offered_until": r["offered_until"], "childcare": care_by_reg[r["id"]], "will_come": said.get(r["id"]),
             "created_at": r["created_at"], "updated_at": r["updated_at"]})
 
     users = await User.select(User.id, User.role, User.name, User.email, User.created_at).where(
@@ -140,7 +146,7 @@ async def _document(family: dict[str, Any]) -> dict[str, Any]:
         "school": {"id": school["id"], "name": school["name"], "slug": school["slug"], "timezone": tz},
         "profile": {
             "id": fid, "name": family["name"], "email": family["email"], "language": family["language"],
-            "guardians": list(family["guardians"] or []),
+            "guardians": list(family["guardians"] or []), "phone": family["phone"], "channels": family["channels"],
             "preferences": {"email": json.loads(family["notification_prefs"] or "{}")},
             "created_at": family["created_at"], "updated_at": family["updated_at"]},
         "children": [{"id": c["id"], "first_name": c["first_name"], "grade": c["grade"], "age_band": c["age_band"],
@@ -157,8 +163,10 @@ async def _document(family: dict[str, Any]) -> dict[str, Any]:
                          "note": "the link itself is stored only as a keyed hash and cannot be exported"}
                         for t in tokens],
         "notifications": [{"id": o["id"], "kind": o["kind"], "status": o["status"], "to_email": o["to_email"],
-                           "language": o["language"], "event": event_ref(o["event"]), "reason": o["last_error"],
+                           "channel": o["channel"], "to_phone": o["to_phone"], "language": o["language"], "event": event_ref(o["event"]), "reason": o["last_error"],
                            "created_at": o["created_at"], "sent_at": o["sent_at"]} for o in outbox],
+        "text_messages": [{"from": t["from_phone"], "body": t["body"], "taken_as": t["handled_as"],
+                           "received_at": t["received_at"]} for t in texts],
         "users": [{"id": u["id"], "role": u["role"], "name": u["name"], "email": u["email"],
                    "created_at": u["created_at"],
                    "api_token": "stored only as a hash; shown once when created, never exported"} for u in users],

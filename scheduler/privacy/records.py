@@ -40,6 +40,8 @@ SOURCES: dict[str, str] = {
     "roster_family": "roster",  # which household of the school's roster the family is
     "roster_child": "roster",
     "roster_class_enrollment": "roster",
+    "sms_inbound": "text_messages",
+    "attendance_answer": "registrations",  # the answer to the day-before "will you come?"  # texts the family sent us (STOP, answers, messages for the school)
 }
 
 

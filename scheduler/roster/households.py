@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from scheduler.core.phones import normalize_phone
 from scheduler.roster.model import Guardian, Roster
 
 _DIGITS = re.compile(r"\D+")
@@ -46,6 +47,7 @@ class FamilyValues:
     email: str
     language: str
     guardians: tuple[str, ...]  # names
+    phone: str = ""  # E.164 (the first guardian's number that reads as one), "" when none
 
 
 def _phone(value: str) -> str:
@@ -131,6 +133,7 @@ def family_values(household: Household, roster: Roster, school_language: str) ->
     if not surnames:
         surnames = list(dict.fromkeys(s.family_name for s in students if s.family_name))
     email = next((g.email for g in guardians if "@" in g.email), "")
+    phone = next((p for p in (normalize_phone(g.phone) for g in guardians) if p), "")
     language = next((p.language for p in [*guardians, *students] if p.language), school_language)
-    return FamilyValues(name=f"{' / '.join(surnames)} family"[:120], email=email[:254], language=language,
+    return FamilyValues(name=f"{' / '.join(surnames)} family"[:120], email=email[:254], language=language, phone=phone,
                         guardians=tuple(g.name[:120] for g in guardians if g.name))

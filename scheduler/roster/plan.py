@@ -36,7 +36,7 @@ from scheduler.roster.households import FamilyValues, Household, family_values
 from scheduler.roster.model import Problem, Roster
 
 SIS, FAMILY = "sis", "family"
-FAMILY_FIELDS = {"name": SIS, "email": SIS, "guardians": SIS, "language": FAMILY}
+FAMILY_FIELDS = {"name": SIS, "email": SIS, "guardians": SIS, "language": FAMILY, "phone": SIS}
 CHILD_FIELDS = {"first_name": SIS, "grade": SIS, "age_band": FAMILY}
 KINDS = ("families", "children", "teachers", "classes", "enrollments")
 EXAMPLES = 5  # rows shown per kind and action in a preview
@@ -56,7 +56,7 @@ class FamilyRow:
     guardians: tuple[str, ...]
     sis: dict[str, str]
     active: bool
-    current: dict[str, Any]  # name, email, language, guardians as the Family row has them now
+    current: dict[str, Any]  # name, email, language, guardians, phone as the Family row has them now
 
 
 @dataclasses.dataclass(slots=True)
@@ -127,11 +127,13 @@ def merge(fields: dict[str, str], new: dict[str, Any], sis: dict[str, str], curr
     remembered = dict(sis)
     kept: list[str] = []
     for field, owner in fields.items():
+        if field not in new:
+            continue  # values read without the field (before it existed): nothing to say about it
         value, last = new[field], sis.get(field)
         if last == fingerprint(value):
             continue  # the SIS says what it said last time: whatever is here now stays
         remembered[field] = fingerprint(value)
-        if current[field] == value:
+        if current.get(field, value) == value:  # a row read without the field: unchanged
             continue
         if owner == FAMILY and last is not None and fingerprint(current[field]) != last:
             kept.append(field)
@@ -219,7 +221,7 @@ def plan(roster: Roster, households: list[Household], snapshot: Snapshot, school
 
 def _family_step(result: Plan, household: Household, row: FamilyRow | None, values: FamilyValues, ref: Any) -> None:
     new = {"name": values.name, "email": values.email, "language": values.language,
-           "guardians": list(values.guardians)}
+           "guardians": list(values.guardians), "phone": values.phone}
     internal = {"key": household.key, "guardians": list(household.guardians)}
     if row is None:
         internal["sis"] = {f: fingerprint(new[f]) for f in FAMILY_FIELDS}

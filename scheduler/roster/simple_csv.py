@@ -17,7 +17,8 @@ nothing, and a row that disappears deactivates. (A renamed child is therefore a 
 template has no stable id, which is what OneRoster's ``sourcedId`` is for.) Those made-up ids are
 hashes, so the ids the roster keeps name nobody.
 
-The phone number only helps group rows; Family Bridge has no text messages, so it is not stored.
+The phone number groups rows and becomes the family's number for text messages (E.164, the first
+guardian's that reads as a number; see scheduler/core/phones.py).
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from scheduler.accounts.tables import User
 from scheduler.core.auth import Principal, hash_api_token, new_api_token, require_admin
 from scheduler.core.db import locked, use_case
 from scheduler.core.errors import InvalidInput, NotFound
+from scheduler.core.phones import default_channels
 from scheduler.core.settings import Settings
 from scheduler.core.timeutil import utcnow
 from scheduler.families.services import canonical_grade
@@ -80,7 +81,7 @@ def child_values(roster: Roster) -> tuple[dict[str, dict[str, str]], list[Proble
 async def load_snapshot(school_id: int) -> Snapshot:
     """What the school has now: roster families and children with their current values, staff, classes."""
     current = {f["id"]: f for f in await Family.select(
-        Family.id, Family.name, Family.email, Family.language, Family.guardians).where(
+        Family.id, Family.name, Family.email, Family.language, Family.guardians, Family.phone).where(
         Family.school == school_id).run()}
     families = [FamilyRow(id=r["id"], family_id=r["family"], user_id=r["user"], key=r["key"],
                           guardians=tuple(r["guardians"] or ()), sis=json.loads(r["sis"]), active=r["active"],
@@ -112,7 +113,7 @@ async def load_snapshot(school_id: int) -> Snapshot:
 
 def _family_fields(row: dict[str, Any]) -> dict[str, Any]:
     return {"name": row.get("name"), "email": row.get("email"), "language": row.get("language"),
-            "guardians": list(row.get("guardians") or [])}
+            "guardians": list(row.get("guardians") or []), "phone": row.get("phone") or ""}
 
 
 def school_language(school: dict[str, Any]) -> str:
@@ -175,7 +176,9 @@ async def _families(p: Plan, school_id: int, snapshot: Snapshot, now) -> dict[An
     rows = {r.id: r for r in snapshot.families}
     refs = {r.id: (r.id, r.family_id) for r in rows.values() if r.family_id is not None}
     new = p.creates["families"]
-    family_ids = await _insert(Family, [Family(school=school_id, **s.writes) for s in new])
+    family_ids = await _insert(Family, [  # channels: what the roster gives (e-mail, text when there is a phone)
+        Family(school=school_id, channels=default_channels(s.writes.get("email", ""), s.writes.get("phone", "")),
+               **s.writes) for s in new])
     users = await _users(school_id, [(fid, s.writes) for s, fid in zip(new, family_ids)])
     roster_ids = await _insert(RosterFamily, [
         RosterFamily(school=school_id, family=fid, user=users.get(fid), key=s.internal["key"],

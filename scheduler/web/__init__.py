@@ -21,9 +21,11 @@ from scheduler.core.errors import DomainError
 from scheduler.web import (
     admin_conference_pages,
     admin_event_pages,
+    admin_inbox_pages,
     admin_resource_pages,
     admin_school_pages,
     admin_topic_pages,
+    attendance_pages,
     family_pages,
     family_voice_pages,
     interpreter_pages,
@@ -44,7 +46,8 @@ def router() -> Router:
     pages = Router(
         path="/",
         route_handlers=[*signin_pages.ROUTES, *planner_pages.ROUTES, *admin_event_pages.ROUTES,
-                        *admin_resource_pages.ROUTES, *admin_school_pages.ROUTES, *admin_topic_pages.ROUTES,
+                        *admin_resource_pages.ROUTES, *admin_school_pages.ROUTES, *admin_inbox_pages.ROUTES,
+                        *admin_topic_pages.ROUTES, *attendance_pages.ROUTES,
                         *family_pages.ROUTES, *family_voice_pages.ROUTES,
                         *interpreter_pages.ROUTES, *preferences_pages.ROUTES, *roster_pages.ROUTES,
                         *admin_conference_pages.ROUTES, *teacher_pages.ROUTES],

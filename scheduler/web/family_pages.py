@@ -108,8 +108,13 @@ async def family_context(page: Page, show: str = "") -> dict[str, Any]:
         hour=lambda m: clock_minutes(m, page.language), age_bands=AGE_BANDS, page_languages=NAMES,
         language_name=lambda code: language_label(code, page.language), dated=availability.dated,
         school_links=school_links, school_qr=qr(school_links["https"], page.gettext("QR code for the school calendar")),
-        private=None, notices=_notices(page), **voice,
+        private=None, notices=_notices(page), channel_choices=_channel_choices(page), **voice,
         **await conference_context(page, actor, family_id, trip.meetings))
+
+
+def _channel_choices(page: Page) -> list[tuple[str, str]]:
+    _ = page.gettext
+    return [("email", _("E-mail")), ("sms", _("Text messages (SMS)")), ("both", _("Both"))]
 
 
 @post("/family/availability", include_in_schema=False, guards=[pages.signed_in("family")])
@@ -138,17 +143,24 @@ async def upload_busy(page: Page) -> Redirect:
 
 
 @post("/family/profile", include_in_schema=False, guards=[pages.signed_in("family")])
-async def save_profile(page: Page) -> Redirect:
+async def save_profile(page: Page) -> Template | Redirect:
+    """Language, phone and channels (e-mail, texts or both): the API's validation, problems shown beside the form."""
     form = await page.form()
     family_id = _family_id(page)
     actor = page.require().principal
     family = await families.get_family(actor, family_id)
-    language = _one(form, "language") or family.language
-    await families.update_family(actor, family_id, convert(FamilyIn, {
-        "name": family.name, "language": language, "email": family.email, "guardians": family.guardians}))
-    response = back("/family", "profile")
-    response.delete_cookie(LANGUAGE_COOKIE)  # the profile's language now decides the page's
-    return response
+    values = {"language": _one(form, "language") or family.language,
+              "phone": _one(form, "phone") if "phone" in form else family.phone,
+              "channels": _one(form, "channels") or family.channels}
+
+    async def work() -> Redirect:
+        await families.update_family(actor, family_id, convert(FamilyIn, {
+            "name": family.name, "email": family.email, "guardians": family.guardians, **values}))
+        response = back("/family#profile-title", "profile")
+        response.delete_cookie(LANGUAGE_COOKIE)  # the profile's language now decides the page's
+        return response
+
+    return await page.submit(work, "family.html", values, **await family_context(page))
 
 
 @post("/family/children", include_in_schema=False, guards=[pages.signed_in("family")])

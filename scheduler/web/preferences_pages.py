@@ -25,6 +25,7 @@ KIND_NAMES = {
     "reminder": N_("Reminders before an event"),
     "event_rescheduled": N_("When an event moves to a new time"),
     "event_cancelled": N_("When an event is cancelled"),
+    "attendance_question": N_("The day before: will you come?"),
 }
 
 

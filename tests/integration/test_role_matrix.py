@@ -45,7 +45,7 @@ from scheduler.core.access import OWNERS, Access, declared
 from scheduler.core.auth import hash_api_token
 from scheduler.events.tables import Event
 from scheduler.families.tables import Child, Family
-from scheduler.notifications.tables import Outbox
+from scheduler.notifications.tables import Outbox, SmsInbound
 from scheduler.piccolo_app import TABLES
 from scheduler.planning.tables import Plan
 from scheduler.topics.tables import Topic
@@ -97,6 +97,8 @@ async def build_world() -> dict[str, Any]:
     plan = await one(Plan, school=alpha, status="failed", instance="{}", error="matrix")
     outbox = await one(Outbox, kind="registration_confirmed", dedupe_key="matrix-1", school=alpha, family=fam_own,
                        event=event, to_email="own@example.org", status="failed")
+    inbound = await one(SmsInbound, provider_ref="SM-matrix", from_phone="+16125550100", body="hello", school=alpha,
+                        family=fam_own, language="es")  # a text in school A's inbox
     window = await one(ConferenceWindow, school=alpha, name="Spring")
     await one(ConferenceEvening, window=window, starts_at=START, ends_at=START + dt.timedelta(hours=3))
     # the conference teacher is teacher_own's (same e-mail); teacher_other teaches at school A too
@@ -118,7 +120,7 @@ async def build_world() -> dict[str, Any]:
     return {"slug": "alpha", "family_id": fam_own, "child_id": child, "event_id": event,
             "registration_id": registration, "interpreter_id": interp_own, "room_id": room, "childcare_id": care,
             "assignment_id": assignment, "plan_id": plan, "outbox_id": outbox, "window_id": window,
-            "teacher_id": teacher, "meeting_id": meeting, "topic_id": topic,
+            "teacher_id": teacher, "meeting_id": meeting, "topic_id": topic, "inbound_id": inbound,
             "user_id": user_ids["interpreter_own"]}  # a staff account of school A
 
 

@@ -118,3 +118,11 @@ def test_a_family_is_matched_by_its_guardians_so_a_new_guardian_updates_it():
     erased = plan(roster, groups, Snapshot([gone], [], {}, {}, {}), "en", values)
     assert erased.counts()["families"]["created"] == 5  # a family that deleted its account is not made again
     assert any("deleted its account" in n.message for n in erased.notes)
+
+
+def test_the_roster_gives_the_family_a_phone_for_texts_when_it_reads_as_one():
+    roster = lincoln(users=("ana.garcia@example.org,,555-0101", "ana.garcia@example.org,,(612) 555-0101"))
+    by_key = {h.key: family_values(h, roster, "en") for h in households(roster)}
+    assert by_key["guardians:G1"].phone == "+16125550101"  # E.164, as the SMS provider sends it back
+    assert by_key["guardians:G3"].phone == ""  # "555-0103": seven digits, not a number a text can reach
+    assert FAMILY_FIELDS["phone"] == FAMILY_FIELDS["email"]  # the SIS owns it, like the e-mail

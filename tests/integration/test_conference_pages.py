@@ -276,10 +276,15 @@ async def test_postponing_an_evening_moves_every_meeting_and_tells_each_family(w
     report = in_app(web, sweeps.deliver, dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=smtp.port),
                     dt.datetime(2027, 3, 1, tzinfo=dt.timezone.utc))
     assert report.sent >= len(told), mail
-    postponed = [m for m in smtp.inbox.messages if str(m["Subject"]).startswith("Postponed")]
+    # each family once, in its own language (the Garcias read Spanish)
+    postponed = [m for m in smtp.inbox.messages if str(m["Subject"]).startswith(("Postponed", "Aplazado"))]
     assert len(postponed) == len(told)
-    body = postponed[0].get_body(("plain",)).get_content()
+    english = next(m for m in postponed if str(m["Subject"]).startswith("Postponed"))
+    body = english.get_body(("plain",)).get_content()
     assert "are postponed to Tuesday, March 23, 2027" in body and "Tuesday, March 16, 2027" in body
+    if any(o["language"] == "es" for o in told):
+        spanish = next(m for m in postponed if str(m["Subject"]).startswith("Aplazado"))
+        assert "23 de marzo de 2027" in spanish.get_body(("plain",)).get_content()
 
 
 async def test_a_teacher_signs_in_by_e_mail_sees_the_day_and_edits_times_until_the_solve(web, school, smtp):

@@ -49,6 +49,11 @@ WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 FEEDS = ("/calendars/",)
 
 
+#: reads whose answer depends on the object's state: a cancelled meeting, or a week not published, has no
+#: free times to move to, and saying so (409) is more use than an empty list
+READS_THAT_CONFLICT = frozenset({"/conference-meetings/{meeting_id:int}/free-slots"})
+
+
 def error_codes(methods: set[str], path: str, rule: str) -> list[int]:
     """The error statuses an operation can answer (see the module docstring)."""
     codes = {400, 404, 422}
@@ -58,6 +63,8 @@ def error_codes(methods: set[str], path: str, rule: str) -> list[int]:
         codes.add(403)  # a link that is malformed or signed for something else
     if methods & WRITES:
         codes |= {409, 413}
+    if path in READS_THAT_CONFLICT:
+        codes.add(409)
     if rate_limit_group(path) is not None:
         codes.add(429)
     if path == "/ready":

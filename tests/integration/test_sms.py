@@ -172,11 +172,11 @@ async def test_stop_stops_texts_at_once_and_start_resumes_them(sms_client, sms_s
     assert r.status_code == 200
     assert rows(client, SmsOptOut) == []
     in_app(client, sweeps.deliver, sms_settings, later)
-    assert [m["Body"][:40] for m in twilio.to(SOMALI_PHONE)] == [
-        "Lincoln Elementary: you will get texts a"]
+    assert [m["Body"][:40] for m in twilio.to(SOMALI_PHONE)] == [  # in the family's Somali
+        "Lincoln Elementary: mar kale ayaad heli "]
     r = await inbound(client, "help", "SM-help-1")
     in_app(client, sweeps.deliver, sms_settings, later)
-    assert "Reply STOP" in twilio.to(SOMALI_PHONE)[-1]["Body"]
+    assert "JOOJI" in twilio.to(SOMALI_PHONE)[-1]["Body"]  # "reply STOP", in Somali with its Somali keyword
 
 
 async def test_an_unsigned_or_wrongly_signed_request_is_refused_and_changes_nothing(sms_client, sms_settings,
@@ -291,7 +291,7 @@ async def test_a_texted_no_the_day_before_frees_the_seat_and_the_email_link_answ
     day_before = dt.datetime.fromisoformat(START) - dt.timedelta(hours=23)
     counts, _report = in_app(client, sweeps.run_once, sms_settings, day_before)
     assert counts["questions"] == 1  # only the confirmed family is asked
-    question = next(t for t in twilio.to(SOMALI_PHONE) if "YES or NO" in t["Body"])
+    question = next(t for t in twilio.to(SOMALI_PHONE) if "HAA ama MAYA" in t["Body"])  # "YES or NO" in Somali
     assert "/attendance/" in question["Body"] and segments(question["Body"]).count <= 2
     assert in_app(client, sweeps.run_once, sms_settings, day_before)[0]["questions"] == 0  # asked once
 

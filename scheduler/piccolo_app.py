@@ -25,6 +25,7 @@ from resources.tables import (
 )
 from scheduler.accounts.tables import IdempotencyKey, SignInLink, User, WebSession
 from scheduler.assignments.tables import InterpreterAssignment
+from scheduler.attendance.tables import ATTENDANCE_TABLES
 from scheduler.bookings.tables import ChildcareBooking, Registration
 from scheduler.conferences.tables import CONFERENCE_TABLES
 from scheduler.events.tables import Event
@@ -69,6 +70,7 @@ TABLES = [
     SmsOptOut,
     SmsInbound,
     AttendanceAnswer,
+    *ATTENDANCE_TABLES,
 ]
 
 APP_CONFIG = AppConfig(

@@ -26,3 +26,7 @@ class InterpreterAssignment(Table):
     ends_at = Timestamptz()
     claimed_at = Timestamptz(null=True, default=None)
     updated_at = Timestamptz(default=TimestamptzNow())
+    # the day-before "will you be there?" (assignments/day_before.py): "" until the interpreter holding it
+    # answers "yes"; a "no" releases the work, so it is cleared again whenever the work changes hands
+    day_before_answer = Varchar(length=3, default="")
+    day_before_answered_at = Timestamptz(null=True, default=None)

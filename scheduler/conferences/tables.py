@@ -15,7 +15,7 @@ what serialises moves on SQLite (plus ``BEGIN IMMEDIATE``).
 
 from __future__ import annotations
 
-from piccolo.columns import Array, Boolean, ForeignKey, Integer, OnDelete, SmallInt, Text, Timestamptz, Varchar
+from piccolo.columns import Array, Boolean, Date, ForeignKey, Integer, OnDelete, SmallInt, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -131,5 +131,23 @@ class ConferenceHold(Table):
     expires_at = Timestamptz()
 
 
+class ConferenceConfirmation(Table):
+    """The day-before question to one family about one evening of its conferences, and its answer.
+
+    Written when the question is first queued (``conferences/confirmations.py``); the signed link
+    names this row. Unique per (family, evening_date) -- the local date -- by an index of the
+    migration, so two sweeps ask once. ``answer``: "" (not yet), "yes", or "no" (the family's
+    meetings of that evening were cancelled through ``booking.cancel_live``).
+    """
+
+    family = ForeignKey(references=Family, on_delete=OnDelete.cascade, index=True, null=False)
+    window = ForeignKey(references=ConferenceWindow, on_delete=OnDelete.cascade, index=True, null=False)
+    evening_date = Date()
+    answer = Varchar(length=3, default="")
+    channel = Varchar(length=8, default="")  # sms / web (the e-mail's link)
+    asked_at = Timestamptz(default=TimestamptzNow())
+    answered_at = Timestamptz(null=True, default=None)
+
+
 CONFERENCE_TABLES = [ConferenceWindow, ConferenceEvening, ConferenceTeacher, ConferenceTeacherTime, ConferenceClass,
-                     ConferenceSplitHousehold, ConferenceMeeting, ConferenceHold]
+                     ConferenceSplitHousehold, ConferenceMeeting, ConferenceHold, ConferenceConfirmation]

@@ -145,7 +145,8 @@ async def claim(actor: Principal, assignment_id: int, buffer_minutes: int) -> As
         raise Conflict(problem, "assignment_id")
     updated = await InterpreterAssignment.update({
         InterpreterAssignment.status: "claimed", InterpreterAssignment.interpreter: me["id"],
-        InterpreterAssignment.claimed_at: utcnow(), InterpreterAssignment.updated_at: utcnow()}).where(
+        InterpreterAssignment.claimed_at: utcnow(), InterpreterAssignment.updated_at: utcnow(),
+        InterpreterAssignment.day_before_answer: ""}).where(
         (InterpreterAssignment.id == assignment_id) & (InterpreterAssignment.status == "open")
     ).returning(*InterpreterAssignment.all_columns()).run()
     if not updated:
@@ -193,7 +194,8 @@ async def assign(actor: Principal, assignment_id: int, interpreter_id: int, buff
     now = utcnow()
     updated = await InterpreterAssignment.update({
         InterpreterAssignment.status: "confirmed", InterpreterAssignment.interpreter: person["id"],
-        InterpreterAssignment.claimed_at: now, InterpreterAssignment.updated_at: now}).where(
+        InterpreterAssignment.claimed_at: now, InterpreterAssignment.updated_at: now,
+        InterpreterAssignment.day_before_answer: ""}).where(
         (InterpreterAssignment.id == assignment_id) & (InterpreterAssignment.status == "open")
     ).returning(*InterpreterAssignment.all_columns()).run()
     await notify("assignment_confirmed", f"assignment-confirmed:{assignment_id}:{person['id']}", person["email"],
@@ -206,8 +208,13 @@ async def assign(actor: Principal, assignment_id: int, interpreter_id: int, buff
 @use_case
 async def release(actor: Principal, assignment_id: int) -> AssignmentOut:
     me = await _interpreter_for(actor, lock=True)
+    return await release_held(me["id"], assignment_id)
+
+
+async def release_held(interpreter_id: int, assignment_id: int) -> AssignmentOut:
+    """The one release path (the board's button, an "I cannot come" the day before): the work reopens."""
     row = await _assignment(assignment_id, lock=True)
-    if row["interpreter"] != me["id"] or row["status"] not in TAKEN:
+    if row["interpreter"] != interpreter_id or row["status"] not in TAKEN:
         raise Conflict(f"assignment {assignment_id} is not yours to release", "assignment_id")
     updated = await InterpreterAssignment.update({
         InterpreterAssignment.status: "open", InterpreterAssignment.interpreter: None,

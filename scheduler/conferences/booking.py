@@ -262,9 +262,20 @@ async def cancel(actor: Principal, meeting_id: int) -> MeetingOut:
 
     Cancelled meetings stay as rows (feeds show the cancellation); the slot is free at once.
     """
-    meeting = await _meeting_for(actor, meeting_id)
-    await locked(Family.select(Family.id).where(Family.id == meeting["family"])).run()
-    meeting = await _meeting_for(actor, meeting_id)
+    await _meeting_for(actor, meeting_id)
+    window = await cancel_live(meeting_id)
+    row = await ConferenceMeeting.select(*meeting_columns()).where(ConferenceMeeting.id == meeting_id).first().run()
+    return meeting_out(row, (await load_school(window["school"]))["timezone"])
+
+
+async def cancel_live(meeting_id: int) -> dict[str, Any]:
+    """The one cancellation path (the family's, the school's, a "no" to the day-before question): under the
+    family's lock, a live meeting of a published week turns cancelled and the family is told. The window."""
+    row = await ConferenceMeeting.select(ConferenceMeeting.family).where(ConferenceMeeting.id == meeting_id).first().run()
+    if row is None:
+        raise NotFound(f"no conference meeting {meeting_id}", "meeting_id")
+    await locked(Family.select(Family.id).where(Family.id == row["family"])).run()
+    meeting = await ConferenceMeeting.select(*meeting_columns()).where(ConferenceMeeting.id == meeting_id).first().run()
     window = await load_window(meeting["window"])
     if window["status"] != "published":
         raise Conflict("these conferences are not published yet", "meeting_id")
@@ -275,5 +286,4 @@ async def cancel(actor: Principal, meeting_id: int) -> MeetingOut:
                                     ConferenceMeeting.updated_at: utcnow()}).where(
         ConferenceMeeting.id == meeting_id).run()
     await notices.cancelled(meeting)
-    row = await ConferenceMeeting.select(*meeting_columns()).where(ConferenceMeeting.id == meeting_id).first().run()
-    return meeting_out(row, (await load_school(window["school"]))["timezone"])
+    return window

@@ -45,6 +45,7 @@ class Settings:
     sweep_seconds: int = 60  # reminders, escalations, event changes
     send_seconds: int = 10  # outbox delivery
     escalate_days: int = 3  # an interpreter assignment still open this close to the event is escalated
+    interpreter_confirm_hours: int = 12  # an interpreter who has not said "I will be there" by then: coordinator told
     outbox_max_attempts: int = 8  # then the message is marked failed
     outbox_backoff_seconds: int = 60  # first retry delay; doubles per attempt, capped at 6 h
     outbox_batch: int = 200  # rows one sender claims at a time (one SMTP connection per batch)
@@ -110,7 +111,8 @@ class Settings:
                           ("max_body_bytes", "FB_MAX_BODY_BYTES"), ("max_upload_bytes", "FB_MAX_UPLOAD_BYTES"),
                           ("rate_limit_feeds_per_minute", "FB_RATE_LIMIT_FEEDS_PER_MINUTE"),
                           ("rate_limit_signin_per_minute", "FB_RATE_LIMIT_SIGNIN_PER_MINUTE"),
-                          ("conference_hold_seconds", "FB_CONFERENCE_HOLD_SECONDS")):
+                          ("conference_hold_seconds", "FB_CONFERENCE_HOLD_SECONDS"),
+                          ("interpreter_confirm_hours", "FB_INTERPRETER_CONFIRM_HOURS")):
             try:
                 numbers[name] = int(env.get(var, getattr(defaults, name)))
             except ValueError as exc:

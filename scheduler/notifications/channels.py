@@ -135,6 +135,8 @@ def text_message(row: dict[str, Any], events: dict[int, dict[str, Any]], schools
         title = localized(event, language)[0] if event else ""
         starts = event["starts_at"] if event else None
         starts = dt.datetime.fromisoformat(starts) if isinstance(starts, str) else starts
+        if "at" in payload:  # a conference question tells the family's first meeting, not the evening's start
+            starts = dt.datetime.fromtimestamp(payload["at"], dt.timezone.utc)
         body = sms_text.render_sms(row["kind"], language, title=title, starts_at=starts,
                                    timezone=school["timezone"] if school else "UTC",
                                    place=(event["room_name"] or "") if event else "",

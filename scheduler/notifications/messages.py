@@ -34,12 +34,13 @@ LOCALES = Path(__file__).with_name("locales")
 
 #: Kinds a family receives; each can be switched off in the family's preferences.
 FAMILY_KINDS = ("registration_confirmed", "registration_waitlisted", "waitlist_offered", "waitlist_promoted",
-                "reminder", "event_rescheduled", "event_cancelled", "attendance_question")
+                "reminder", "event_rescheduled", "event_cancelled", "attendance_question", "conference_question")
 #: Kinds about the school rather than an event (no event row, no invitation attached); not switchable:
 #: the roster invitation is how a family learns it can sign in at all (scheduler/roster/invitations.py).
 SCHOOL_KINDS = ("roster_invitation",)
 #: Kinds staff (interpreters, school admins) receive; not switchable: they are work.
-STAFF_KINDS = ("assignment_open", "assignment_confirmed", "assignment_unclaimed")
+STAFF_KINDS = ("assignment_open", "assignment_confirmed", "assignment_unclaimed", "interpreter_question",
+               "interpreter_declined", "interpreter_unconfirmed")
 
 # kind -> (subject, first paragraph); msgids of the catalogues, wrapped by _() when rendered
 _N = str  # marks a msgid for extraction without translating at import
@@ -70,6 +71,21 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "attendance_question": (_N("Will you come? %(title)s on %(date)s"),
                             _N("%(title)s is on %(date)s at %(time)s. Will you come? Please answer at %(url)s -- if "
                                "you cannot, your place goes to a family on the waitlist.")),
+    "conference_question": (_N("Will you come? Your conferences on %(date)s"),
+                            _N("Your parent-teacher conferences are on %(date)s: %(meetings)s. Will you come? Please "
+                               "answer at %(url)s -- if you cannot, your times are freed for other families.")),
+    "interpreter_question": (_N("Will you be there? Interpreting (%(language)s): %(title)s"),
+                             _N("You are interpreting (%(language)s) at %(title)s on %(date)s at %(time)s. Will you "
+                                "be there? Please answer at %(url)s -- if you cannot come, the school finds someone "
+                                "else.")),
+    "interpreter_declined": (_N("Interpreter cannot come (%(language)s): %(title)s"),
+                             _N("%(interpreter)s cannot come to interpret (%(language)s) at %(title)s on %(date)s at "
+                                "%(time)s. The assignment is open again and interpreters of the language have been "
+                                "told; please make sure someone claims it.")),
+    "interpreter_unconfirmed": (_N("Interpreter unconfirmed (%(language)s): %(title)s"),
+                                _N("%(interpreter)s has not confirmed the %(language)s interpreting at %(title)s on "
+                                   "%(date)s at %(time)s (unconfirmed). Please check with them, or find someone "
+                                   "else.")),
     "conference_postponed": (_N("Postponed: %(title)s, now on %(date)s"),
                              _N("The parent-teacher conferences of %(old_date)s are postponed to %(date)s. Your "
                                 "conferences keep their times of day; the first starts at %(first_time)s.")),
@@ -133,6 +149,7 @@ def render(ctx: Context) -> Rendered:
     date, time = local_date_time(ctx.starts_at, ctx.timezone, language)
     deadline_date, deadline_time = local_date_time(ctx.deadline, ctx.timezone, language)
     values = {"title": ctx.title, "date": date, "time": time, "school": ctx.school, "language": "",
+              "interpreter": "", "meetings": "",
               "old_date": "", "first_time": "",
               "deadline_date": deadline_date, "deadline_time": deadline_time, **ctx.values}
     paragraphs = [_(GREETING), _(body_id) % values]

@@ -34,9 +34,10 @@ import hashlib
 import hmac
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+from scheduler.conferences import confirmations
 from scheduler.core.access import owner_of
 from scheduler.core.auth import Principal, require_admin
 from scheduler.core.db import use_case
@@ -50,8 +51,10 @@ from scheduler.notifications.sms_text import keyword
 from scheduler.notifications.sweeps import queue
 from scheduler.notifications.tables import Outbox, SmsInbound, SmsOptOut
 
-#: Kinds that ask a yes/no question a texted YES or NO answers (the day-before "will you come?" when it exists).
-QUESTION_KINDS: tuple[str, ...] = (attendance.KIND,)
+#: Kinds that ask a yes/no question a texted YES or NO answers, and what records the answer.
+ANSWERS: dict[str, Callable[[dict[str, Any], bool], Awaitable[None]]] = {
+    attendance.KIND: attendance.answer_from_question, confirmations.KIND: confirmations.answer_from_question}
+QUESTION_KINDS: tuple[str, ...] = tuple(ANSWERS)
 MAX_REPLY = 640  # characters of a reply from the inbox: at most 5 GSM-7 segments, 10 in UCS-2
 
 
@@ -118,7 +121,7 @@ async def receive(provider_ref: str, from_number: str, body: str) -> str:
             meaning = "inbox"
         else:
             answers = question["id"]
-            await attendance.answer_from_question(question, meaning == "yes")
+            await ANSWERS[question["kind"]](question, meaning == "yes")
     await SmsInbound.insert(SmsInbound(provider_ref=provider_ref, from_phone=phone, body=body[:1600], school=school,
                                        family=family["id"] if family else None, language=language,
                                        handled_as=meaning, answers=answers, received_at=now)).run()

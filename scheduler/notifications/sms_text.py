@@ -37,7 +37,7 @@ GSM_EXTENSION = frozenset("^{}\\[~]|€\f")
 MAX_SEGMENTS = 2
 _N = str  # marks a msgid for extraction without translating at import
 #: What a question's text adds: how to answer it by text (``sms_inbound`` reads the reply).
-QUESTIONS = {"attendance_question": _N("Reply YES or NO")}
+QUESTIONS = {"attendance_question": _N("Reply YES or NO"), "conference_question": _N("Reply YES or NO")}
 
 
 class Segments(NamedTuple):

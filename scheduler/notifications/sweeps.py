@@ -47,7 +47,7 @@ from scheduler.core.languages import language_name
 from scheduler.core.settings import Settings
 from scheduler.events.services import localized
 from scheduler.events.tables import Event
-from scheduler.notifications import attendance, channels, messages
+from scheduler.notifications import attendance, channels, day_before, messages
 from scheduler.notifications.mailer import ConnectionFailed, DeliveryError, SmtpMailer
 from scheduler.notifications.preferences import preferences_url
 from scheduler.notifications.sms_provider import SmsMessage, SmsSender, sms_sender
@@ -315,7 +315,7 @@ class _Batch:
         await self.conferences.load(rows)
         self.families, self.opted_out = await channels.recipients(rows, family_ids)
         self.prefs = {i: json.loads(f["notification_prefs"] or "{}") for i, f in self.families.items()}
-        self.settled = await attendance.settled_questions(rows)
+        self.settled = await attendance.settled_questions(rows) | await day_before.settled(rows)
         return rows
 
     def skip_reason(self, row: dict[str, Any]) -> str | None:
@@ -360,7 +360,7 @@ class _Batch:
                                starts_at=_utc(event["starts_at"]), timezone=school["timezone"], school=school["name"],
                                place=event["room_name"] or "", preferences_url=prefs,
                                deadline=_utc(payload["offered_until"]) if payload.get("offered_until") else None,
-                               values={"language": str(payload.get("language", "")), "url": str(payload.get("url", "")),
+                               values={**{k: str(payload.get(k, "")) for k in ("language", "url", "interpreter", "meetings")},
                                        **_postponed_values(payload, school["timezone"], language)})
         method = messages.ICS_METHOD.get(row["kind"])
         ics = None
@@ -483,7 +483,8 @@ async def run_sweeps(settings: Settings, now: dt.datetime) -> dict[str, int]:
     counts = {"offers": await expired_offers(now), "event_changes": await event_changes(now),
               "reminders": await due_reminders(now), "questions": await attendance.due_questions(settings, now),
               "conference_reminders": await conference_notices.due_reminders(now),
-              "unclaimed": await unclaimed_assignments(now, settings.escalate_days)}
+              "unclaimed": await unclaimed_assignments(now, settings.escalate_days),
+              "day_before": await day_before.sweep(settings, now)}
     log.info("sweeps queued %s", counts)
     return counts
 

@@ -26,6 +26,7 @@ KIND_NAMES = {
     "event_rescheduled": N_("When an event moves to a new time"),
     "event_cancelled": N_("When an event is cancelled"),
     "attendance_question": N_("The day before: will you come?"),
+    "conference_question": N_("The day before your conferences: will you come?"),
 }
 
 

@@ -176,8 +176,11 @@ async def tomorrow(interpreter_id: int, now: dt.datetime) -> dict[int, str]:
         & (InterpreterAssignment.starts_at > now) & (InterpreterAssignment.starts_at <= now + ASK_FROM)).run()}
 
 
-async def answers_for_event(event_id: int) -> dict[int, str]:
-    """Assignment -> the day-before answer ("" or "yes"): the planner's interpreters page marks it."""
-    return {r["id"]: r["day_before_answer"] for r in await InterpreterAssignment.select(
-        InterpreterAssignment.id, InterpreterAssignment.day_before_answer).where(
-        InterpreterAssignment.event == event_id).run()}
+async def marks(event_id: int, now: dt.datetime) -> dict[int, str]:
+    """Held work of an event -> "yes" (the interpreter said so) or "waiting" (starts within 24 h, no answer yet):
+    the planner's interpreters page shows it beside each interpreter."""
+    rows = await InterpreterAssignment.select(InterpreterAssignment.id, InterpreterAssignment.day_before_answer,
+                                              InterpreterAssignment.starts_at).where(
+        (InterpreterAssignment.event == event_id) & InterpreterAssignment.status.is_in(list(services.TAKEN))).run()
+    return {r["id"]: "yes" if r["day_before_answer"] == "yes" else "waiting" for r in rows
+            if r["day_before_answer"] == "yes" or now < r["starts_at"] <= now + ASK_FROM}

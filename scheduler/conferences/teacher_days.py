@@ -16,6 +16,7 @@ from typing import Any
 
 from resources.tables import Room
 from scheduler.accounts.tables import User
+from scheduler.conferences.confirmations import answers as day_before_answers
 from scheduler.conferences.rows import (
     AWAY,
     LIVE,
@@ -49,6 +50,7 @@ class DayMeeting:
     language: str | None  # interpreted in this language
     topic: str | None
     status: str
+    coming: bool = False  # the family said yes to the day-before question (conferences/confirmations.py)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,13 +132,16 @@ async def teacher_week(actor: Principal, teacher_id: int) -> TeacherWeek:
     kids = {c["id"]: c["first_name"] for c in await Child.select(Child.id, Child.first_name).where(
         Child.id.is_in(sorted({k for r in rows for k in r["child_ids"] or []}) or [0])).run()}
     evenings = []
+    said = await day_before_answers(window["id"])
     for ev in await load_evenings(window["id"]):
+        date = ev["starts_at"].astimezone(zone(tz)).date()
         mine = [DayMeeting(id=r["id"], starts_at=r["starts_at"], ends_at=r["ends_at"],
                            party=guardian_name(r) or r["family_name"],
                            children=[kids[k] for k in r["child_ids"] or [] if k in kids], language=r["language"],
-                           topic=r.get("topic"), status=r["status"])
+                           topic=r.get("topic"), status=r["status"],
+                           coming=said.get((r["family"], date)) == "yes")
                 for r in rows if ev["starts_at"] <= r["starts_at"] < ev["ends_at"]]
-        evenings.append(Evening(id=ev["id"], date=ev["starts_at"].astimezone(zone(tz)).date(),
+        evenings.append(Evening(id=ev["id"], date=date,
                                 starts_at=ev["starts_at"], ends_at=ev["ends_at"], meetings=mine))
     return TeacherWeek(teacher_id=teacher_id, name=teacher["name"], room=room["name"] if room else "",
                        window_id=window["id"], window=window["name"], status=window["status"], timezone=tz,

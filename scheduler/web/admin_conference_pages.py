@@ -18,7 +18,7 @@ from litestar.background_tasks import BackgroundTask
 from litestar.response import Redirect, Template
 
 from resources.tables import Interpreter, Room, School
-from scheduler.conferences import postponing, publishing, roster_teachers, setup, solving, teacher_days
+from scheduler.conferences import confirmations, postponing, publishing, roster_teachers, setup, solving, teacher_days
 from scheduler.conferences.publishing import interpreter_blocks
 from scheduler.conferences.rows import LIVE, load_window
 from scheduler.conferences.schemas import SolveIn, SpanIn, WindowIn
@@ -146,6 +146,7 @@ async def _window_context(page: Page, window_id: int) -> dict[str, Any]:
             "choices": [c for c in choices if not c.added and c.classes], "per_teacher": per_teacher, "away": away,
             "teacher_name": lambda tid: names.get(tid, str(tid)), "families": families, "blocks": blocks,
             "elapsed": elapsed, "evening_days": evening_days, "tz": tz, "notices": notices,
+            "day_before": await confirmations.counts(window_id),
             "time_limit": 20, "editable": window.status not in ("solving", "published"),
             "kinds": [("break", _("Break")), ("unavailable", _("Not there"))],
             "day_of": lambda text: short_day(dt.date.fromisoformat(text[:10]), page.language),

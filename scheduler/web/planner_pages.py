@@ -9,11 +9,12 @@ from litestar import get, post
 from litestar.response import Redirect, Response, Template
 
 from resources import services as resources
+from scheduler.assignments import day_before
 from scheduler.assignments import services as assignments
 from scheduler.core.access import pages
 from scheduler.core.errors import T_, DomainError, Forbidden, InvalidInput, NotFound, say
 from scheduler.core.paging import PageRequest
-from scheduler.core.timeutil import date_problem
+from scheduler.core.timeutil import date_problem, utcnow
 from scheduler.core.validation import convert
 from scheduler.events import services as events
 from scheduler.planning import availability, moves
@@ -212,7 +213,7 @@ async def interpreting(page: Page, event_id: int) -> Template:
     event = await events.get_event(actor, event_id)
     people, _total = await resources.list_interpreters(actor, school["slug"], PageRequest(limit=200, offset=0))
     return page.render("event_interpreters.html", event=event, work=await assignments.list_for_event(actor, event_id),
-                       names={p.id: p.name for p in people},
+                       names={p.id: p.name for p in people}, day_before=await day_before.marks(event_id, utcnow()),
                        speakers=lambda code: [(p.id, p.name) for p in people if code in p.languages],
                        language_name=lambda code: language_label(code, page.language), notices=_notices(page))
 

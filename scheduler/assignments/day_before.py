@@ -148,8 +148,9 @@ async def answer(assignment_id: int, interpreter_id: int, coming: bool, now: dt.
     """Record "yes", or release the work, offer it again and tell the coordinators. Returns the answer."""
     now = now or utcnow()
     await locked(Interpreter.select(Interpreter.id).where(Interpreter.id == interpreter_id)).run()
-    a = await locked(InterpreterAssignment.select(*_columns()).where(
-        InterpreterAssignment.id == assignment_id)).first().run()
+    await locked(InterpreterAssignment.select(InterpreterAssignment.id).where(
+        InterpreterAssignment.id == assignment_id)).run()
+    a = await InterpreterAssignment.select(*_columns()).where(InterpreterAssignment.id == assignment_id).first().run()
     held = await InterpreterAssignment.select(InterpreterAssignment.status).where(
         (InterpreterAssignment.id == assignment_id) & (InterpreterAssignment.interpreter == interpreter_id)
         & InterpreterAssignment.status.is_in(list(services.TAKEN))).first().run()

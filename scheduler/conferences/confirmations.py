@@ -4,8 +4,8 @@ Teachers sit through no-shows, and a family that cannot come holds slots
 another family could book. So, like the day-before question for events
 (``notifications/attendance.py``, whose window and channels this follows),
 each family with accepted meetings of a published week starting in 2..24 h
-gets ONE question per evening naming every meeting ("Ms Lee at 4:00 PM, Mr
-Diaz at 4:20 PM"), by e-mail (a signed link to a page with two buttons) and
+gets ONE question per evening naming every meeting ("Ms Lee (4:00 PM), Mr
+Diaz (4:20 PM)"), by e-mail (a signed link to a page with two buttons) and
 by text ("Reply YES or NO", answered through ``sms_inbound``). The question
 is a row of ``ConferenceConfirmation`` (unique per family and local date)
 written when it is first asked; the link names that row.
@@ -44,8 +44,6 @@ from scheduler.notifications.attendance import ASK_FROM, ASK_UNTIL
 from scheduler.notifications.outbox import notify
 
 KIND = "conference_question"
-_N = str  # marks a msgid for extraction without translating at import
-MEETING = _N("%(teacher)s at %(time)s")
 
 
 def answer_url(settings: Settings, confirmation_id: int) -> str:
@@ -61,10 +59,10 @@ def _digest(starts: list[int]) -> str:
 
 
 def meetings_text(meetings: list[dict[str, Any]], tz: str, language: str) -> str:
-    """"Ms Lee at 4:00 PM, Mr Diaz at 4:20 PM" in the family's language, read in the school's zone."""
-    _ = messages.translations(messages.base_language(language)).gettext
-    return ", ".join(_(MEETING) % {"teacher": m["teacher_name"], "time": messages.local_date_time(
-        m["starts_at"], tz, messages.base_language(language))[1]} for m in meetings)
+    """"Ms Lee (4:00 PM), Mr Diaz (4:20 PM)": times in the family's locale, read in the school's zone; no words
+    of its own, so nothing to translate (the sentence around it is the template's)."""
+    return ", ".join(f"{m['teacher_name']} ({messages.local_date_time(m['starts_at'], tz, language)[1]})"
+                     for m in meetings)
 
 
 async def _published() -> dict[int, str]:
@@ -112,7 +110,7 @@ async def due_questions(settings: Settings, now: dt.datetime) -> int:
             KIND, f"conference-question:{family_id}:{day.isoformat()}:{_digest(starts)}", family["email"] or "",
             language, school=family["school"], family=family_id, event=evening["event"],
             payload={"confirmation": question["id"], "starts": starts, "at": starts[0],
-                     "meetings": meetings_text(ms, tz[first["window"]], language),
+                     "meetings": meetings_text(ms, tz[first["window"]], messages.base_language(language)),
                      "url": answer_url(settings, question["id"])})
     return queued
 

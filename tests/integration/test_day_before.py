@@ -115,7 +115,7 @@ async def test_a_conference_evening_is_asked_once_by_mail_and_text_and_a_texted_
     assert "Ms Lee" in text and "Mr Kim" in text and "martes, 16 de marzo de 2027" in text
     (nguyen_mail,) = mail_to(smtp, "nguyen@example.org", "Will you come? Your conferences on Tuesday, March 16, 2027")
     clock = plain(format_time(nguyen_meeting["starts_at"].astimezone(CHICAGO), "short", locale="en"))
-    assert f"Ms Lee at {clock}" in plain(nguyen_mail.get_body(("plain",)).get_content())
+    assert f"Ms Lee ({clock})" in plain(nguyen_mail.get_body(("plain",)).get_content())
     # the text: the family's first meeting (not the evening's start), how to answer, the link
     (question,) = [t for t in twilio.to(PHONE) if "Reply YES or NO" in t["Body"]]
     assert clock in question["Body"] and "/confirm/conferences/" in question["Body"]
@@ -160,7 +160,7 @@ async def test_a_moved_meeting_is_asked_again_and_the_email_link_answers_yes_but
     (moved,) = meetings_of(web, week["nguyen"])
     (asked,) = mail_to(smtp, "nguyen@example.org", "Will you come?")
     clock = plain(format_time(moved["starts_at"].astimezone(CHICAGO), "short", locale="en"))
-    assert f"Ms Lee at {clock}" in plain(asked.get_body(("plain",)).get_content())
+    assert f"Ms Lee ({clock})" in plain(asked.get_body(("plain",)).get_content())
 
     (mail,) = [m for m in smtp.inbox.messages if m["To"] == "garcia@example.org"
                and "/confirm/conferences/" in m.get_body(("plain",)).get_content()]

@@ -161,7 +161,7 @@ async def details(event_id: int, family_id: int) -> dict[str, Any]:
 @use_case
 async def record(event_id: int, family_id: int, score: int, comment: str, *, channel: str, language: str,
                  now: dt.datetime | None = None) -> dict[str, Any]:
-    """Keep a family's answer (a second one replaces the first); only a family checked in at the ended event.
+    """Keep a family's answer (a second one replaces the first); only a family checked in at the event.
 
     The event's row is locked so two answers arriving together leave one row.
     """
@@ -180,8 +180,8 @@ async def record(event_id: int, family_id: int, score: int, comment: str, *, cha
     if event is None:
         raise NotFound("this event no longer exists", "event")
     ends = _utc(event["ends_at"])
-    if ends is None or ends > now or now - ends > ANSWER_DAYS:
-        raise Conflict("this event cannot be answered now (it has not ended, or ended over 30 days ago)", "event")
+    if ends is None or now - ends > ANSWER_DAYS:  # no "not ended yet": the family was checked in, so it was there
+        raise Conflict("this event can no longer be answered (it ended over 30 days ago)", "event")
     came = await CheckIn.exists().where((CheckIn.event == event_id) & (CheckIn.family == family_id)).run()
     if not came:
         raise Forbidden("only a family checked in at the event is asked for its feedback", "family")

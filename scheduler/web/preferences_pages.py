@@ -27,6 +27,8 @@ KIND_NAMES = {
     "event_cancelled": N_("When an event is cancelled"),
     "attendance_question": N_("The day before: will you come?"),
     "conference_question": N_("The day before your conferences: will you come?"),
+    "thank_you": N_("After an event: thank you, and how was it?"),
+    "missed_you": N_("After an event we missed: when the next session is"),
 }
 
 

@@ -3,7 +3,7 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.table import Table
 
-ID = "2026-12-01T13:45:31:000000"
+ID = "2026-12-01T14:20:01:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "one conference question per family and evening"
 

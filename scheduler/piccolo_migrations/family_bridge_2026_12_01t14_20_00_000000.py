@@ -38,7 +38,7 @@ class Family(Table, tablename="family", schema=None):
     )
 
 
-ID = "2026-12-01T13:45:30:103211"
+ID = "2026-12-01T14:20:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "day-before confirmations: conference evenings and interpreters"
 

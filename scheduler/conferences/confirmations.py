@@ -34,7 +34,7 @@ from typing import Any
 from scheduler.conferences import booking
 from scheduler.conferences.rows import LIVE, load_meetings
 from scheduler.conferences.tables import ConferenceConfirmation, ConferenceEvening, ConferenceMeeting, ConferenceWindow
-from scheduler.core.db import fetch, use_case
+from scheduler.core.db import fetch, locked, use_case
 from scheduler.core.errors import Conflict, NotFound
 from scheduler.core.settings import Settings
 from scheduler.core.timeutil import utcnow, zone
@@ -163,6 +163,9 @@ async def answer(confirmation_id: int, coming: bool, channel: str, now: dt.datet
     question = await ConferenceConfirmation.select().where(ConferenceConfirmation.id == confirmation_id).first().run()
     if question is None:
         raise NotFound("this question no longer exists", "confirmation")
+    # the family's lock, as every change of its meetings takes: two answers at once are one after the other
+    await locked(Family.select(Family.id).where(Family.id == question["family"])).run()
+    question = await ConferenceConfirmation.select().where(ConferenceConfirmation.id == confirmation_id).first().run()
     said = "yes" if coming else "no"
     if question["answer"] == said:
         return said

@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 import uuid
 
 from scheduler.attendance.codes import door_code
 from scheduler.attendance.tables import CheckIn
 from scheduler.events.tables import Event
 from tests.conftest import TEST_SECRET
-from tests.integration.helpers import family_user, in_app, make_event, make_family, make_school, make_user, ok, publish, rows
+from tests.integration.helpers import (
+    family_user,
+    in_app,
+    make_event,
+    make_family,
+    make_school,
+    make_user,
+    ok,
+    publish,
+    rows,
+    sign_in,
+)
+
+REF = re.compile(r'name="client_ref" value="([0-9a-f-]+)"')
 
 
 def ref() -> str:
@@ -191,3 +205,59 @@ async def test_malformed_batches_name_the_field(client):
         r = await _batch(client, w, body["items"])
         assert r.status_code in (400, 422), r.text
         assert field in r.text
+
+
+async def test_the_door_page_works_without_javascript(web):
+    w = await _world(web)
+    csrf = await sign_in(web, w["teacher"]["Authorization"].removeprefix("Bearer "))
+    door = f"/staff/events/{w['event']}/door"
+    page = await web.get(door)
+    assert page.status_code == 200 and "García family" in page.text and "Nguyễn family" in page.text
+    assert "camera=(self)" in page.headers["permissions-policy"]
+    found = await web.get(door, params={"q": "GARCIA"})  # case and accents ignored
+    assert "García family" in found.text and "Nguyễn family" not in found.text
+    by_child = await web.get(door, params={"q": "linh"})
+    assert "Nguyễn family" in by_child.text and "García family" not in by_child.text
+    walking = await web.get(door, params={"q": "osman"})  # not registered: offered as a walk-in
+    assert "Osman family" in walking.text and "not registered" in walking.text
+    ref_ = REF.search(found.text).group(1)
+    form = {"csrf": csrf, "action": "family", "family_id": str(w["garcia"]["id"]), "client_ref": ref_, "q": "garcia"}
+    done = await web.post(door, data=form)
+    assert done.status_code == 303 and "done=checked_in" in done.headers["location"]
+    twice = await web.post(door, data=form)  # a double tap: the same client_ref
+    assert "done=checked_in" in twice.headers["location"]
+    stored = rows(web, CheckIn)
+    assert len(stored) == 1 and stored[0]["client_ref"] == ref_
+    # a wrong code comes back beside the field, in the page's language, with what was typed
+    bad = await web.post(door + "?lang=es", data={"csrf": csrf, "action": "code", "code": "1-ZZZZZZZZ",
+                                                  "client_ref": str(uuid.uuid4())})
+    assert bad.status_code == 422 and 'value="1-ZZZZZZZZ"' in bad.text and 'id="e-code"' in bad.text
+    assert 'lang="es"' in bad.text
+    walk = await web.post(door, data={"csrf": csrf, "action": "walk_in", "walk_in_name": "Mrs Diaz", "adults": "2",
+                                      "children": "1", "client_ref": str(uuid.uuid4())})
+    assert walk.status_code == 303
+    page = await web.get(door)
+    assert "Mrs Diaz" in page.text and '<strong id="count-checked">1</strong>' in page.text
+    assert '<strong id="count-walk-ins">1</strong>' in page.text
+    undo = await web.post(door, data={"csrf": csrf, "action": "undo", "check_in_id": str(stored[0]["id"])})
+    assert undo.status_code == 303 and len(rows(web, CheckIn)) == 1
+    # the JavaScript's sync: JSON with the page's CSRF token, each item answered
+    synced = await web.post(door + "/sync", json={"csrf": csrf, "items": [
+        {"client_ref": str(uuid.uuid4()), "code": door_code(TEST_SECRET, w["regs"][w["garcia"]["id"]]["id"])},
+        {"client_ref": "bad"}]})
+    answer = synced.json()
+    assert [r["outcome"] for r in answer["results"]] == ["checked_in", "refused"]
+    assert answer["results"][1]["field"] == "client_ref" and answer["counts"]["registered_checked_in"] == 1
+    forged = await web.post(door + "/sync", json={"csrf": "nope", "items": []})
+    assert forged.status_code == 403
+
+
+async def test_the_family_page_shows_a_door_code_for_each_confirmed_registration(web):
+    w = await _world(web)
+    family = await family_user(web, w["admin"], w["garcia"]["id"])
+    await sign_in(web, family["Authorization"].removeprefix("Bearer "))
+    page = await web.get("/family")
+    code = door_code(TEST_SECRET, w["regs"][w["garcia"]["id"]]["id"])
+    assert page.status_code == 200 and f"<strong>{code}</strong>" in page.text and "<svg" in page.text
+    door = await web.get(f"/staff/events/{w['event']}/door")
+    assert door.status_code == 403

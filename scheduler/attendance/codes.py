@@ -12,9 +12,9 @@ expected anyway. Pure: no database, no web.
 from __future__ import annotations
 
 import base64
-import io
 import hashlib
 import hmac
+import io
 import re
 
 import segno

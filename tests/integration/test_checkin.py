@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import re
 import uuid
@@ -10,6 +11,7 @@ import uuid
 from scheduler.attendance.codes import door_code
 from scheduler.attendance.tables import CheckIn
 from scheduler.events.tables import Event
+from scheduler.notifications import sweeps
 from tests.conftest import TEST_SECRET
 from tests.integration.helpers import (
     family_user,
@@ -261,3 +263,19 @@ async def test_the_family_page_shows_a_door_code_for_each_confirmed_registration
     assert page.status_code == 200 and f"<strong>{code}</strong>" in page.text and "<svg" in page.text
     door = await web.get(f"/staff/events/{w['event']}/door")
     assert door.status_code == 403
+
+
+async def test_the_confirmation_e_mail_carries_the_door_code(client, settings, smtp):
+    w = await _world(client)
+    mail = dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=smtp.port)
+    in_app(client, sweeps.deliver, mail, dt.datetime.now(dt.timezone.utc))
+    reg = w["regs"][w["garcia"]["id"]]
+    code = door_code(TEST_SECRET, reg["id"])
+    mine = [m for m in smtp.inbox.messages if m["To"] == "garcia@example.org"]
+    assert len(mine) == 1
+    text = mine[0].get_body(preferencelist=("plain",)).get_content()
+    assert code in text  # in the family's language once the catalogue has the line
+    assert code in mine[0].get_body(preferencelist=("html",)).get_content()
+    images = [p for p in mine[0].walk() if p.get_content_type() == "image/png"]
+    assert len(images) == 1 and images[0].get_filename() == "door-code.png"
+    assert any(p.get_content_type() == "text/calendar" for p in mine[0].walk())  # the invitation is still there

@@ -49,12 +49,14 @@ def registration_of(secret: str, text: str) -> int | None:
 
 
 def qr_svg(code: str, label: str) -> str:
-    """The code as an inline SVG QR (no script, no request), titled for screen readers."""
-    return segno.make(code, error="m").svg_inline(scale=5, border=2, title=label, omitsize=True)
+    """The code as an inline SVG QR (no script, no request), titled for screen readers.
+
+    Always a full QR code, never a Micro QR (which the short text would fit): phones and jsQR read only QR."""
+    return segno.make_qr(code, error="m").svg_inline(scale=5, border=4, title=label, omitsize=True)
 
 
 def qr_png(code: str) -> bytes:
     """The code as a PNG, for the e-mail (mail clients show no inline SVG)."""
     out = io.BytesIO()
-    segno.make(code, error="m").save(out, kind="png", scale=6, border=2)
+    segno.make_qr(code, error="m").save(out, kind="png", scale=6, border=4)
     return out.getvalue()

@@ -27,6 +27,7 @@ from calendars import feeds
 from calendars.feeds import FeedEvent, FeedSpec
 from scheduler.core.db import fetch
 from scheduler.core.settings import Settings
+from scheduler.core.timeutil import as_utc
 from scheduler.events.tables import Event
 
 REFRESH_MINUTES = 60
@@ -66,15 +67,6 @@ class FeedTokenOut(msgspec.Struct):
 class BusyOut(msgspec.Struct):
     start: str
     end: str
-
-
-def as_utc(value: Any) -> dt.datetime | None:
-    """Aggregates come back as text on SQLite and as datetimes on PostgreSQL."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value.astimezone(dt.timezone.utc)
 
 
 def uid_domain(settings: Settings) -> str:

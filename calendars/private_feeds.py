@@ -238,6 +238,12 @@ async def room_feed(settings: Settings, room: dict[str, Any], now: dt.datetime) 
     return _PRIVATE.put(key, feed, part.valid_until)
 
 
+TEACHER_REBUILD = dt.timedelta(days=1)
+
+
+def _frozen(row: dict[str, Any]) -> tuple:
+    """A row as a cache key: its values, lists (arrays, JSON) as tuples."""
+    return tuple(tuple(v) if isinstance(v, list) else v for v in row.values())
 _NO_FEED = "no calendar feed at this address (unknown or revoked link)"
 
 
@@ -268,6 +274,12 @@ async def teacher_feed(settings: Settings, token: str) -> Feed:
 
     Last-Modified is the newest meeting or window change; meetings are never
     deleted once published (they are cancelled), so it never goes back.
+
+    Cached (:data:`_PRIVATE`) under everything the bytes depend on: the
+    teacher's and the window's rows, the school's name and zone, and the
+    meeting rows read here (with their families' names and rooms). A poll
+    reads those and builds nothing unless one changed; nothing in this feed
+    depends on the clock, so an entry is rebuilt only daily (its DTSTAMP).
     """
     row = await FeedToken.select().where(FeedToken.token_hash == tokens.hash_token(token, settings.secret_key)).first().run()
     teacher = None
@@ -279,14 +291,19 @@ async def teacher_feed(settings: Settings, token: str) -> Feed:
     school = await load_school(window["school"])
     rows = await load_meetings(ConferenceMeeting.teacher == teacher["id"]) if window["status"] == "published" else []
     domain = uid_domain(settings)
+    now = utcnow()
+    key = ("teacher", _frozen(teacher), _frozen(window), school["id"], school["name"], school["timezone"], domain,
+           tuple(_frozen(r) for r in rows))
+    cached = _PRIVATE.get(key, now)
+    if cached is not None:
+        return cached
     events = [feeds.FeedEvent(
         uid=feeds.event_uid("conference", r["id"], domain), title=f"Conference: {guardian_name(r) or r['family_name']}",
         kind="conference", start=r["starts_at"], end=r["ends_at"], updated_at=r["updated_at"], school=school["name"],
         status="cancelled" if r["status"] == "cancelled" else "confirmed", room=r["room_name"],
         description=f"Interpreter: {r['language']}" if r["language"] else "") for r in rows]
-    now = utcnow()
     spec = feeds.FeedSpec(name=f"{school['name']} - {teacher['name']} - conferences", timezone=school["timezone"],
                           language="en", refresh_minutes=15, now=now)
     body = feeds.build_feed(events, spec)
     modified = feeds.last_modified([r["updated_at"] for r in rows], window["updated_at"])
-    return Feed(body=body, etag=feeds.feed_etag(body), last_modified=modified)
+    return _PRIVATE.put(key, Feed(body=body, etag=feeds.feed_etag(body), last_modified=modified), now + TEACHER_REBUILD)

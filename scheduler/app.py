@@ -17,8 +17,10 @@ from scheduler import jobs, web
 from scheduler.accounts import api as accounts
 from scheduler.assignments import api as assignments
 from scheduler.attendance import api as attendance
+from scheduler.attendance import feedback_api
 from scheduler.bookings import api as bookings
 from scheduler.conferences import api as conferences
+from scheduler.core.credential_cache import Listener
 from scheduler.core.db import bind, engine_from_url, is_postgres, start_pool
 from scheduler.core.settings import Settings, get_settings
 from scheduler.events import api as events
@@ -42,17 +44,22 @@ REDOC = "/static/vendor/redoc-2.5.0.standalone.js"
 ROUTES = [health.health, health.ready, *resources.ROUTES, *families.ROUTES, *privacy.ROUTES, *events.ROUTES,
           *accounts.ROUTES, *bookings.ROUTES, *assignments.ROUTES, *planning.ROUTES, *notifications.ROUTES,
           *conferences.ROUTES, *topics.ROUTES, *calendars.ROUTES, *roster.ROUTES, *sms_api.ROUTES,
-          *attendance.ROUTES]
+          *attendance.ROUTES, *feedback_api.ROUTES]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
 
     @contextlib.asynccontextmanager
-    async def database(_: Litestar) -> AsyncIterator[None]:
+    async def database(app: Litestar) -> AsyncIterator[None]:
         engine = engine_from_url(settings.database_url)
         bind(engine, APP_CONFIG)
         await start_pool(engine, settings.db_pool_size)
+        # bearer tokens remembered only while revocations are heard (PostgreSQL's NOTIFY; never on SQLite)
+        listener = Listener(engine.get_new_connection) if is_postgres(engine) else None
+        if listener is not None:
+            app.state.credentials = listener.cache
+            await listener.start()
         scheduler = None
         if settings.jobs_in_process:  # reminders and e-mail in this process (FB_JOBS_IN_PROCESS)
             scheduler = jobs.build_scheduler(settings)
@@ -62,6 +69,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
+            if listener is not None:
+                await listener.stop()
             if is_postgres(engine):
                 await engine.close_connection_pool()
 

@@ -26,8 +26,9 @@ _BY_TOKEN = _USER.format(owner="", join="")
 async def authenticate(token: str) -> Principal:
     """The user an API token belongs to; 401 for an unknown or revoked one (revoked = the row is gone).
 
-    Read on every request, never cached: a deleted user's token fails at
-    once in every process.
+    The bearer guard remembers the answer only where revocations are
+    announced (``core.credential_cache``), so a deleted user's token fails
+    at once in every process.
     """
     rows = await fetch(_BY_TOKEN, hash_api_token(token))
     return _principal(rows[0] if rows else None)

@@ -122,7 +122,7 @@ class Capacity:
 
 
 owner_of("registration_id", "SELECT e.school, r.family, NULL AS interpreter FROM registration r "
-                            "JOIN event e ON e.id = r.event WHERE r.id = {}")
+                            "JOIN event e ON e.id = r.event WHERE r.id = {}", fixed=True)
 
 
 async def _school(school_id: int) -> dict[str, Any]:

@@ -67,9 +67,10 @@ class Owner:
 
 
 OWNERS: dict[str, str] = {}  # path parameter -> the SQL finding the owner of the object it names
+FIXED_OWNERS: set[str] = set()  # those lookups whose answer never changes while the object exists
 
 
-def owner_of(param: str, sql: str) -> None:
+def owner_of(param: str, sql: str, fixed: bool = False) -> None:
     """Register how to find the owner of the object a path parameter names (one lookup per parameter name).
 
     ``sql`` is one statement with one ``{}`` placeholder (the parameter's
@@ -77,10 +78,16 @@ def owner_of(param: str, sql: str) -> None:
     family, interpreter`` (``NULL AS family`` for what the object does not
     have), e.g. ``SELECT school, id AS family, NULL AS interpreter FROM
     family WHERE id = {}``.
+
+    ``fixed``: the owner is set when the object is made and never changes
+    (an event's school), so a bearer request may take it from memory
+    (``core.credential_cache``; a deletion is announced and forgets it).
     """
     if OWNERS.get(param, sql) != sql:
         raise RuntimeError(f"two owner lookups for path parameter {param!r}")
     OWNERS[param] = sql
+    if fixed:
+        FIXED_OWNERS.add(sql)
 
 
 async def find_owner(param: str, value: Any) -> Owner | None:

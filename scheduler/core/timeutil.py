@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import arrow
@@ -143,6 +144,15 @@ def parse_hhmm(text: str) -> int:
 
 def format_hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def as_utc(value: Any) -> dt.datetime | None:
+    """An instant read by plain SQL: text on SQLite, a datetime on PostgreSQL; always aware UTC here."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.astimezone(dt.timezone.utc)
 
 
 def utcnow() -> dt.datetime:

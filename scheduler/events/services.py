@@ -27,7 +27,7 @@ from scheduler.core.timeutil import TimeError, date_problem, format_local, parse
 from scheduler.events.schemas import AudienceOut, EventIn, EventOut, EventText, OverrideOut
 from scheduler.events.tables import Event
 
-owner_of("event_id", "SELECT school, NULL AS family, NULL AS interpreter FROM event WHERE id = {}")
+owner_of("event_id", "SELECT school, NULL AS family, NULL AS interpreter FROM event WHERE id = {}", fixed=True)
 
 
 def _event_out(row: dict[str, Any], tz: str) -> EventOut:

@@ -34,7 +34,9 @@ LOCALES = Path(__file__).with_name("locales")
 
 #: Kinds a family receives; each can be switched off in the family's preferences.
 FAMILY_KINDS = ("registration_confirmed", "registration_waitlisted", "waitlist_offered", "waitlist_promoted",
-                "reminder", "event_rescheduled", "event_cancelled", "attendance_question")
+                "reminder", "event_rescheduled", "event_cancelled", "attendance_question", "thank_you", "missed_you")
+#: Kinds written after the event (scheduler/attendance/feedback.py): its place and time are no longer news.
+AFTER_KINDS = ("thank_you", "missed_you")
 #: Kinds about the school rather than an event (no event row, no invitation attached); not switchable:
 #: the roster invitation is how a family learns it can sign in at all (scheduler/roster/invitations.py).
 SCHOOL_KINDS = ("roster_invitation",)
@@ -73,6 +75,12 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "conference_postponed": (_N("Postponed: %(title)s, now on %(date)s"),
                              _N("The parent-teacher conferences of %(old_date)s are postponed to %(date)s. Your "
                                 "conferences keep their times of day; the first starts at %(first_time)s.")),
+    "thank_you": (_N("Thank you for coming: %(title)s"),
+                  _N("Thank you for coming to %(title)s on %(date)s. How was it? Choose a score from 1 (poor) to 5 "
+                     "(very good), and add a comment if you like, at %(url)s -- it takes a minute.")),
+    "missed_you": (_N("We missed you: %(title)s"),
+                   _N("We missed you at %(title)s on %(date)s. We hope all is well. The school's next events are "
+                      "at %(url)s.")),
     "roster_invitation": (_N("%(school)s invites you to Family Bridge"),
                           _N("%(school)s uses Family Bridge to plan events and conferences with families. To sign "
                              "in, open %(url)s and ask for a sign-in link: it comes to this e-mail address, and no "
@@ -83,6 +91,8 @@ PLACE = _N("Place: %(place)s")
 ATTACHED = _N("The attached invitation puts it in your calendar.")
 PREFERENCES = _N("Choose which e-mails you receive: %(url)s")
 SIGNATURE = _N("Family Bridge, %(school)s")
+#: What a ``missed_you`` adds when the series has a session to come (``next_title``, ``next_starts`` values).
+NEXT_SESSION = _N("The next session, %(next_title)s, is on %(next_date)s at %(next_time)s.")
 #: Which kinds carry an invitation, and with which iTIP method.
 ICS_METHOD = {"reminder": "REQUEST", "registration_confirmed": "REQUEST", "waitlist_promoted": "REQUEST",
               "event_rescheduled": "REQUEST", "event_cancelled": "CANCEL", "assignment_confirmed": "REQUEST"}
@@ -125,6 +135,12 @@ def local_date_time(instant: dt.datetime | None, timezone: str, language: str) -
     return format_date(local, "full", locale=language), format_time(local, "short", locale=language)
 
 
+def next_values(values: Mapping[str, str], timezone: str, language: str, dates) -> dict[str, str]:
+    """The next session's title, date and time (``dates``: the long or the short date forms)."""
+    next_date, next_time = dates(dt.datetime.fromisoformat(values["next_starts"]), timezone, language)
+    return {"next_title": values.get("next_title", ""), "next_date": next_date, "next_time": next_time}
+
+
 def render(ctx: Context) -> Rendered:
     """Subject and bodies in the context's language (English when the kind or language is unknown)."""
     language = base_language(ctx.language)
@@ -136,7 +152,9 @@ def render(ctx: Context) -> Rendered:
               "old_date": "", "first_time": "",
               "deadline_date": deadline_date, "deadline_time": deadline_time, **ctx.values}
     paragraphs = [_(GREETING), _(body_id) % values]
-    if ctx.place:
+    if ctx.values.get("next_starts"):
+        paragraphs.append(_(NEXT_SESSION) % next_values(ctx.values, ctx.timezone, language, local_date_time))
+    if ctx.place and ctx.kind not in AFTER_KINDS:
         paragraphs.append(_(PLACE) % {"place": ctx.place})
     if ctx.kind in ICS_METHOD:
         paragraphs.append(_(ATTACHED))

@@ -19,8 +19,17 @@ What a reply means (``sms_text.keyword``, in every served language):
 * YES / NO (SÍ, HAA, WI, 是, نعم, 1 / 2 ...): the answer to the last question
   texted to the number (``QUESTION_KINDS``); with no question asked it is a
   message for the school like any other.
+* a score, "4" or "4 great evening", when the last question texted to the
+  number is the thank-you after an event (``attendance/feedback.py``): the
+  family's feedback, with the rest as its comment. The question's kind
+  decides what a reply means: "1" answers a thank-you as a score of 1, and
+  a yes/no question as YES.
 * anything else: the school's inbox (``/admin/inbox``) with the family and its
   language; the school answers from there, as a text through the outbox.
+  A number no family has (a new phone, a neighbour's) has no school: its
+  texts go to the district administrators' inbox, shown as "unknown
+  number" and answered by text the same way. STOP from it is honoured like
+  any other.
 
 Each inbound text is recorded once (``SmsInbound.provider_ref`` is the
 provider's message id, unique): Twilio retries a webhook that timed out,
@@ -37,6 +46,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from scheduler.attendance import feedback
 from scheduler.core.access import owner_of
 from scheduler.core.auth import Principal, require_admin
 from scheduler.core.db import use_case
@@ -51,7 +61,7 @@ from scheduler.notifications.sweeps import queue
 from scheduler.notifications.tables import Outbox, SmsInbound, SmsOptOut
 
 #: Kinds that ask a yes/no question a texted YES or NO answers (the day-before "will you come?" when it exists).
-QUESTION_KINDS: tuple[str, ...] = (attendance.KIND,)
+QUESTION_KINDS: tuple[str, ...] = (attendance.KIND, feedback.KIND_THANKS)
 MAX_REPLY = 640  # characters of a reply from the inbox: at most 5 GSM-7 segments, 10 in UCS-2
 
 
@@ -80,14 +90,14 @@ async def _family_of(phone: str) -> dict[str, Any] | None:
 async def _last_question(phone: str) -> dict[str, Any] | None:
     if not QUESTION_KINDS:
         return None
-    return await Outbox.select(Outbox.id, Outbox.kind, Outbox.payload, Outbox.family).where(
+    return await Outbox.select(Outbox.id, Outbox.kind, Outbox.payload, Outbox.family, Outbox.event).where(
         (Outbox.channel == "sms") & (Outbox.to_phone == phone) & (Outbox.status == "sent")
         & Outbox.kind.is_in(list(QUESTION_KINDS))).order_by(Outbox.id, ascending=False).first().run()
 
 
 @use_case
 async def receive(provider_ref: str, from_number: str, body: str) -> str:
-    """Record one inbound text and act on it; returns what it was taken as (stop/start/help/yes/no/inbox)."""
+    """Record one inbound text and act on it; returns what it was taken as (stop/start/help/yes/no/feedback/inbox)."""
     provider_ref = provider_ref.strip()[:64]
     if not provider_ref:
         raise InvalidInput([("MessageSid", "missing")])
@@ -112,11 +122,14 @@ async def receive(provider_ref: str, from_number: str, body: str) -> str:
             await SmsOptOut.delete().where(SmsOptOut.phone == phone).run()
         await queue([text_row(f"sms_{meaning}", f"sms-{meaning}:{provider_ref}", phone, language=language,
                               school=school, family=family["id"] if family else None, payload="{}")])
-    elif meaning in ("yes", "no"):
+    else:
         question = await _last_question(phone)
         if question is None:
             meaning = "inbox"
-        else:
+        elif question["kind"] == feedback.KIND_THANKS:
+            taken = await feedback.answer_from_question(question, body, language)
+            meaning, answers = ("feedback", question["id"]) if taken else ("inbox", None)
+        elif meaning in ("yes", "no"):
             answers = question["id"]
             await attendance.answer_from_question(question, meaning == "yes")
     await SmsInbound.insert(SmsInbound(provider_ref=provider_ref, from_phone=phone, body=body[:1600], school=school,
@@ -148,14 +161,18 @@ async def status_callback(provider_ref: str, status: str, error_code: str) -> bo
 # ---------------------------------------------------------------- the school's inbox
 
 
-async def inbox(actor: Principal, school_id: int, limit: int = 200) -> list[dict[str, Any]]:
-    """The texts of a school's families that are messages for the school, newest first, with any reply."""
+async def inbox(actor: Principal, school_id: int | None, limit: int = 200) -> list[dict[str, Any]]:
+    """The texts of a school's families that are messages for the school, newest first, with any reply.
+
+    ``school_id`` None: the district's inbox, texts from numbers no family has (district admins only).
+    """
     require_admin(actor, school_id)
+    of_school = SmsInbound.school.is_null() if school_id is None else SmsInbound.school == school_id
     rows = await SmsInbound.select(
         SmsInbound.id, SmsInbound.body, SmsInbound.language, SmsInbound.received_at, SmsInbound.from_phone,
         SmsInbound.family, SmsInbound.family.name.as_alias("family_name"), SmsInbound.reply,
         SmsInbound.reply.payload.as_alias("reply_payload"), SmsInbound.reply.status.as_alias("reply_status")).where(
-        (SmsInbound.school == school_id) & (SmsInbound.handled_as == "inbox")).order_by(
+        of_school & (SmsInbound.handled_as == "inbox")).order_by(
         SmsInbound.id, ascending=False).limit(limit).run()
     for r in rows:
         r["reply_text"] = json.loads(r.pop("reply_payload") or "{}").get("text", "") if r["reply"] else ""

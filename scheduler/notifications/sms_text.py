@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_skeleton, format_time
 
 from scheduler.core.i18n import base_language, catalogue
-from scheduler.notifications.messages import LOCALES, PLACE, TEMPLATES
+from scheduler.notifications.messages import AFTER_KINDS, LOCALES, NEXT_SESSION, PLACE, TEMPLATES, next_values
 
 GSM_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -37,7 +37,8 @@ GSM_EXTENSION = frozenset("^{}\\[~]|€\f")
 MAX_SEGMENTS = 2
 _N = str  # marks a msgid for extraction without translating at import
 #: What a question's text adds: how to answer it by text (``sms_inbound`` reads the reply).
-QUESTIONS = {"attendance_question": _N("Reply YES or NO")}
+QUESTIONS = {"attendance_question": _N("Reply YES or NO"),
+             "thank_you": _N("How was it? Reply 1 (poor) to 5 (very good), and a comment if you like")}
 
 
 class Segments(NamedTuple):
@@ -135,11 +136,13 @@ def render_sms(kind: str, language: str, *, title: str, starts_at: dt.datetime |
 
     def build(shown_title: str, shown_place: str) -> str:
         subject = _(subject_id) % _Blank({**(values or {}), "title": shown_title, "date": date, "time": time})
-        when = time if "%(date)s" in subject_id else f"{date} {time}".strip()
+        when = "" if kind in AFTER_KINDS else time if "%(date)s" in subject_id else f"{date} {time}".strip()
         parts = [subject, when] if when else [subject]
         text = ", ".join(p for p in parts if p)
-        if shown_place:
+        if shown_place and kind not in AFTER_KINDS:
             text += ". " + _(PLACE) % {"place": shown_place}
+        if (values or {}).get("next_starts"):
+            text += ". " + _(NEXT_SESSION) % next_values(values, timezone, language, short_date_time)
         if kind in QUESTIONS:
             text += ". " + _(QUESTIONS[kind])
         return plain(f"{text} {link}".strip())

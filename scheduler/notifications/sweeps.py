@@ -38,6 +38,7 @@ from calendars.feeds import FeedEvent, FeedSpec, build_invitation
 from resources.tables import Interpreter, School
 from scheduler.accounts.tables import User
 from scheduler.assignments.tables import InterpreterAssignment
+from scheduler.attendance import feedback
 from scheduler.bookings import services as bookings
 from scheduler.bookings.tables import Registration
 from scheduler.conferences import mail as conference_mail
@@ -361,6 +362,7 @@ class _Batch:
                                place=event["room_name"] or "", preferences_url=prefs,
                                deadline=_utc(payload["offered_until"]) if payload.get("offered_until") else None,
                                values={"language": str(payload.get("language", "")), "url": str(payload.get("url", "")),
+                                       **{k: str(v) for k, v in payload.items() if k.startswith("next_")},
                                        **_postponed_values(payload, school["timezone"], language)})
         method = messages.ICS_METHOD.get(row["kind"])
         ics = None
@@ -484,6 +486,7 @@ async def run_sweeps(settings: Settings, now: dt.datetime) -> dict[str, int]:
     counts = {"offers": await expired_offers(now), "event_changes": await event_changes(now),
               "reminders": await due_reminders(now), "questions": await attendance.due_questions(settings, now),
               "conference_reminders": await conference_notices.due_reminders(now),
+              "thanks": await feedback.due_messages(settings, now),
               "unclaimed": await unclaimed_assignments(now, settings.escalate_days)}
     log.info("sweeps queued %s", counts)
     return counts

@@ -179,15 +179,42 @@ async def _refuse_if_solving(school_id: int, retire: bool = True) -> None:
                            f"(GET /plans/{other['id']}?wait=60) before planning again", "status")
 
 
-async def _plan(plan_id: int) -> dict[str, Any]:
-    row = await Plan.select().where(Plan.id == plan_id).first().run()
+async def _plan(plan_id: int, instance: bool = True) -> dict[str, Any]:
+    """The plan's row; without its ``instance`` (megabytes for a district school) when only showing it."""
+    columns = [c for c in Plan._meta.columns if instance or c is not Plan.instance]
+    row = await Plan.select(*columns).where(Plan.id == plan_id).first().run()
     if row is None:
         raise NotFound(f"no plan {plan_id}", "plan_id")
     if row["status"] == "solving" and plan_id not in RUNNING and solver_died(row):
         await finish(plan_id, {Plan.status: "failed",
                                 Plan.error: "interrupted: the server stopped while solving; plan again"})
-        row = await Plan.select().where(Plan.id == plan_id).first().run()
+        row = await Plan.select(*columns).where(Plan.id == plan_id).first().run()
     return row
+
+
+_shapes: dict[tuple[int, Any], dict[str, Any]] = {}
+
+
+async def _instance_shape(row: dict[str, Any]) -> dict[str, Any]:
+    """What showing a plan needs of its instance: its zone, its kept events, each event's length.
+
+    Decoded once per process and plan: the instance is written when the
+    plan is made and never changes in these parts (erasing a family removes
+    only that family from it). Keyed by id and creation time, since an id
+    alone could name another database's plan (tests, restores).
+    """
+    key = (row["id"], row["created_at"])
+    shape = _shapes.get(key)
+    if shape is None:
+        text = row["instance"] if "instance" in row else (
+            await Plan.select(Plan.instance).where(Plan.id == row["id"]).first().run())["instance"]
+        instance = _loads(text)
+        shape = {"timezone": instance.get("timezone"), "kept": kept_event_ids(instance),
+                 "durations": {e["id"]: e["duration_minutes"] for e in instance.get("events", [])}}
+        if len(_shapes) >= 256:
+            _shapes.clear()
+        _shapes[key] = shape
+    return shape
 
 
 owner_of("plan_id", "SELECT school, NULL AS family, NULL AS interpreter FROM plan WHERE id = {}")
@@ -212,10 +239,11 @@ def _loads(text: str) -> dict[str, Any]:
 async def _plan_out(row: dict[str, Any]) -> PlanOut:
     """The whole proposal in the school's words: names, local times, reasons."""
     school = await School.select().where(School.id == row["school"]).first().run()
-    instance, solution, details = _loads(row["instance"]), _loads(row["solution"]), _loads(row["details"])
-    tz = instance.get("timezone") or school["timezone"]  # the plan's local times are in the zone it was made in
-    kept = kept_event_ids(instance)
-    ids = [parse_key(e["id"], "event") for e in instance.get("events", [])]
+    shape, solution, details = await _instance_shape(row), _loads(row["solution"]), _loads(row["details"])
+    tz = shape["timezone"] or school["timezone"]  # the plan's local times are in the zone it was made in
+    kept = shape["kept"]
+    durations = shape["durations"]
+    ids = [parse_key(e, "event") for e in durations]
     events = {e["id"]: e for e in await Event.select(Event.id, Event.title, Event.duration_minutes).where(
         Event.id.is_in([i for i in ids if i is not None] or [-1])).run()}
     rooms = {r["id"]: r["name"] for r in await Room.select(Room.id, Room.name).where(Room.school == row["school"]).run()}
@@ -223,7 +251,6 @@ async def _plan_out(row: dict[str, Any]) -> PlanOut:
         Interpreter.school == row["school"]).run()}
     cares = {r["id"]: r["name"] for r in await ChildcareResource.select(
         ChildcareResource.id, ChildcareResource.name).where(ChildcareResource.school == row["school"]).run()}
-    durations = {e["id"]: e["duration_minutes"] for e in instance.get("events", [])}
     left_ids = [eid for eid, _ in details.get("left_out", [])]
     events_left_out = {e["id"]: e["title"] for e in await Event.select(Event.id, Event.title).where(
         Event.id.is_in(left_ids)).run()} if left_ids else {}
@@ -328,7 +355,7 @@ def _turnout_note(families: int | None, tally: dict[str, int] | None) -> str | N
 
 async def get_plan(actor: Principal, plan_id: int, wait: float = 0) -> PlanOut:
     """A plan; with ``wait`` > 0, first wait up to that many seconds while it is still solving."""
-    row = await _plan(plan_id)
+    row = await _plan(plan_id, instance=False)
     require_admin(actor, row["school"])
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
@@ -338,7 +365,7 @@ async def get_plan(actor: Principal, plan_id: int, wait: float = 0) -> PlanOut:
             await asyncio.wait({task}, timeout=left)
         else:  # solving in another process: poll
             await asyncio.sleep(min(0.5, left))
-        row = await _plan(plan_id)
+        row = await _plan(plan_id, instance=False)
     return await _plan_out(row)
 
 

@@ -3,7 +3,8 @@
 A family that writes "no puedo ir, mi hijo está enfermo" gets a person, not a
 robot: the message shows with the family and its language, and the answer
 typed here goes back as a text through the outbox (same retries, same STOP
-rules as every other text).
+rules as every other text). District administrators also see texts from
+numbers no family has, marked "unknown number".
 """
 
 from __future__ import annotations
@@ -30,7 +31,10 @@ class InboxReply(Struct, forbid_unknown_fields=True):
 
 async def _context(page: Page) -> dict[str, Any]:
     here = school(page)
-    items = await sms_inbound.inbox(page.require().principal, here["id"])
+    principal = page.require().principal
+    items = await sms_inbound.inbox(principal, here["id"])
+    if principal.school_id is None:  # a district admin also answers numbers no family has
+        items += await sms_inbound.inbox(principal, None)
     _ = page.gettext
     return {"items": items, "language_name": lambda code: language_label(code, page.language),
             "notices": {"replied": _("Your answer will be sent as a text in a moment.")},

@@ -26,6 +26,8 @@ KIND_NAMES = {
     "event_rescheduled": N_("When an event moves to a new time"),
     "event_cancelled": N_("When an event is cancelled"),
     "attendance_question": N_("The day before: will you come?"),
+    "thank_you": N_("After an event: thank you, and how was it?"),
+    "missed_you": N_("After an event we missed: when the next session is"),
 }
 
 

@@ -13,8 +13,9 @@ import pytest
 
 from scheduler.assignments.tables import InterpreterAssignment
 from scheduler.conferences.tables import ConferenceMeeting, ConferenceTeacher, ConferenceWindow
+from scheduler.core.db import fetch
 from scheduler.events.tables import Event
-from tests.integration.helpers import family_user, make_school, make_user, ok, rows
+from tests.integration.helpers import family_user, in_app, make_school, make_user, ok, rows
 
 EVENING = {"start": "2027-03-16T16:00", "end": "2027-03-16T18:00"}
 PASSING = 5
@@ -263,6 +264,11 @@ async def test_teacher_feed_lists_the_teachers_meetings_by_private_link(client, 
     assert r.text.count("BEGIN:VEVENT") == 4 and "Conference: Ana Baker" in r.text and "Room 12" in r.text
     assert (await client.get(f"/calendars/teachers/{link['token']}.ics",
                              headers={"If-None-Match": r.headers["etag"]})).status_code == 304
+    # the built feed is cached: a change to a row it shows, made behind the services' back, must end the copy
+    in_app(client, fetch, "UPDATE family SET guardians = {} WHERE id IN (SELECT family FROM conference_meeting "
+                          "WHERE teacher = {})", ["Ana Cortez"], teacher)
+    changed = await client.get(f"/calendars/teachers/{link['token']}.ics", headers={"If-None-Match": r.headers["etag"]})
+    assert changed.status_code == 200 and "Conference: Ana Cortez" in changed.text and "Ana Baker" not in changed.text
     newer = await ok(await client.post(f"/conference-teachers/{teacher}/feed-token", headers=week["admin"]), 201)
     assert (await client.get(f"/calendars/teachers/{link['token']}.ics")).status_code == 404  # rotated away
     assert (await client.get(f"/calendars/teachers/{newer['token']}.ics")).status_code == 200

@@ -3,8 +3,10 @@
 The school feed, a school's rows and the private feeds are cached in each
 server process (``calendars/feed_rows.py``: keyed by the school's
 ``feed_version``, which database triggers replace on any write, and by the
-owner's own rows); API tokens are not cached at all (the guard reads the
-token with the owner lookup in one statement). These tests warm the caches
+owner's own rows); API tokens are remembered on PostgreSQL until a
+revocation's NOTIFY (``scheduler/core/credential_cache.py``), so a
+revoked token is refused once the notice has arrived (milliseconds) and
+from then on by every worker. These tests warm the caches
 of a real two-worker server, change rows behind its back with plain SQL
 (no service code, so no code path can "remember" to invalidate), and
 require every following answer, from either worker, to be the new one.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import time
 
 import httpx
 import pytest
@@ -141,6 +144,8 @@ def test_revoked_api_token_is_refused_at_once_in_every_worker(two_workers):
     path, auth = f"/families/{family['id']}", {"Authorization": f"Bearer {family['api']}"}
     assert {r.status_code for r in polls(server.url, path, **auth)} == {200}
     sql(url, "DELETE FROM app_user WHERE token_hash = {}", hash_api_token(family["api"]))
+    with httpx.Client(base_url=server.url, timeout=30) as client:  # the notice takes milliseconds to arrive
+        assert any(client.get(path, headers=auth).status_code == 401 or time.sleep(0.05) for _ in range(100))
     assert {r.status_code for r in polls(server.url, path, **auth)} == {401}
 
 

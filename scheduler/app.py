@@ -16,6 +16,7 @@ from resources import api as resources
 from scheduler import jobs, web
 from scheduler.accounts import api as accounts
 from scheduler.assignments import api as assignments
+from scheduler.attendance import api as attendance
 from scheduler.attendance import feedback_api
 from scheduler.bookings import api as bookings
 from scheduler.conferences import api as conferences
@@ -43,7 +44,7 @@ REDOC = "/static/vendor/redoc-2.5.0.standalone.js"
 ROUTES = [health.health, health.ready, *resources.ROUTES, *families.ROUTES, *privacy.ROUTES, *events.ROUTES,
           *accounts.ROUTES, *bookings.ROUTES, *assignments.ROUTES, *planning.ROUTES, *notifications.ROUTES,
           *conferences.ROUTES, *topics.ROUTES, *calendars.ROUTES, *roster.ROUTES, *sms_api.ROUTES,
-          *feedback_api.ROUTES]
+          *attendance.ROUTES, *feedback_api.ROUTES]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

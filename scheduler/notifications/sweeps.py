@@ -48,7 +48,7 @@ from scheduler.core.languages import language_name
 from scheduler.core.settings import Settings
 from scheduler.events.services import localized
 from scheduler.events.tables import Event
-from scheduler.notifications import attendance, channels, day_before, messages
+from scheduler.notifications import attendance, channels, day_before, door_mail, messages
 from scheduler.notifications.mailer import ConnectionFailed, DeliveryError, SmtpMailer
 from scheduler.notifications.preferences import preferences_url
 from scheduler.notifications.sms_provider import SmsMessage, SmsSender, sms_sender
@@ -371,9 +371,10 @@ class _Batch:
                             now=self.now)
             ics = with_attendee(_invitation(feed_event(event, school, self.domain), spec, method,
                                             f"mailto:{_address(self.settings.smtp_from)}"), row["to_email"])
-        return messages.compose(messages.render(ctx), to=row["to_email"], sender=self.settings.smtp_from,
-                                message_id=f"<outbox-{row['id']}@{self.domain}>", ics=ics, method=method,
-                                unsubscribe=prefs)
+        return door_mail.with_door_code(messages.compose(  # the door code in a confirmed place's e-mail
+            messages.render(ctx), to=row["to_email"], sender=self.settings.smtp_from,
+            message_id=f"<outbox-{row['id']}@{self.domain}>", ics=ics, method=method, unsubscribe=prefs),
+            row, self.settings.secret_key)
 
     def text(self, row: dict[str, Any]) -> SmsMessage:
         return channels.text_message(row, self.events, self.schools, self.settings)

@@ -13,6 +13,7 @@ from calendars import busy_import
 from calendars.tokens import subscribe_links
 from resources.schemas import AGE_BANDS, WeeklyWindow
 from scheduler.accounts.idempotency import once
+from scheduler.attendance import codes
 from scheduler.bookings import services as bookings
 from scheduler.bookings.schemas import RegistrationIn
 from scheduler.conferences import booking as conferences
@@ -109,6 +110,7 @@ async def family_context(page: Page, show: str = "") -> dict[str, Any]:
         language_name=lambda code: language_label(code, page.language), dated=availability.dated,
         school_links=school_links, school_qr=qr(school_links["https"], page.gettext("QR code for the school calendar")),
         private=None, notices=_notices(page), channel_choices=_channel_choices(page), **voice,
+        door_code=lambda reg_id: codes.door_code(page.settings.secret_key, reg_id), door_qr=codes.qr_svg,
         **await conference_context(page, actor, family_id, trip.meetings))
 
 

@@ -20,6 +20,7 @@ from scheduler.core.access import pages
 from scheduler.core.errors import InvalidInput
 from scheduler.core.languages import language_label
 from scheduler.core.validation import convert
+from scheduler.events import services as events
 from scheduler.web.admin_common import one, values_of
 from scheduler.web.common import Page, back, qr
 
@@ -31,7 +32,9 @@ async def _context(page: Page) -> dict[str, Any]:
     return {"weeks": weeks, "feed_forms": True, "back_to": "", "kinds": [("break", _("Break")),
                                                                           ("unavailable", _("Not there"))],
             "language_name": lambda code: language_label(code, page.language) if code else "",
-            "notices": {"saved": _("Saved.")}}
+            "notices": {"saved": _("Saved.")},
+            "door_events": (await events.school_events(actor.school_id, "published", upcoming_only=True))[:3]
+            if actor.school_id else []}
 
 
 @get("/teacher", include_in_schema=False, guards=[pages.signed_in("teacher")])

@@ -39,6 +39,7 @@ from scheduler.accounts.signin import csrf_token
 from scheduler.accounts.tables import User, WebSession
 from scheduler.app import create_app
 from scheduler.assignments.tables import InterpreterAssignment
+from scheduler.attendance.tables import CheckIn
 from scheduler.bookings.tables import Registration
 from scheduler.conferences.tables import ConferenceEvening, ConferenceMeeting, ConferenceTeacher, ConferenceWindow
 from scheduler.core.access import OWNERS, Access, declared
@@ -106,6 +107,7 @@ async def build_world() -> dict[str, Any]:
     topic = await one(Topic, school=alpha, title="Homework")
     meeting = await one(ConferenceMeeting, window=window, teacher=teacher, family=fam_own, child_ids=[child],
                         starts_at=START, ends_at=START + dt.timedelta(minutes=10))
+    check_in = await one(CheckIn, event=event, registration=registration, family=fam_own, client_ref="matrix-check-in")
     users = {"family_own": dict(school=alpha, family=fam_own), "family_other": dict(school=alpha, family=fam_other),
              "interpreter_own": dict(school=alpha, interpreter=interp_own),
              "interpreter_other": dict(school=alpha, interpreter=interp_other),
@@ -120,7 +122,7 @@ async def build_world() -> dict[str, Any]:
     return {"slug": "alpha", "family_id": fam_own, "child_id": child, "event_id": event,
             "registration_id": registration, "interpreter_id": interp_own, "room_id": room, "childcare_id": care,
             "assignment_id": assignment, "plan_id": plan, "outbox_id": outbox, "window_id": window,
-            "teacher_id": teacher, "meeting_id": meeting, "topic_id": topic, "inbound_id": inbound,
+            "teacher_id": teacher, "meeting_id": meeting, "topic_id": topic, "inbound_id": inbound, "check_in_id": check_in,
             "user_id": user_ids["interpreter_own"]}  # a staff account of school A
 
 

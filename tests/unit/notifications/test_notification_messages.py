@@ -10,7 +10,7 @@ import re
 import pytest
 from babel.messages.pofile import read_po
 
-from scheduler.notifications import messages, sms_text
+from scheduler.notifications import door_mail, messages, sms_text
 from scheduler.notifications.messages import Context, compose, render
 
 UTC = dt.timezone.utc
@@ -26,7 +26,8 @@ def ctx(kind: str = "reminder", language: str = "es", when: dt.datetime = EVENIN
 def msgids() -> set[str]:
     ids = {m for pair in messages.TEMPLATES.values() for m in pair}
     ids |= {*sms_text.SERVICE_TEXTS.values(), *sms_text.QUESTIONS.values()}  # the texts' own few words
-    return ids | {messages.GREETING, messages.PLACE, messages.ATTACHED, messages.PREFERENCES, messages.SIGNATURE}
+    return ids | {messages.GREETING, messages.PLACE, messages.ATTACHED, messages.PREFERENCES, messages.SIGNATURE,
+                  messages.NEXT_SESSION, door_mail.DOOR_LINE}
 
 
 @pytest.mark.parametrize("language", ["es", "zh", "vi", "ar", "so", "ht"])

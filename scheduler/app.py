@@ -16,6 +16,7 @@ from resources import api as resources
 from scheduler import jobs, web
 from scheduler.accounts import api as accounts
 from scheduler.assignments import api as assignments
+from scheduler.attendance import figures_api as attendance_figures
 from scheduler.bookings import api as bookings
 from scheduler.conferences import api as conferences
 from scheduler.core.db import bind, engine_from_url, is_postgres, start_pool
@@ -40,7 +41,8 @@ REDOC = "/static/vendor/redoc-2.5.0.standalone.js"
 # controller on that path (see scheduler/privacy/api.py).
 ROUTES = [health.health, health.ready, *resources.ROUTES, *families.ROUTES, *privacy.ROUTES, *events.ROUTES,
           *accounts.ROUTES, *bookings.ROUTES, *assignments.ROUTES, *planning.ROUTES, *notifications.ROUTES,
-          *conferences.ROUTES, *topics.ROUTES, *calendars.ROUTES, *roster.ROUTES, *sms_api.ROUTES]
+          *conferences.ROUTES, *topics.ROUTES, *calendars.ROUTES, *roster.ROUTES, *sms_api.ROUTES,
+          *attendance_figures.ROUTES]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

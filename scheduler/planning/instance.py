@@ -426,7 +426,7 @@ def build_instance(rows: PlanningRows) -> dict[str, Any]:
 
     # families: (weekly + dated free) - dated busy; what each counts toward (scheduler/planning/turnout.py)
     counted, keen = turnout.family_interests(rows)
-    if rows.calibration is not None and rows.calibration.has_history:  # weights from attendance history (scheduler/planning/calibration.py)
+    if rows.calibration is not None and rows.calibration.has_history:  # attendance history: calibration.py
         keen = calibration.weigh(counted, keen, rows.calibration)
     fam_weekly: dict[int, list[Row]] = defaultdict(list)
     for r in rows.family_weekly:

@@ -70,7 +70,8 @@ async def test_past_events_count_registered_confirmed_checked_in_and_walk_ins_an
     by_id = {e["event_id"]: e for e in got["events"]}
     assert set(by_id) == {counted, no_door}  # a cancelled event is never listed
     math = by_id[counted]
-    assert (math["registered"], math["confirmed"], math["checked_in"], math["walk_ins"], math["came"]) == (2, 1, 2, 1, 1)
+    figures = (math["registered"], math["confirmed"], math["checked_in"], math["walk_ins"], math["came"])
+    assert figures == (2, 1, 2, 1, 1)
     assert math["show_up_rate"] == 0.5 and math["expected"] is None  # published by hand: no plan expected it
     assert math["start"].startswith("2026-10-06T18:00:00-05:00") and math["month"] == "2026-10"
     assert by_id[no_door]["checks_taken"] is False and by_id[no_door]["show_up_rate"] is None
@@ -120,8 +121,8 @@ async def test_the_admin_page_and_the_planner_show_expected_against_actual(clien
 
 
 async def test_a_plan_made_after_check_ins_is_calibrated_by_them(client):
-    """Families that said "I'd come" and stayed away weigh less in the engine; the plan states its calibration and expects a figure
-    at the door for each placed event; with no history it says nothing of one."""
+    """Families that said "I'd come" and stayed away weigh less in the engine; the plan states its calibration
+    and expects a figure at the door for each placed event; with no history it says nothing of one."""
     setup = await small_school(client)
     admin, fams = setup["admin"], [f["id"] for f in setup["families"]]
     plain = await plan_and_wait(client, admin)

@@ -141,3 +141,17 @@ async def test_a_plan_made_after_check_ins_is_calibrated_by_them(client):
     assert 0 < math["expected_at_door"] < math["expected_turnout"]
     # every family said "I'd come" (weight 2); the seven that registered and stayed away now weigh 1
     assert plan["objective"]["attendance"] < plain["objective"]["attendance"]
+
+
+async def test_the_demo_school_has_a_recent_past_to_show(client):
+    from scheduler.demo.school import load_demo
+
+    assert in_app(client, load_demo) is not None
+    admin = await make_user(client)
+    got = await ok(await client.get("/schools/riverside/attendance?months=6", headers=admin))
+    assert [e["title"] for e in got["events"]] == ["Reading together", "Curriculum night", "Back-to-school picnic"]
+    assert [e["checks_taken"] for e in got["events"]] == [True, False, True]  # nobody at the door one evening
+    for e in got["events"]:
+        assert e["registered"] == 40 and 0 < e["confirmed"] < 40
+        assert (e["show_up_rate"] is None) == (not e["checks_taken"]) and e["checked_in"] >= e["walk_ins"]
+    assert got["calibration"]["history_events"] == 2 and got["calibration"]["history_registrations"] == 80

@@ -3,6 +3,8 @@ event's figures, who may read them, the admin page and the planner's block, and 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from scheduler.attendance.tables import CheckIn
 from scheduler.bookings.tables import Registration
 from scheduler.events.tables import Event
@@ -155,3 +157,23 @@ async def test_the_demo_school_has_a_recent_past_to_show(client):
         assert e["registered"] == 40 and 0 < e["confirmed"] < 40
         assert (e["show_up_rate"] is None) == (not e["checks_taken"]) and e["checked_in"] >= e["walk_ins"]
     assert got["calibration"]["history_events"] == 2 and got["calibration"]["history_registrations"] == 80
+
+
+async def test_a_published_plans_expectation_is_shown_beside_what_happened(client):
+    setup = await small_school(client)
+    admin, fams = setup["admin"], [f["id"] for f in setup["families"]]
+    await history(client, admin, fams, came=fams[:5])
+    plan = await plan_and_wait(client, admin)
+    await ok(await client.post(f"/plans/{plan['id']}/publish", headers=admin))
+    math = next(e for e in plan["events"] if e["title"] == "Family Math Night")
+    start = dt.datetime(2026, 11, 3, 0, tzinfo=dt.timezone.utc)  # as if it had happened: moved into the past
+
+    async def into_the_past() -> None:
+        await Event.update({Event.starts_at: start, Event.ends_at: start + dt.timedelta(minutes=90)}).where(
+            Event.id == math["event_id"]).run()
+    in_app(client, into_the_past)
+    got = await ok(await client.get(f"/events/{math['event_id']}/attendance", headers=admin))
+    assert (got["expected"], got["expected_at_door"]) == (math["expected_turnout"], math["expected_at_door"])
+    assert got["expected"] > 0 and got["checks_taken"] is False and got["show_up_rate"] is None
+    months = (await ok(await client.get("/schools/lincoln/attendance?months=24", headers=admin)))["months"]
+    assert {m["month"]: m["expected"] for m in months} == {"2026-10": None, "2026-11": math["expected_turnout"]}

@@ -18,6 +18,7 @@ from scheduler.accounts import api as accounts
 from scheduler.assignments import api as assignments
 from scheduler.attendance import api as attendance
 from scheduler.attendance import feedback_api
+from scheduler.attendance import figures_api as attendance_figures
 from scheduler.bookings import api as bookings
 from scheduler.conferences import api as conferences
 from scheduler.core.credential_cache import Listener
@@ -44,7 +45,8 @@ REDOC = "/static/vendor/redoc-2.5.0.standalone.js"
 ROUTES = [health.health, health.ready, *resources.ROUTES, *families.ROUTES, *privacy.ROUTES, *events.ROUTES,
           *accounts.ROUTES, *bookings.ROUTES, *assignments.ROUTES, *planning.ROUTES, *notifications.ROUTES,
           *conferences.ROUTES, *topics.ROUTES, *calendars.ROUTES, *roster.ROUTES, *sms_api.ROUTES,
-          *attendance.ROUTES, *feedback_api.ROUTES]
+          *attendance.ROUTES, *feedback_api.ROUTES,
+          *attendance_figures.ROUTES]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

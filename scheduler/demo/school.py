@@ -31,6 +31,8 @@ from scheduler.accounts.tables import User
 from scheduler.core.auth import hash_api_token, new_api_token
 from scheduler.core.db import writing
 from scheduler.core.grades import audience_tag
+from scheduler.core.timeutil import utcnow
+from scheduler.demo.attendance import add_past_events
 from scheduler.events.tables import Event
 from scheduler.families.tables import Child, EventInterest, Family, FamilyAvailability
 from scheduler.topics.tables import Topic, TopicVote
@@ -292,6 +294,7 @@ async def load_demo(seed: int = 2027, base_url: str = "http://127.0.0.1:8000",
         tokens = {"district": new_api_token(), "admin": new_api_token(), "family": new_api_token(),
                   "interpreter": new_api_token()}
         await add_topics(random.Random(seed + 1), school_id, family_ids)
+        await add_past_events(random.Random(seed + 2), school_id, family_ids, utcnow().date(), TIMEZONE)
         # the family whose token is printed reads English, so a newcomer reads the page they expect
         shown = next(i for i, f in enumerate(family_rows) if f.language == "en")
         await insert_rows(User, [

@@ -56,7 +56,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from scheduler.planning import turnout
+from scheduler.planning import calibration, turnout
 
 SLOT_MINUTES = 15
 SCHOOL_AGE_DEFAULT_RATIO = 15  # resources.services.DEFAULT_RATIOS["school-age"]
@@ -97,6 +97,8 @@ class PlanningRows:
     language: str = "en"  # the language the school's events are held in (its first)
     # no event starts before this instant (the plan is made now: nothing is placed in the past)
     not_before: dt.datetime | None = None
+    # attendance history (calibration.Calibration): moves families' engine weights between 1 and 2; None: uncalibrated
+    calibration: Any = None
 
 
 class NothingToPlan(ValueError):
@@ -424,6 +426,8 @@ def build_instance(rows: PlanningRows) -> dict[str, Any]:
 
     # families: (weekly + dated free) - dated busy; what each counts toward (scheduler/planning/turnout.py)
     counted, keen = turnout.family_interests(rows)
+    if rows.calibration is not None and rows.calibration.has_history:  # attendance history: calibration.py
+        keen = calibration.weigh(counted, keen, rows.calibration)
     fam_weekly: dict[int, list[Row]] = defaultdict(list)
     for r in rows.family_weekly:
         fam_weekly[r["family"]].append(r)

@@ -36,9 +36,19 @@ class AudienceOut(Struct):
     left_out_childcare: int = 0  # a child under school age and no childcare at the event
 
 
+class CalibrationOut(Struct):
+    """What the plan's attendance calibration rests on (scheduler/planning/calibration.py)."""
+
+    school_rate: float  # registered families who came, over the history (0.7 when there is none)
+    history_events: int  # past events with check-ins it counts
+    history_registrations: int
+    time_of_day: dict[str, float]  # bucket (weekday-evening...) -> factor on a family's probability
+
+
 class TurnoutRule(Struct):
     weights: dict[str, int]
     rule: str
+    calibration: CalibrationOut | None = None  # None: no attendance history yet, the weights above as they are
 
 
 class PlanEventOut(Struct):
@@ -54,6 +64,8 @@ class PlanEventOut(Struct):
     childcare: str | None = None
     expected_turnout: int | None = None  # distinct families in its audience and free for the whole event
     weighted_turnout: int | None = None  # what the engine maximised: "I'd come" counts twice
+    # families expected at the door at that start, from attendance history (scheduler/planning/calibration.py)
+    expected_at_door: float | None = None
     runner_up_start: str | None = None
     runner_up_turnout: int | None = None
     audience: AudienceOut | None = None

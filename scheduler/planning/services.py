@@ -28,6 +28,7 @@ from resources.tables import (
     School,
 )
 from scheduler.assignments.tables import InterpreterAssignment
+from scheduler.attendance.figures import calibration_of
 from scheduler.bookings.tables import ChildcareBooking, Registration
 from scheduler.core.access import owner_of
 from scheduler.core.auth import Principal, require_admin
@@ -51,6 +52,7 @@ from scheduler.planning.instance import (
 )
 from scheduler.planning.schemas import (
     AudienceOut,
+    CalibrationOut,
     Objective,
     PlanEventOut,
     PlanIn,
@@ -131,6 +133,7 @@ async def create_plan(actor: Principal, slug: str, data: PlanIn, deterministic_t
         rows.events, left_out = plannable(rows.events, started.astimezone(zone(school["timezone"])).date(),
                                           date_problem)
         rows.not_before = started
+        rows.calibration = await calibration_of(school, started)
         try:  # ~0.6 s for the demo school: off the event loop
             instance, _ = await asyncio.to_thread(_build_and_parse, rows)
         except NothingToPlan as exc:
@@ -142,6 +145,8 @@ async def create_plan(actor: Principal, slug: str, data: PlanIn, deterministic_t
             raise InvalidInput([(f"instance.{path}", msg) for path, msg in exc.errors[:20]]) from None
         context = {"left_out": left_out, "inputs": inputs, "turnout": {"weights": WEIGHTS, "rule": RULE, "audience": {
             str(eid): tally for eid, tally in audience_tally(rows).items()}}}
+        if rows.calibration.has_history:
+            context["calibration"] = rows.calibration.to_json()
         plan_id = await _insert_plan(school["id"], instance, data, started, context)
     finally:
         PREPARING.discard(school["id"])
@@ -283,6 +288,7 @@ async def _plan_out(row: dict[str, Any]) -> PlanOut:
                           for lang, i in a.get("interpreters", {}).items()},
             childcare_id=care_id, childcare=None if care_id is None else cares.get(care_id, "(deleted childcare)"),
             expected_turnout=families, weighted_turnout=d.get("expected_turnout"),
+            expected_at_door=d.get("expected_calibrated"),
             runner_up_start=local(d.get("runner_up_start")),
             runner_up_turnout=d.get("runner_up_families", d.get("runner_up_turnout")),
             audience=_audience(tallies.get(eid)), turnout_note=_turnout_note(families, tallies.get(eid)),
@@ -304,7 +310,8 @@ async def _plan_out(row: dict[str, Any]) -> PlanOut:
         created_at=row["created_at"], finished_at=row["finished_at"], published_at=row["published_at"],
         error=row["error"], progress=details.get("progress") if row["status"] == "solving" else None,
         stats=details.get("stats", {}), events=out,
-        turnout=TurnoutRule(weights=turnout["weights"], rule=turnout["rule"]) if turnout else None,
+        turnout=TurnoutRule(weights=turnout["weights"], rule=turnout["rule"],
+                            calibration=_calibration_out(details.get("calibration"))) if turnout else None,
         stale=await _stale_for_reading(row, school) if row["status"] == "ready" else [],
     )
 
@@ -337,6 +344,13 @@ async def stale_inputs(plan: dict[str, Any], school: dict[str, Any]) -> list[str
     """The kinds of input (rooms, interpreters, childcare, availability, interests) changed since the plan was made."""
     made = _loads(plan["details"]).get("inputs") or {}
     return changed(made, fingerprints(await load_rows(school, plan["keep_published"])))
+
+
+def _calibration_out(data: dict[str, Any] | None) -> CalibrationOut | None:
+    if not data:
+        return None
+    return CalibrationOut(school_rate=data["prior"], history_events=data.get("events", 0),
+                          history_registrations=data.get("registrations", 0), time_of_day=data.get("factors", {}))
 
 
 def _audience(tally: dict[str, int] | None) -> AudienceOut | None:

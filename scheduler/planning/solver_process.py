@@ -11,7 +11,8 @@ from typing import Any
 
 from scheduler.engine import parse_instance, solve
 from scheduler.engine.timeutil import parse_local, to_abs
-from scheduler.planning.turnout import families_free
+from scheduler.planning.calibration import Calibration, bucket, expected
+from scheduler.planning.turnout import families_free, who_is_free
 
 
 def main() -> int:
@@ -47,17 +48,25 @@ def main() -> int:
     except Exception as exc:  # the engine's own failure: the plan says so
         emit({"error": f"{type(exc).__name__}: {exc}"[:2000]})
         return 1
-    emit({"solution": result.solution, "stats": result.stats, "details": _details(job["instance"], result)})
+    emit({"solution": result.solution, "stats": result.stats,
+          "details": _details(job["instance"], result, job.get("calibration"))})
     return 0
 
 
-def _details(instance: dict[str, Any], result: Any) -> dict[str, dict[str, Any]]:
-    """The engine's per-event details, with the turnout in families (the engine's counts are weighted)."""
+def _details(instance: dict[str, Any], result: Any, calibration: dict[str, Any] | None = None
+             ) -> dict[str, dict[str, Any]]:
+    """The engine's per-event details, with the turnout in families (the engine's counts are weighted) and, with a
+    calibration, the families expected at the door at the chosen start (``calibration.expected``)."""
     inst = parse_instance(instance)
+    cal = Calibration.from_json(calibration) if calibration else None
     out = {k: dataclasses.asdict(v) for k, v in result.details.items()}
     for a in result.solution["assignments"]:
         detail = out.setdefault(a["event"], {})
-        detail["families"] = families_free(inst, a["event"], to_abs(parse_local(a["start"]), inst.tz))
+        start = to_abs(parse_local(a["start"]), inst.tz)
+        detail["families"] = families_free(inst, a["event"], start)
+        if cal is not None:
+            free = [int(f.removeprefix("family-")) for f in who_is_free(inst, a["event"], start)]
+            detail["expected_calibrated"] = expected(cal, free, bucket(parse_local(a["start"])))
         if detail.get("runner_up_start"):
             detail["runner_up_families"] = families_free(
                 inst, a["event"], to_abs(parse_local(detail["runner_up_start"]), inst.tz))

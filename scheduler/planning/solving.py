@@ -86,7 +86,8 @@ _LINE_LIMIT = 1 << 28  # a whole solution arrives as one JSON line
 
 
 async def _solve_elsewhere(plan_id: int, instance: dict[str, Any], time_limit: int, seed: int,
-                           kept: set[str], deterministic_time: float | None = None) -> dict[str, Any]:
+                           kept: set[str], deterministic_time: float | None = None,
+                           calibration: dict[str, Any] | None = None) -> dict[str, Any]:
     """Run the solver process; relay its progress; return its last message (solution or error)."""
     proc = await asyncio.create_subprocess_exec(
         *SOLVER_COMMAND, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
@@ -101,6 +102,8 @@ async def _solve_elsewhere(plan_id: int, instance: dict[str, Any], time_limit: i
                 job = {"instance": instance, "time_limit": time_limit, "seed": seed}
                 if deterministic_time is not None:
                     job["deterministic_time"] = deterministic_time
+                if calibration:  # attendance history: the solver reports families expected at the door
+                    job["calibration"] = calibration
                 proc.stdin.write(json.dumps(job).encode() + b"\n")
                 await proc.stdin.drain()
             except (BrokenPipeError, ConnectionResetError):
@@ -151,7 +154,8 @@ async def run_solve(plan_id: int, instance: dict[str, Any], time_limit: int, see
     """
     beat = asyncio.get_running_loop().create_task(_heartbeat(plan_id))
     try:
-        msg = await _solve_elsewhere(plan_id, instance, time_limit, seed, kept, deterministic_time)
+        msg = await _solve_elsewhere(plan_id, instance, time_limit, seed, kept, deterministic_time,
+                                     (context or {}).get("calibration"))
     except Exception as exc:  # could not even start the process: say so on the plan
         log.exception("plan %s: solver process", plan_id)
         msg = {"error": f"could not run the solver: {type(exc).__name__}: {exc}"}

@@ -127,9 +127,14 @@ def split_series(counted: dict[int, set[int]], keen: dict[int, set[int]], series
 def families_free(inst: Any, event_id: str, start: int) -> int:
     """Distinct families counting toward an event placed at ``start`` (a parsed engine instance, absolute minutes):
     the figure a coordinator reads as "expected turnout" (a family's second, "-keen" entry is the same family)."""
+    return len(who_is_free(inst, event_id, start))
+
+
+def who_is_free(inst: Any, event_id: str, start: int) -> set[str]:
+    """The families (``family-<id>``) counting toward an event placed at ``start`` and free for all of it."""
     end = start + inst.event(event_id).duration
-    return len({f.id.removesuffix("-keen") for f in inst.families
-                if event_id in f.interests and any(a <= start and end <= b for a, b in f.available)})
+    return {f.id.removesuffix("-keen") for f in inst.families
+            if event_id in f.interests and any(a <= start and end <= b for a, b in f.available)}
 
 
 def families_who_could(inst: Any, event_id: str) -> int:

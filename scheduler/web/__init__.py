@@ -19,6 +19,7 @@ from scheduler.core.access import SignInRequired
 from scheduler.core.access import pages as access
 from scheduler.core.errors import DomainError
 from scheduler.web import (
+    admin_attendance_pages,
     admin_conference_pages,
     admin_event_pages,
     admin_inbox_pages,
@@ -50,8 +51,8 @@ def router() -> Router:
         path="/",
         route_handlers=[*signin_pages.ROUTES, *planner_pages.ROUTES, *admin_event_pages.ROUTES,
                         *admin_resource_pages.ROUTES, *admin_school_pages.ROUTES, *admin_inbox_pages.ROUTES,
-                        *admin_topic_pages.ROUTES, *attendance_pages.ROUTES, *confirm_pages.ROUTES,
-                        *door_pages.ROUTES, *feedback_pages.ROUTES,
+                        *admin_topic_pages.ROUTES, *attendance_pages.ROUTES, *admin_attendance_pages.ROUTES,
+                        *confirm_pages.ROUTES, *door_pages.ROUTES, *feedback_pages.ROUTES,
                         *family_pages.ROUTES, *family_voice_pages.ROUTES,
                         *interpreter_pages.ROUTES, *preferences_pages.ROUTES, *roster_pages.ROUTES,
                         *admin_conference_pages.ROUTES, *teacher_pages.ROUTES],

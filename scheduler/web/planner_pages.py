@@ -20,6 +20,7 @@ from scheduler.events import services as events
 from scheduler.planning import availability, moves
 from scheduler.planning import services as plans
 from scheduler.planning.schemas import PlanIn, PlanOut
+from scheduler.web import admin_attendance_pages
 from scheduler.web.admin_common import one
 from scheduler.web.common import Page, back
 from scheduler.web.i18n import clock_minutes, language_label, short_day, weekday_names
@@ -69,7 +70,8 @@ async def planner(page: Page, grade: str = "", language: str = "", week: str = "
         drafts=await events.school_events(school["id"], "draft"),
         outlook=await availability.draft_outlook(actor, school),
         published=await events.school_events(school["id"], "published", upcoming_only=True),
-        latest=latest[0] if latest else None, notices=_notices(page))
+        latest=latest[0] if latest else None, notices=_notices(page),
+        past=await admin_attendance_pages.past_events(page, school["slug"]), percent=admin_attendance_pages.percent)
 
 
 @get("/planner/free", include_in_schema=False, guards=[pages.signed_in("admin")])

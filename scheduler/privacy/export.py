@@ -17,9 +17,11 @@ from calendars.tables import FeedToken
 from resources import weekly
 from resources.tables import School
 from scheduler.accounts.tables import SignInLink, User, WebSession
+from scheduler.attendance.tables import CheckIn, Feedback
 from scheduler.bookings.tables import ChildcareBooking, Registration
 from scheduler.conferences.tables import (
     ConferenceClass,
+    ConferenceConfirmation,
     ConferenceHold,
     ConferenceMeeting,
     ConferenceSplitHousehold,
@@ -177,7 +179,25 @@ async def _document(family: dict[str, Any]) -> dict[str, Any]:
                               "by_family_user": k["user"] in user_ids} for k in keys],
         "planning_snapshots": await _planning_snapshots(fid, family["school"]),
         "roster": await _roster(fid, child_ids),
+        "attendance": await _attendance(fid, tz),
         "sources": SOURCES,
+    }
+
+
+async def _attendance(family_id: int, tz: str) -> dict[str, Any]:
+    """Check-ins at the door and the feedback given after events."""
+    checks = await CheckIn.select(CheckIn.event, CheckIn.event.title.as_alias("title"), CheckIn.registration,
+                                  CheckIn.adults, CheckIn.children, CheckIn.checked_in_at).where(
+        CheckIn.family == family_id).order_by(CheckIn.id).run()
+    said = await Feedback.select(Feedback.event, Feedback.event.title.as_alias("title"), Feedback.score,
+                                 Feedback.comment, Feedback.language, Feedback.channel, Feedback.answered_at).where(
+        Feedback.family == family_id).order_by(Feedback.id).run()
+    return {
+        "check_ins": [{"event_id": c["event"], "event": c["title"], "registration_id": c["registration"],
+                       "adults": c["adults"], "children": c["children"],
+                       "at": format_local(c["checked_in_at"], tz)} for c in checks],
+        "feedback": [{"event_id": f["event"], "event": f["title"], "score": f["score"], "comment": f["comment"],
+                      "language": f["language"], "channel": f["channel"], "at": f["answered_at"]} for f in said],
     }
 
 
@@ -196,6 +216,10 @@ async def _conferences(family_id: int, school_id: int, child_ids: list[int], tz:
     windows = await ConferenceWindow.select(ConferenceWindow.id, ConferenceWindow.name, ConferenceWindow.unplaced).where(
         ConferenceWindow.school == school_id).order_by(ConferenceWindow.id).run()
     unplaced = [{"window_id": w["id"], "window": w["name"], **u} for w in windows for u in unplaced_of(w, family_id)[0]]
+    asked = await ConferenceConfirmation.select(
+        ConferenceConfirmation.window, ConferenceConfirmation.evening_date, ConferenceConfirmation.answer,
+        ConferenceConfirmation.channel, ConferenceConfirmation.asked_at).where(
+        ConferenceConfirmation.family == family_id).order_by(ConferenceConfirmation.id).run()
     holds = await ConferenceHold.select(ConferenceHold.teacher, ConferenceHold.teacher.name.as_alias("teacher_name"),
                                         ConferenceHold.starts_at, ConferenceHold.expires_at).where(
         ConferenceHold.family == family_id).order_by(ConferenceHold.id).run()
@@ -210,6 +234,8 @@ async def _conferences(family_id: int, school_id: int, child_ids: list[int], tz:
         "class_lists": [{"child_id": c["child"], "teacher_id": c["teacher"], "teacher": c["teacher_name"],
                          "window_id": c["window"]} for c in classes],
         "unplaced": unplaced,
+        "day_before": [{"window_id": a["window"], "evening": a["evening_date"], "answer": a["answer"] or None,
+                        "channel": a["channel"] or None, "asked_at": a["asked_at"]} for a in asked],
         "holds": [{"teacher_id": h["teacher"], "teacher": h["teacher_name"], "start": format_local(h["starts_at"], tz),
                    "expires_at": h["expires_at"]} for h in holds],
     }

@@ -40,8 +40,11 @@ SOURCES: dict[str, str] = {
     "roster_family": "roster",  # which household of the school's roster the family is
     "roster_child": "roster",
     "roster_class_enrollment": "roster",
-    "sms_inbound": "text_messages",
-    "attendance_answer": "registrations",  # the answer to the day-before "will you come?"  # texts the family sent us (STOP, answers, messages for the school)
+    "sms_inbound": "text_messages",  # texts the family sent us (STOP, answers, messages for the school)
+    "attendance_answer": "registrations",  # the answer to the day-before "will you come?"
+    "conference_confirmation": "conferences",  # the day-before question about an evening of conferences
+    "check_in": "attendance",  # checked in at the door
+    "feedback": "attendance",  # the score and comment after an event
 }
 
 

@@ -14,6 +14,7 @@ its base language ``es``.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from scheduler.core.languages import language_label
 
@@ -55,6 +56,7 @@ _CHILDCARE: dict[bool, dict[str, str]] = {
 }
 
 
+@lru_cache(maxsize=512)
 def base_language(language: str) -> str:
     """``es-MX`` -> ``es``; lower-cased so lookups do not depend on tag case."""
     return language.replace("_", "-").split("-", 1)[0].lower()

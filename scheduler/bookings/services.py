@@ -10,7 +10,7 @@ taken under the same lock — never check-then-insert across transactions.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Collection
 from typing import Any
 
@@ -348,10 +348,16 @@ async def promote(event: dict[str, Any], tz: str, offer_hours: int = 0, now: dt.
     waiting = await Registration.select().where((Registration.event == event["id"])
                                                 & (Registration.status == "waitlisted")
                                                 ).order_by(Registration.waitlist_seq).run()
+    # every waiting family's childcare in one statement: a popular event's waitlist is long, and this runs
+    # under the event's lock
+    bands_of: dict[int, Counter] = defaultdict(Counter)
+    for k in await ChildcareBooking.select(ChildcareBooking.registration, ChildcareBooking.age_band).where(
+            ChildcareBooking.registration.is_in([r["id"] for r in waiting] or [-1])).run():
+        bands_of[k["registration"]][k["age_band"]] += 1
     for reg in waiting:
-        kids = await ChildcareBooking.select(ChildcareBooking.age_band).where(
-            ChildcareBooking.registration == reg["id"]).run()
-        bands = Counter(k["age_band"] for k in kids)
+        if capacity.seats_used + 1 > (event["seats"] or 0):
+            break  # not a seat left (every registration brings an adult): nobody further down fits either
+        bands = bands_of[reg["id"]]
         if not await capacity.fits(reg["adults"], bands):
             continue
         await capacity.take(reg["adults"], bands)

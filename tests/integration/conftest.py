@@ -11,6 +11,7 @@ from litestar.testing import AsyncTestClient
 from scheduler.app import create_app
 from tests.conftest import ENGINES, _pg_url, create_pg_database, drop_pg_database, run_cli
 from tests.integration.helpers import ServerProcess, SmtpServer
+from tests.integration.twilio_server import FROM, SID, TOKEN, TwilioServer
 
 
 @pytest.fixture(scope="module", params=ENGINES)
@@ -45,3 +46,18 @@ def smtp():
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def twilio():
+    """A local server speaking Twilio's Messages API (tests/integration/twilio_server.py)."""
+    with TwilioServer() as server:
+        yield server
+
+
+@pytest.fixture
+def sms_settings(settings, smtp, twilio):
+    """The test settings with e-mail to the local SMTP server and texts to the local Twilio-protocol server."""
+    return dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=smtp.port, sms_provider="twilio",
+                               twilio_account_sid=SID, twilio_auth_token=TOKEN, twilio_from=FROM,
+                               twilio_base_url=twilio.base_url)

@@ -27,17 +27,11 @@ from scheduler.notifications.sms_text import plain
 from scheduler.notifications.tables import Outbox
 from tests.integration.helpers import family_user, in_app, ok, rows, sign_in
 from tests.integration.test_conference_family import PUBLISHED_AT, setup_week
-from tests.integration.twilio_server import FROM, SID, TOKEN, TwilioServer, twilio_sign
+from tests.integration.twilio_server import FROM, SID, TOKEN, twilio_sign
 
 PUBLIC = "http://127.0.0.1:8000"
 PHONE = "+16125550177"
 CHICAGO = ZoneInfo("America/Chicago")
-
-
-@pytest.fixture
-def twilio():
-    with TwilioServer() as server:
-        yield server
 
 
 @pytest.fixture

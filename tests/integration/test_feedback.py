@@ -9,7 +9,6 @@ feature's, and feedback only needs to know who came.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import re
 import uuid
@@ -38,25 +37,11 @@ from tests.integration.helpers import (
 )
 from tests.integration.test_notifications import html_of, text_of
 from tests.integration.test_sms import PUBLIC, SOMALI_PHONE, family, inbound
-from tests.integration.twilio_server import FROM, SID, TOKEN, TwilioServer
 
 START = "2027-03-15T23:00:00+00:00"  # 18:00 in Chicago
 NEXT_START = "2027-03-22T23:00:00+00:00"  # the next session of the series, a week later
 AFTER = dt.datetime.fromisoformat(START) + dt.timedelta(minutes=90 + 120)  # two hours after the end
 UNKNOWN = "+16125550999"
-
-
-@pytest.fixture
-def twilio():
-    with TwilioServer() as server:
-        yield server
-
-
-@pytest.fixture
-def sms_settings(settings, smtp, twilio):
-    return dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=smtp.port, sms_provider="twilio",
-                               twilio_account_sid=SID, twilio_auth_token=TOKEN, twilio_from=FROM,
-                               twilio_base_url=twilio.base_url)
 
 
 @pytest.fixture

@@ -34,19 +34,6 @@ SOMALI_PHONE = "+16125550101"
 
 
 @pytest.fixture
-def twilio():
-    with TwilioServer() as server:
-        yield server
-
-
-@pytest.fixture
-def sms_settings(settings, smtp, twilio):
-    return dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=smtp.port, sms_provider="twilio",
-                               twilio_account_sid=SID, twilio_auth_token=TOKEN, twilio_from=FROM,
-                               twilio_base_url=twilio.base_url)
-
-
-@pytest.fixture
 async def sms_client(sms_settings):
     async with AsyncTestClient(app=create_app(sms_settings)) as c:
         c.follow_redirects = False

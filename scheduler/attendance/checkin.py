@@ -37,20 +37,13 @@ from scheduler.bookings.tables import Registration
 from scheduler.core.auth import Principal, require_member
 from scheduler.core.db import use_case
 from scheduler.core.errors import T_, Conflict, DomainError, Forbidden, InvalidInput, NotFound
-from scheduler.core.timeutil import utcnow, zone
+from scheduler.core.timeutil import as_utc, utcnow, zone
 from scheduler.events.tables import Event
 from scheduler.families.tables import Child, Family
 
 STAFF = ("admin", "teacher")
 FUTURE_SLACK = dt.timedelta(minutes=5)  # a phone a little ahead of the server is not "in the future"
 ROSTER_RESULTS = 20  # families of the school shown for a search, beside the registered ones
-
-
-def _aware(value: Any) -> dt.datetime | None:
-    if value is None:
-        return None
-    value = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
 
 
 def fold(text: str) -> str:
@@ -77,7 +70,7 @@ async def door_event(actor: Principal, event_id: int) -> dict[str, Any]:
 
 def window(event: dict[str, Any], timezone: str) -> tuple[dt.datetime, dt.datetime] | None:
     """From the start of the local day before the event to the end of the local day after it (None: no time)."""
-    starts, ends = _aware(event["starts_at"]), _aware(event["ends_at"]) or _aware(event["starts_at"])
+    starts, ends = as_utc(event["starts_at"]), as_utc(event["ends_at"]) or as_utc(event["starts_at"])
     if starts is None:
         return None
     tz = zone(timezone)
@@ -101,7 +94,7 @@ def _when(given: dt.datetime | None, bounds: tuple[dt.datetime, dt.datetime], no
     """The phone's time when it is believable, else the server's (and a note saying so)."""
     if given is None:
         return now, ""
-    given = _aware(given)
+    given = as_utc(given)
     if bounds[0] <= given < bounds[1] and given <= now + FUTURE_SLACK:
         return given, ""
     return now, "checked_in_at was outside the event's days or in the future; the server's time is kept"
@@ -117,7 +110,7 @@ def _out(row: dict[str, Any]) -> CheckInOut:
     return CheckInOut(id=row["id"], event_id=row["event"], client_ref=row["client_ref"], kind=kind,
                       registration_id=row["registration"], family_id=row["family"],
                       name=row["family_name"] or row["walk_in_name"], adults=row["adults"], children=row["children"],
-                      checked_in_at=_aware(row["checked_in_at"]), recorded_at=_aware(row["recorded_at"]))
+                      checked_in_at=as_utc(row["checked_in_at"]), recorded_at=as_utc(row["recorded_at"]))
 
 
 async def _row(where: Any) -> dict[str, Any] | None:

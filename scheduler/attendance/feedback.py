@@ -42,7 +42,7 @@ from scheduler.core.auth import Principal, require_admin
 from scheduler.core.db import locked, use_case
 from scheduler.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from scheduler.core.settings import Settings
-from scheduler.core.timeutil import utcnow
+from scheduler.core.timeutil import as_utc, utcnow
 from scheduler.events.services import localized
 from scheduler.events.tables import Event
 from scheduler.families.tables import Family
@@ -58,10 +58,6 @@ SCORES = (1, 2, 3, 4, 5)
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # as validation.MULTI_LINE_PATTERN refuses
 # "4", "4 great evening", "4. great", "4/5 good": a score, then an optional comment (any digit script: "٤")
 REPLY = re.compile(r"^\s*(\d)(?:\s*/\s*5)?(?!\d)[\s.,:;!)\-]*(.*)$", re.DOTALL)
-
-
-def _utc(value: dt.datetime | str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 # ---------------------------------------------------------------- the signed link
@@ -127,7 +123,7 @@ async def due_messages(settings: Settings, now: dt.datetime) -> int:
                 kind, payload = KIND_MISSED, {"url": f"{settings.public_url}/family"}
                 if following is not None:
                     payload |= {"next_title": localized(following, family["language"])[0],
-                                "next_starts": _utc(following["starts_at"]).isoformat()}
+                                "next_starts": as_utc(following["starts_at"]).isoformat()}
             queued += await notify(kind, f"{kind}:{event['id']}:{family['id']}", family["email"] or "",
                                    family["language"], school=event["school"], family=family["id"],
                                    event=event["id"], payload=payload)
@@ -153,7 +149,7 @@ async def details(event_id: int, family_id: int) -> dict[str, Any]:
         raise NotFound("this event or family no longer exists", "token")
     given = await Feedback.select(Feedback.score, Feedback.comment).where(
         (Feedback.event == event_id) & (Feedback.family == family_id)).first().run()
-    return {"title": localized(event, family["language"])[0], "starts_at": _utc(event["starts_at"]),
+    return {"title": localized(event, family["language"])[0], "starts_at": as_utc(event["starts_at"]),
             "language": family["language"], "score": given["score"] if given else None,
             "comment": given["comment"] if given else ""}
 
@@ -179,7 +175,7 @@ async def record(event_id: int, family_id: int, score: int, comment: str, *, cha
     event = await locked(Event.select(Event.id, Event.ends_at).where(Event.id == event_id)).first().run()
     if event is None:
         raise NotFound("this event no longer exists", "event")
-    ends = _utc(event["ends_at"])
+    ends = as_utc(event["ends_at"])
     if ends is None or now - ends > ANSWER_DAYS:  # no "not ended yet": the family was checked in, so it was there
         raise Conflict("this event can no longer be answered (it ended over 30 days ago)", "event")
     came = await CheckIn.exists().where((CheckIn.event == event_id) & (CheckIn.family == family_id)).run()
@@ -227,6 +223,6 @@ async def summary(actor: Principal, event_id: int) -> dict[str, Any]:
     total = len(answers)
     average = round(sum(a["score"] for a in answers) / total, 2) if total else None
     comments = [{"score": a["score"], "comment": a["comment"], "language": a["language"], "channel": a["channel"],
-                 "answered_at": _utc(a["answered_at"])} for a in answers if a["comment"]]
+                 "answered_at": as_utc(a["answered_at"])} for a in answers if a["comment"]]
     return {"event_id": event_id, "title": event["title"], "checked_in": checked_in, "answers": total,
             "counts": counts, "average": average, "comments": comments}

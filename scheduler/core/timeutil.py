@@ -152,7 +152,7 @@ def as_utc(value: Any) -> dt.datetime | None:
         return None
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
-    return value.astimezone(dt.timezone.utc)
+    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
 
 
 def utcnow() -> dt.datetime:

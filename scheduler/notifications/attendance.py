@@ -28,7 +28,7 @@ from scheduler.bookings.tables import Registration
 from scheduler.core.db import use_case
 from scheduler.core.errors import Conflict, NotFound
 from scheduler.core.settings import Settings
-from scheduler.core.timeutil import utcnow
+from scheduler.core.timeutil import as_utc, utcnow
 from scheduler.notifications import signed
 from scheduler.notifications.outbox import notify
 from scheduler.notifications.tables import AttendanceAnswer
@@ -63,7 +63,7 @@ async def due_questions(settings: Settings, now: dt.datetime) -> int:
         if r["id"] in answered:
             continue
         starts = r["starts_at"]
-        starts = dt.datetime.fromisoformat(starts) if isinstance(starts, str) else starts
+        starts = as_utc(starts)
         epoch = int(starts.timestamp())
         queued += await notify(KIND, f"attendance:{r['id']}:{epoch}", r["email"] or "", r["language"],
                                school=r["school"], family=r["family"], event=r["event"],
@@ -119,7 +119,7 @@ async def answer(registration_id: int, coming: bool, channel: str, now: dt.datet
         raise Conflict("you already said you cannot come, and your place went to another family; register again "
                        "if there is room", "answer")
     starts = event["starts_at"]
-    starts = dt.datetime.fromisoformat(starts) if isinstance(starts, str) else starts
+    starts = as_utc(starts)
     if starts is None or starts <= now or reg["status"] not in ("confirmed", "offered"):
         raise Conflict("this registration can no longer be answered (the event started or it was cancelled)",
                        "answer")

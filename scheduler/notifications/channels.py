@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 from scheduler.core.i18n import base_language
 from scheduler.core.phones import wants
 from scheduler.core.settings import Settings
+from scheduler.core.timeutil import as_utc
 from scheduler.events.services import localized
 from scheduler.families.tables import Family
 from scheduler.notifications import sms_text
@@ -134,7 +135,7 @@ def text_message(row: dict[str, Any], events: dict[int, dict[str, Any]], schools
         # the school's own words in the family's language; a kind about no event (a later feature's) has none
         title = localized(event, language)[0] if event else ""
         starts = event["starts_at"] if event else None
-        starts = dt.datetime.fromisoformat(starts) if isinstance(starts, str) else starts
+        starts = as_utc(starts)
         if "at" in payload:  # a conference question tells the family's first meeting, not the evening's start
             starts = dt.datetime.fromtimestamp(payload["at"], dt.timezone.utc)
         body = sms_text.render_sms(row["kind"], language, title=title, starts_at=starts,

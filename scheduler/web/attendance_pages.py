@@ -8,13 +8,12 @@ secret address, which a page of another site cannot know.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
 from scheduler.core.access import pages
 from scheduler.core.errors import InvalidInput
+from scheduler.core.timeutil import as_utc
 from scheduler.notifications import attendance
 from scheduler.web.common import Page, back, choose_language
 
@@ -24,7 +23,7 @@ async def _context(page: Page, token: str) -> dict:
     details = await attendance.question_details(registration_id)
     page.language = choose_language(page.request, details["language"])
     starts = details["starts_at"]
-    starts = dt.datetime.fromisoformat(starts) if isinstance(starts, str) else starts
+    starts = as_utc(starts)
     _ = page.gettext
     return {"token": token, "registration_id": registration_id, "details": details, "starts": starts,
             "notices": {"yes": _("Thank you: we look forward to seeing you."),

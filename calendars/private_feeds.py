@@ -108,6 +108,11 @@ def _conference_events(meetings: list[dict[str, Any]], school: dict[str, Any], d
 _PRIVATE = FeedCache(2048)  # families, interpreters and rooms polling; bodies are shared with the memo of build()
 
 
+def _frozen(row: dict[str, Any]) -> tuple:
+    """A row as a cache key: its values, lists (arrays, JSON) as tuples."""
+    return tuple(tuple(v) if isinstance(v, list) else v for v in row.values())
+
+
 def _until(part_valid_until: dt.datetime, now: dt.datetime, own: list[FeedEvent]) -> dt.datetime:
     """When the clock alone changes a private feed: the school's instant, or one of the owner's own entries leaving."""
     instants = [part_valid_until]
@@ -197,8 +202,7 @@ async def interpreter_feed(settings: Settings, interpreter: dict[str, Any], now:
     assigned = await newest(InterpreterAssignment, InterpreterAssignment.updated_at,
                             InterpreterAssignment.school == school["id"])
     key = ("interpreter", tuple(interpreter.values()), school["id"], school["feed_version"], domain, assigned,
-           tuple(tuple(a.values()) for a in assignments), tuple(tuple(tuple(v) if isinstance(v, list) else v
-                                                                     for v in r.values()) for r in rows))
+           tuple(tuple(a.values()) for a in assignments), tuple(_frozen(r) for r in rows))
     cached = _PRIVATE.get(key, now)
     if cached is not None:
         return cached
@@ -240,10 +244,6 @@ async def room_feed(settings: Settings, room: dict[str, Any], now: dt.datetime) 
 
 TEACHER_REBUILD = dt.timedelta(days=1)
 
-
-def _frozen(row: dict[str, Any]) -> tuple:
-    """A row as a cache key: its values, lists (arrays, JSON) as tuples."""
-    return tuple(tuple(v) if isinstance(v, list) else v for v in row.values())
 _NO_FEED = "no calendar feed at this address (unknown or revoked link)"
 
 
